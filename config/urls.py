@@ -1,0 +1,19 @@
+"""Top-level URLs: the admin, each app's pages, and the mounted ML backend server."""
+
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    # The ML backend protocol has fixed paths (/version, /training, ...): mounted
+    # under a prefix and outside i18n so Moodle's client can use it unchanged.
+    path("mlbackend/", include("mlbackend.urls")),
+]
+urlpatterns += i18n_patterns(
+    path("admin/", admin.site.urls),
+    path("analytics/", include("models_app.urls")),
+    path("insights/", include("insights.urls")),
+    path("", include("lms.urls")),
+    prefix_default_language=False,
+)
