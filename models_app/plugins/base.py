@@ -1,0 +1,144 @@
+"""Plug-in contracts: analysis intervals, indicators, targets and predictions processors.
+
+Each plug-in is a small class with a stable `key` (stored in the database, never
+renamed; Moodle's names so exported models map across) and a translatable `label`.
+`__init__` takes keyword-only parameters and only stores them (scikit-learn's rule), so
+`cls(**obj.get_params())` round-trips through a JSON row.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+
+class Plugin:
+    key: ClassVar[str] = ""
+    label: ClassVar[Any] = ""
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        signature = inspect.signature(cls.__init__)
+        return [
+            name
+            for name, param in signature.parameters.items()
+            if name != "self" and param.kind is param.KEYWORD_ONLY
+        ]
+
+    def get_params(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({params})"
+
+
+@dataclass(frozen=True)
+class Range:
+    """One moment of analysis: activity in [start, end] predicts at `time`."""
+
+    index: int
+    start: int
+    end: int
+    time: int
+
+
+@dataclass(frozen=True)
+class Action:
+    """Something a person can do with a prediction (or with several, in bulk)."""
+
+    name: str
+    label: Any
+    url: str = ""
+    kind: str = "neutral"  # "positive", "neutral" or "negative", as Moodle's types
+    bulk: bool = False
+
+
+@dataclass
+class Analysable:
+    """What a target analyses: a course, the site, or a user.
+
+    Times are Unix timestamps; `start`/`end` may be None when the course has none.
+    """
+
+    id: int
+    kind: str  # "course", "site" or "user"
+    start: int | None
+    end: int | None
+    context_id: int | None = None
+    name: str = ""
+    visible: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Interval(Plugin):
+    """Cuts an analysable into ranges (Moodle's time-splitting methods)."""
+
+    #: Whether evaluation may use this interval (Moodle's valid_for_evaluation()).
+    valid_for_evaluation: ClassVar[bool] = True
+    #: Whether the dataset gets one-hot range columns (Moodle's include_range_info...).
+    adds_range_columns: ClassVar[bool] = False
+
+    def ranges(self, analysable: Analysable, *, now: int) -> list[Range]:
+        raise NotImplementedError
+
+    def ready_to_train(self, range_: Range, *, now: int) -> bool:
+        raise NotImplementedError
+
+    def ready_to_predict(self, range_: Range, *, now: int) -> bool:
+        raise NotImplementedError
+
+
+class Indicator(Plugin):
+    """Turns aggregated activity of all samples of a range into feature columns.
+
+    Values are in [-1, 1]; NaN means "no value". Works on whole arrays, never one
+    sample at a time.
+    """
+
+    def columns(self) -> list[str]:
+        """Column names this indicator adds (usually one: its key)."""
+        return [self.key]
+
+
+class Target(Plugin):
+    """What a model predicts, on which analysables and samples, and what people can do."""
+
+    #: "course" (analysable is a course), "site" or "user".
+    analysable_kind: ClassVar[str] = "course"
+    #: "enrolment", "course" or "user".
+    sample_kind: ClassVar[str] = "enrolment"
+    #: Rule-based targets (Moodle's based_on_assumptions) need no training.
+    based_on_assumptions: ClassVar[bool] = False
+    classes: ClassVar[tuple[int, ...]] = (0, 1)
+    ignored_classes: ClassVar[tuple[int, ...]] = (0,)
+    min_prediction_score: ClassVar[float] = 0.6
+    #: One sample per analysable (users, courses analysers): one insight per prediction.
+    one_sample_per_analysable: ClassVar[bool] = False
+
+    def classes_description(self) -> list[Any]:
+        raise NotImplementedError
+
+    def accepts_interval(self, interval: Interval) -> bool:
+        raise NotImplementedError
+
+    def insight_subject(self, *, context_name: str) -> str:
+        raise NotImplementedError
+
+    def insight_body(self, *, first_name: str, context_name: str) -> str:
+        raise NotImplementedError
+
+    def prediction_actions(self, *, sample_url_args: dict[str, Any]) -> list[Action]:
+        raise NotImplementedError
+
+    def bulk_actions(self) -> list[Action]:
+        raise NotImplementedError
+
+
+class Processor(Plugin):
+    """A predictions processor (Moodle's mlbackend): learns, predicts, evaluates."""
+
+    def is_ready(self) -> str | None:
+        """None when usable, else the reason it is not, in words for an admin."""
+        raise NotImplementedError
