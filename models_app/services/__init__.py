@@ -1,0 +1,1 @@
+"""Services of models_app, one module per subject (training, prediction, clearing, ...)."""
