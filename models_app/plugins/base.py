@@ -72,22 +72,79 @@ class Analysable:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+class IntervalNotApplicable(ValueError):
+    """An interval cannot cut this analysable (no end date, not started long enough...).
+
+    The message says why, in words for an admin's log.
+    """
+
+
 class Interval(Plugin):
-    """Cuts an analysable into ranges (Moodle's time-splitting methods)."""
+    """Cuts an analysable into ranges (Moodle's time-splitting methods).
+
+    The engine asks `not_applicable_reason()` first (Moodle's is_valid_analysable);
+    `ranges()` raises IntervalNotApplicable when called anyway. Range indexes are
+    positions in the list (Moodle's array keys, the `rangeindex` of a sample id).
+    The families and markers targets test for ("before_now", "past_periodic", ...)
+    are in models_app.plugins.intervals.base.
+    """
 
     #: Whether evaluation may use this interval (Moodle's valid_for_evaluation()).
     valid_for_evaluation: ClassVar[bool] = True
     #: Whether the dataset gets one-hot range columns (Moodle's include_range_info...).
     adds_range_columns: ClassVar[bool] = False
+    #: Whether indicator values of its ranges may be cached and reused (Moodle's
+    #: cache_indicator_calculations()): false when ranges depend on "now".
+    cache_indicator_calculations: ClassVar[bool] = True
+    #: Families this interval belongs to, e.g. {"before_now", "equal_parts"}; targets
+    #: say which intervals they accept with these (Moodle's marker interfaces).
+    kinds: ClassVar[frozenset[str]] = frozenset()
 
-    def ranges(self, analysable: Analysable, *, now: int) -> list[Range]:
-        raise NotImplementedError
+    def not_applicable_reason(
+        self, analysable: Analysable, *, now: int | None = None
+    ) -> str | None:
+        """None when the interval can cut `analysable` at `now`, else why not."""
+        return None
 
-    def ready_to_train(self, range_: Range, *, now: int) -> bool:
+    def accepts_analysable(
+        self, analysable: Analysable, *, now: int | None = None
+    ) -> bool:
+        return self.not_applicable_reason(analysable, now=now) is None
+
+    def ranges(
+        self, analysable: Analysable, *, now: int, first_analysis: int | None = None
+    ) -> list[Range]:
+        """The ranges of `analysable` seen at `now`.
+
+        `first_analysis` is when the model first analysed this analysable (Moodle's
+        modelfirstanalyses cache); only the upcoming intervals use it.
+        """
         raise NotImplementedError
 
     def ready_to_predict(self, range_: Range, *, now: int) -> bool:
-        raise NotImplementedError
+        """Moodle's rule: a range is predictable once its prediction time has come."""
+        return range_.time <= now
+
+    def ready_to_train(self, range_: Range, *, now: int) -> bool:
+        """Moodle's rule: training needs the prediction time and the end passed."""
+        return range_.time <= now and range_.end <= now
+
+    def training_ranges(self, ranges: list[Range], *, now: int) -> list[Range]:
+        return [r for r in ranges if self.ready_to_train(r, now=now)]
+
+    def prediction_range(self, ranges: list[Range], *, now: int) -> Range | None:
+        """The highest-index range ready to predict (Moodle's most recent range)."""
+        for range_ in reversed(ranges):
+            if self.ready_to_predict(range_, now=now):
+                return range_
+        return None
+
+    def distinct_ranges(self, ranges: list[Range]) -> list[int]:
+        """Range indexes that mean different things to a model (Moodle's
+        get_distinct_ranges): all of them with range columns, else just [0]."""
+        if self.adds_range_columns:
+            return [r.index for r in ranges]
+        return [0]
 
 
 class Indicator(Plugin):
