@@ -8,6 +8,7 @@ console email backend.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import environ
@@ -93,7 +94,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "transaction_mode": "IMMEDIATE",
         }
     )
-DATABASES["default"]["TEST"] = {"NAME": env("DJANGO_TEST_DATABASE_NAME", default=None)}
+# The SQLite test database is a file (not in memory) so that the Celery worker and
+# servers started by the integration tests see the same data; one per test process.
+_default_test_name = (
+    str(FORESIGHT_DATA_DIR / f"test-{os.getpid()}.sqlite3")
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    else None
+)
+DATABASES["default"]["TEST"] = {
+    "NAME": env("DJANGO_TEST_DATABASE_NAME", default=_default_test_name)
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
