@@ -11,7 +11,23 @@ from functools import cache
 from django.utils.module_loading import import_string
 
 # Analysis intervals (Moodle's time-splitting methods).
-INTERVALS: dict[str, str] = {}
+INTERVALS: dict[str, str] = {
+    "quarters": "models_app.plugins.intervals.quarters.Quarters",
+    "quarters_accum": "models_app.plugins.intervals.quarters_accum.QuartersAccum",
+    "deciles": "models_app.plugins.intervals.deciles.Deciles",
+    "deciles_accum": "models_app.plugins.intervals.deciles_accum.DecilesAccum",
+    "single_range": "models_app.plugins.intervals.single_range.SingleRange",
+    "no_splitting": "models_app.plugins.intervals.no_splitting.NoSplitting",
+    "past_3_days": "models_app.plugins.intervals.past_3_days.Past3Days",
+    "past_week": "models_app.plugins.intervals.past_week.PastWeek",
+    "past_month": "models_app.plugins.intervals.past_month.PastMonth",
+    "upcoming_3_days": "models_app.plugins.intervals.upcoming_3_days.Upcoming3Days",
+    "upcoming_week": "models_app.plugins.intervals.upcoming_week.UpcomingWeek",
+    "upcoming_fortnight": "models_app.plugins.intervals.upcoming_fortnight.UpcomingFortnight",
+    "one_week_after_start": "models_app.plugins.intervals.one_week_after_start.OneWeekAfterStart",
+    "one_month_after_start": "models_app.plugins.intervals.one_month_after_start.OneMonthAfterStart",
+    "ten_percent_after_start": "models_app.plugins.intervals.ten_percent_after_start.TenPercentAfterStart",
+}
 
 # Indicators.
 INDICATORS: dict[str, str] = {}
