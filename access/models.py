@@ -32,6 +32,20 @@ class Permission(models.IntegerChoices):
     PROHIBIT = -1000, _("Prohibit")
 
 
+def capability_applies(*, capability_level: int, context_level: int) -> bool:
+    """Whether a capability may be overridden in a context of `context_level`.
+
+    As Moodle's override page: every capability in the system context; in a user
+    context only user capabilities; elsewhere the capabilities of that level or
+    below (a course capability in a category or course, not in an activity).
+    """
+    if context_level == ContextLevel.SYSTEM or capability_level == context_level:
+        return True
+    if ContextLevel.USER in (capability_level, context_level):
+        return False
+    return capability_level >= context_level
+
+
 class ContextQuerySet(models.QuerySet):
     def for_instance(self, level: int, instance_id: int) -> ContextQuerySet:
         return self.filter(contextlevel=level, instanceid=instance_id)
@@ -195,6 +209,27 @@ class RoleCapability(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role} {self.capability} = {self.get_permission_display()}"
+
+    def clean(self) -> None:
+        if self.capability_id and self.context_id:
+            capability, context = self.capability, self.context
+            if not capability_applies(
+                capability_level=capability.contextlevel,
+                context_level=context.contextlevel,
+            ):
+                raise ValidationError(
+                    {
+                        "context": _(
+                            "%(capability)s is a %(level)s capability: it cannot "
+                            "be overridden in a %(context_level)s context."
+                        )
+                        % {
+                            "capability": capability.name,
+                            "level": capability.get_contextlevel_display(),
+                            "context_level": context.get_contextlevel_display(),
+                        }
+                    }
+                )
 
 
 class RoleAssignment(models.Model):

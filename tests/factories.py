@@ -13,15 +13,23 @@ not apply fails here exactly as it would in the admin.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from access.models import Role, RoleAssignment
 from lms.models import Activity, Category, Course, Enrolment
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
+
+
+@functools.cache
+def _password_hash(raw_password: str) -> str:
+    # Hashing takes a good fraction of a second by design; tests create many users.
+    return make_password(raw_password)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -32,12 +40,16 @@ class UserFactory(factory.django.DjangoModelFactory):
     last_name = factory.Faker("last_name")
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
     is_active = True
-    password = factory.django.Password(DEFAULT_PASSWORD)
+    password = DEFAULT_PASSWORD
 
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
-        skip_postgeneration_save = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        kwargs["password"] = _password_hash(kwargs["password"])
+        return super()._create(model_class, *args, **kwargs)
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):
