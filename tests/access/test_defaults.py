@@ -1,0 +1,89 @@
+"""The data migration installs Moodle's default roles and capabilities, idempotently."""
+
+from __future__ import annotations
+
+import pytest
+from django.apps import apps
+
+from access.defaults import CAPABILITIES, ROLES, defaults_install
+from access.models import (
+    Capability,
+    Context,
+    ContextLevel,
+    Permission,
+    Role,
+    RoleCapability,
+    RoleContextLevel,
+)
+from access.services import context_system
+
+
+def _snapshot() -> tuple:
+    return (
+        sorted(Role.objects.values_list("shortname", "sortorder")),
+        sorted(RoleContextLevel.objects.values_list("role__shortname", "contextlevel")),
+        sorted(Capability.objects.values_list("name", "contextlevel")),
+        sorted(
+            RoleCapability.objects.values_list(
+                "role__shortname", "capability__name", "context_id", "permission"
+            )
+        ),
+        Context.objects.filter(contextlevel=ContextLevel.SYSTEM).count(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("shortname", "levels"),
+    [
+        ("manager", {10, 40, 50}),
+        ("coursecreator", {10, 40}),
+        ("editingteacher", {50, 70}),
+        ("teacher", {50, 70}),
+        ("student", {50, 70}),
+        ("guest", set()),
+        ("user", set()),
+        ("frontpage", set()),
+    ],
+)
+def test_roles_are_assignable_where_moodle_assigns_them(db, shortname, levels):
+    role = Role.objects.get(shortname=shortname)
+    assert set(role.context_levels.values_list("contextlevel", flat=True)) == levels
+
+
+@pytest.mark.parametrize(
+    ("capability", "level", "roles"),
+    [
+        ("analytics:listinsights", 50, {"manager", "editingteacher", "teacher"}),
+        ("analytics:managemodels", 10, {"manager"}),
+        ("analytics:listowninsights", 10, {"user"}),
+        ("course:view", 50, {"manager", "editingteacher", "teacher"}),
+    ],
+)
+def test_capabilities_are_allowed_at_system_level_as_in_moodle(
+    db, capability, level, roles
+):
+    assert Capability.objects.get(name=capability).contextlevel == level
+    allowed = set(
+        RoleCapability.objects.filter(
+            capability__name=capability,
+            context=context_system(),
+            permission=Permission.ALLOW,
+        ).values_list("role__shortname", flat=True)
+    )
+    assert allowed == roles
+
+
+def test_install_again_changes_nothing_and_keeps_admin_edits(db):
+    row = RoleCapability.objects.get(
+        role__shortname="teacher", capability__name="analytics:listinsights"
+    )
+    row.permission = Permission.PREVENT
+    row.save()
+    Role.objects.filter(shortname="student").update(name="Learner")
+    before = _snapshot()
+    defaults_install(apps)
+    defaults_install(apps)
+    assert _snapshot() == before
+    assert Role.objects.get(shortname="student").name == "Learner"
+    assert len(before[0]) == len(ROLES)
+    assert len(before[2]) == len(CAPABILITIES)
