@@ -6,9 +6,20 @@ Other apps never read these tables: they call `settings_app.selectors`.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+
+from settings_app.validators import ChoiceListValidator
+
+#: Moodle's default analysis intervals for evaluation (defaulttimesplittingsevaluation).
+DEFAULT_EVALUATION_INTERVALS = ("quarters_accum", "quarters", "single_range")
+
+
+def default_evaluation_intervals() -> list[str]:
+    return list(DEFAULT_EVALUATION_INTERVALS)
 
 
 class SingletonModel(models.Model):
@@ -20,7 +31,7 @@ class SingletonModel(models.Model):
         abstract = True
 
     @classmethod
-    def load(cls):
+    def load(cls) -> SingletonModel:
         obj, _created = cls.objects.get_or_create(pk=cls.singleton_id)
         return obj
 
@@ -68,7 +79,11 @@ class SiteInformation(SingletonModel):
         _("mode of instruction"),
         default=list,
         blank=True,
-        help_text=_("How your organisation teaches. Choose all that apply."),
+        validators=[ChoiceListValidator(ModeOfInstruction.values)],
+        help_text=_(
+            "How your organisation delivers its courses: face to face, blended or "
+            "hybrid, fully online. Choose all that apply."
+        ),
     )
     percent_online = models.PositiveSmallIntegerField(
         _("percentage of online work"),
@@ -84,15 +99,21 @@ class SiteInformation(SingletonModel):
         _("type of institution"),
         default=list,
         blank=True,
-        help_text=_("What kind of organisation this is. Choose all that apply."),
+        validators=[ChoiceListValidator(InstitutionType.values)],
+        help_text=_(
+            "What kind of organisation this is: academic, corporate training or a "
+            "non-governmental organization. Choose all that apply."
+        ),
     )
     institution_level = models.JSONField(
         _("level of institution"),
         default=list,
         blank=True,
+        validators=[ChoiceListValidator(InstitutionLevel.values)],
         help_text=_(
-            "The levels of education your organisation offers (ISCED 2011). "
-            "Choose all that apply."
+            "The levels of education your organisation offers, as the International "
+            "Standard Classification of Education (ISCED 2011) names them. Choose all "
+            "that apply."
         ),
     )
 
@@ -147,7 +168,7 @@ class AnalyticsSettings(SingletonModel):
     )
     evaluation_intervals = models.JSONField(
         _("analysis intervals for evaluation"),
-        default=list,
+        default=default_evaluation_intervals,
         blank=True,
         help_text=_(
             "The analysis intervals tried when a model is evaluated. Leave empty "
@@ -193,18 +214,28 @@ class AnalyticsSettings(SingletonModel):
         help_text=_("Base URL of the ML backend server, e.g. https://ml.example.org/"),
     )
     mlbackend_username = models.CharField(
-        _("ML backend username"), max_length=150, blank=True, default="default"
+        _("ML backend username"),
+        max_length=150,
+        blank=True,
+        default="default",
+        help_text=_("The user this site authenticates as on the ML backend server."),
     )
     mlbackend_password = models.CharField(
         _("ML backend password"),
         max_length=255,
         blank=True,
         help_text=_(
-            "Leave empty to use the FORESIGHT_MLBACKEND_PASSWORD environment variable."
+            "Never shown again once saved. Leave empty to use the "
+            "FORESIGHT_MLBACKEND_PASSWORD environment variable."
         ),
     )
     mlbackend_verify_tls = models.BooleanField(
-        _("verify the server's TLS certificate"), default=True
+        _("verify the server's TLS certificate"),
+        default=True,
+        help_text=_(
+            "Turn off only for a test server with a self-signed certificate: "
+            "otherwise anyone on the network could pose as the server."
+        ),
     )
 
     class Meta:
@@ -221,6 +252,10 @@ class AnalyticsSettings(SingletonModel):
 class SettingChange(models.Model):
     """The audit trail of setting changes (Moodle's config changes report)."""
 
+    class Section(models.TextChoices):
+        ANALYTICS = "analyticssettings", _("Analytics settings")
+        SITE = "analyticssite", _("Site information")
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("user"),
@@ -228,10 +263,25 @@ class SettingChange(models.Model):
         on_delete=models.SET_NULL,
     )
     timecreated = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
-    section = models.CharField(_("section"), max_length=100)
-    setting = models.CharField(_("setting"), max_length=100)
-    old_value = models.TextField(_("old value"), blank=True)
-    new_value = models.TextField(_("new value"), blank=True)
+    section = models.CharField(
+        _("section"),
+        max_length=100,
+        choices=Section.choices,
+        help_text=_("The settings page the change was made on."),
+    )
+    setting = models.CharField(
+        _("setting"), max_length=100, help_text=_("Name of the setting (its field).")
+    )
+    old_value = models.TextField(
+        _("old value"),
+        blank=True,
+        help_text=_("Lists, numbers and booleans as JSON; empty for secrets."),
+    )
+    new_value = models.TextField(
+        _("new value"),
+        blank=True,
+        help_text=_("Secrets are recorded as “(changed)”, never with their value."),
+    )
 
     class Meta:
         verbose_name = _("setting change")
@@ -240,3 +290,14 @@ class SettingChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.section}.{self.setting}"
+
+    def setting_label(self) -> str:
+        """The setting's label as the settings page shows it."""
+        model = {
+            self.Section.ANALYTICS: AnalyticsSettings,
+            self.Section.SITE: SiteInformation,
+        }.get(self.section)
+        try:
+            return str(capfirst(model._meta.get_field(self.setting).verbose_name))
+        except (AttributeError, FieldDoesNotExist):
+            return self.setting
