@@ -155,19 +155,24 @@ class Command(BaseCommand):
             self.stdout.write(f"{key:<{width}}  {evaluation:<10}  {cls.label}")
 
     def _table(self, interval, course, ranges, *, now: int) -> None:
-        end = iso(course.end) if course.end else _("no end date")
-        self.stdout.write(
-            _(
-                "%(label)s (%(key)s): a course from %(start)s to %(end)s, seen at %(now)s"
+        values = {
+            "label": interval.label,
+            "key": interval.key,
+            "start": iso(course.start),
+            "end": iso(course.end) if course.end else "",
+            "now": iso(now),
+        }
+        if course.end:
+            heading = _(
+                "%(label)s (%(key)s): a course from %(start)s to %(end)s, seen at "
+                "%(now)s"
             )
-            % {
-                "label": interval.label,
-                "key": interval.key,
-                "start": iso(course.start),
-                "end": end,
-                "now": iso(now),
-            }
-        )
+        else:
+            heading = _(
+                "%(label)s (%(key)s): a course from %(start)s with no end date, seen "
+                "at %(now)s"
+            )
+        self.stdout.write(heading % values)
         if not ranges:
             self.stdout.write(_("No ranges yet: nothing to train on or predict."))
             return

@@ -28,6 +28,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from models_app.plugins.base import (
@@ -87,9 +88,10 @@ def missing_dates(interval: Interval, analysable: Analysable) -> str | None:
         ) % {"interval": interval.label, "what": describe(analysable)}
     if analysable.end <= analysable.start:
         return _(
-            "%(what)s ends (%(end)s) before it starts (%(start)s): fix its dates."
+            "%(what)s must end after it starts, but it runs from %(start)s to "
+            "%(end)s: fix its dates."
         ) % {
-            "what": describe(analysable),
+            "what": capfirst(describe(analysable)),
             "end": iso(analysable.end),
             "start": iso(analysable.start),
         }
