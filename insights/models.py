@@ -1,9 +1,17 @@
-"""Predictions that became insights, and what people did with them."""
+"""Predictions that became insights, and what people did with them.
+
+An insight is what people are told about: the predictions of one analytics model in
+one context (a course, the site, a user). Each prediction run adds predictions to
+insights and sends one notification per insight to each recipient, never one per
+prediction (Moodle's insights_generator for multi-sample targets).
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -69,6 +77,106 @@ class PredictionAction(models.Model):
         verbose_name = _("prediction action")
         verbose_name_plural = _("prediction actions")
         indexes = [models.Index(fields=["prediction", "user", "actionname"])]
+        constraints = [
+            # A second submission of the same action by the same person changes
+            # nothing: the database refuses the duplicate even under a race.
+            models.UniqueConstraint(
+                fields=["prediction", "user", "actionname"],
+                name="prediction_action_once_per_user",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} {self.actionname} {self.prediction_id}"
+
+
+class Insight(models.Model):
+    """The predictions of one model in one context, as one thing people hear about."""
+
+    model = models.ForeignKey(
+        "models_app.AnalyticsModel",
+        verbose_name=_("model"),
+        on_delete=models.CASCADE,
+        related_name="insights",
+    )
+    context = models.ForeignKey(
+        "access.Context",
+        verbose_name=_("context"),
+        on_delete=models.CASCADE,
+        related_name="insights",
+    )
+    timecreated = models.DateTimeField(_("created"), auto_now_add=True)
+    timemodified = models.DateTimeField(
+        _("last generated"),
+        default=timezone.now,
+        help_text=_("When a prediction run last added predictions to this insight."),
+    )
+
+    class Meta:
+        verbose_name = _("insight")
+        verbose_name_plural = _("insights")
+        ordering = ["-timemodified", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model", "context"], name="insight_model_context_uniq"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model} @ {self.context}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("insights:insight", args=[self.pk])
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(timeread__isnull=True)
+
+
+class Notification(models.Model):
+    """An insight told to one person, in the site and (unless they opted out) by email.
+
+    Subject and body are rendered once, in the recipient's language, when the
+    insight is generated (as Moodle forces the recipient's language), so the list of
+    notifications needs no plug-in and says what the email said.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="insight_notifications",
+    )
+    insight = models.ForeignKey(
+        Insight,
+        verbose_name=_("insight"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    subject = models.CharField(_("subject"), max_length=2000)
+    body = models.TextField(_("message"), blank=True)
+    timecreated = models.DateTimeField(_("sent"), auto_now_add=True)
+    timeread = models.DateTimeField(
+        _("read"), null=True, blank=True, help_text=_("Empty while unread.")
+    )
+    timeemailed = models.DateTimeField(
+        _("emailed"),
+        null=True,
+        blank=True,
+        help_text=_("Empty when the recipient turned email off or sending failed."),
+    )
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-timecreated", "-id"]
+        indexes = [models.Index(fields=["user", "timeread"])]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.subject}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("insights:notification_open", args=[self.pk])

@@ -1,6 +1,22 @@
-"""URLs of the insights app."""
+"""URLs of the insights pages."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from insights import views
 
 app_name = "insights"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.insight_list, name="list"),
+    path("<int:pk>/", views.insight_detail, name="insight"),
+    path("<int:pk>/actions/", views.insight_actions, name="insight_actions"),
+    path("predictions/<int:pk>/", views.prediction_detail, name="prediction"),
+    path(
+        "predictions/<int:pk>/actions/",
+        views.prediction_action,
+        name="prediction_action",
+    ),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
+    path("notifications/read/", views.notifications_read, name="notifications_read"),
+    path("preferences/", views.preferences, name="preferences"),
+]
