@@ -1,0 +1,198 @@
+"""Reading the times that Moodle's log report writes, in whatever locale it used.
+
+Moodle formats log times with the user's language strings, so real exports hold
+"27/06/17, 05:54" (English strftimedatetimeshort), "11 May, 09:44" (older sites: no
+year), "2019-10-26 09:37:12", "27/06/2017 05:54", "11 de mayo de 2019, 09:44",
+"Thursday, 11 May 2017, 9:44 AM" or "5:54 p. m.". Rather than one pattern per
+locale, `log_time_parse` finds the clock time, then the date in what is left
+(a month name in English or Spanish, or numbers day/month/year), and ignores
+weekday names. Numeric dates are day first, as Moodle writes them, unless the
+second number cannot be a month.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+from django.utils.translation import gettext as _
+
+MONTHS = {
+    # English
+    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6,
+    "july": 7, "august": 8, "september": 9, "october": 10, "november": 11,
+    "december": 12, "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7,
+    "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+    # Spanish
+    "enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6,
+    "julio": 7, "agosto": 8, "septiembre": 9, "setiembre": 9, "octubre": 10,
+    "noviembre": 11, "diciembre": 12, "ene": 1, "abr": 4, "ago": 8, "set": 9,
+    "dic": 12,
+}  # fmt: skip
+IGNORED_WORDS = {
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun",
+    "lunes", "martes", "miercoles", "jueves", "viernes", "sabado", "domingo",
+    "lun", "mie", "jue", "vie", "sab", "dom", "de", "del", "at", "a", "las", "la",
+    "h", "hrs",
+}  # fmt: skip
+
+_CLOCK = re.compile(
+    r"(?<!\d)(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([ap])\.?\s*m\b\.?)?", re.IGNORECASE
+)
+_ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
+_NUMERIC_DATE = re.compile(
+    r"(?<!\d)(\d{1,2})[/.\-](\d{1,2})(?:[/.\-](\d{2}|\d{4}))?(?!\d)"
+)
+_EPOCH = re.compile(r"^\d{9,11}$")
+
+
+@dataclass(frozen=True)
+class LogTime:
+    """A wall-clock time as written in the file; `year` None when the file omits it."""
+
+    year: int | None
+    month: int
+    day: int
+    hour: int
+    minute: int
+    second: int = 0
+
+    def key(self) -> tuple[int, int, int, int, int]:
+        """Order within a year, for inferring missing years."""
+        return (self.month, self.day, self.hour, self.minute, self.second)
+
+
+def _plain(text: str) -> str:
+    """Lower case without accents, so "miércoles" and "miercoles" are one word."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def log_time_parse(text: str | dt.datetime | dt.date) -> LogTime | int:
+    """A LogTime, or a Unix timestamp when the cell holds one. ValueError if unreadable."""
+    if isinstance(text, dt.datetime):
+        return LogTime(
+            text.year, text.month, text.day, text.hour, text.minute, text.second
+        )
+    if isinstance(text, dt.date):
+        return LogTime(text.year, text.month, text.day, 0, 0, 0)
+    raw = str(text).strip()
+    if not raw:
+        raise ValueError(_("the time is empty"))
+    if _EPOCH.match(raw):
+        return int(raw)
+    plain = _plain(raw).replace("\u202f", " ").replace("\xa0", " ")
+    plain = plain.replace("t", " ", 1) if _ISO_DATE.match(plain) else plain
+    clocks = list(_CLOCK.finditer(plain))
+    if not clocks:
+        raise ValueError(_("no clock time (HH:MM) in %(text)r") % {"text": raw})
+    clock = clocks[-1]
+    hour, minute = int(clock.group(1)), int(clock.group(2))
+    second = int(clock.group(3) or 0)
+    meridiem = (clock.group(4) or "").lower()
+    if meridiem:
+        if not 1 <= hour <= 12:
+            raise ValueError(_("hour %(hour)d is not a 12-hour time") % {"hour": hour})
+        hour = hour % 12 + (12 if meridiem == "p" else 0)
+    date_part = plain[: clock.start()] + " " + plain[clock.end() :]
+    year, month, day = _date_parse(date_part, raw)
+    if year is not None and year < 100:
+        year += 2000 if year < 70 else 1900
+    try:
+        # 2000 is a leap year: 29 February without a year is checked later.
+        dt.datetime(year or 2000, month, day, hour, minute, second)
+    except ValueError as error:
+        raise ValueError(
+            _("%(text)r is not a valid time (%(error)s)")
+            % {"text": raw, "error": error}
+        ) from None
+    return LogTime(year, month, day, hour, minute, second)
+
+
+def _date_parse(date_part: str, raw: str) -> tuple[int | None, int, int]:
+    iso = _ISO_DATE.search(date_part)
+    if iso:
+        return int(iso.group(1)), int(iso.group(2)), int(iso.group(3))
+    numeric = _NUMERIC_DATE.search(date_part)
+    if numeric:
+        first, second = int(numeric.group(1)), int(numeric.group(2))
+        year = int(numeric.group(3)) if numeric.group(3) else None
+        day, month = first, second
+        if month > 12 and day <= 12:
+            day, month = second, first  # month/day/year, as US sites write it
+        _check_rest(date_part[: numeric.start()] + date_part[numeric.end() :], raw)
+        return year, month, day
+    month = None
+    numbers: list[int] = []
+    for word in re.findall(r"[a-z]+|\d+", date_part):
+        if word.isdigit():
+            numbers.append(int(word))
+        elif word in MONTHS and month is None:
+            month = MONTHS[word]
+        elif word not in IGNORED_WORDS:
+            raise ValueError(
+                _("unknown word %(word)r in time %(text)r")
+                % {"word": word, "text": raw}
+            )
+    if month is None:
+        raise ValueError(_("no date in %(text)r") % {"text": raw})
+    days = [n for n in numbers if 1 <= n <= 31]
+    years = [n for n in numbers if n >= 1000]
+    if not days or len(numbers) > 2 or len(years) > 1:
+        raise ValueError(_("cannot tell the day in %(text)r") % {"text": raw})
+    return (years[0] if years else None), month, days[0]
+
+
+def _check_rest(rest: str, raw: str) -> None:
+    for word in re.findall(r"[a-z]+|\d+", rest):
+        if word not in IGNORED_WORDS:
+            raise ValueError(
+                _("unexpected %(word)r in time %(text)r") % {"word": word, "text": raw}
+            )
+
+
+def years_infer(times: list[LogTime], *, now: dt.datetime) -> list[int]:
+    """Years for times written without one, in file order.
+
+    The files list events in time order (Moodle: newest first). The direction is the
+    one most neighbouring pairs follow; walking from the newest time, the year starts
+    at the latest one that is not in the future and drops by one each time the
+    month-day order wraps around.
+    """
+    if not times:
+        return []
+    keys = [t.key() for t in times]
+    falling = sum(a > b for a, b in pairwise(keys))
+    rising = sum(a < b for a, b in pairwise(keys))
+    order = (
+        list(range(len(keys))) if falling >= rising else list(range(len(keys)))[::-1]
+    )
+    now_key = (now.month, now.day, now.hour, now.minute, now.second)
+    year = now.year if keys[order[0]] <= now_key else now.year - 1
+    years = [0] * len(keys)
+    previous = keys[order[0]]
+    for index in order:
+        if keys[index] > previous:
+            year -= 1
+        years[index] = year
+        previous = keys[index]
+    return years
+
+
+def log_time_timestamp(value: LogTime, *, year: int, zone: ZoneInfo) -> int:
+    """Unix time of a wall-clock time in `zone` (the first of two in a DST fold)."""
+    moment = dt.datetime(
+        year,
+        value.month,
+        value.day,
+        value.hour,
+        value.minute,
+        value.second,
+        tzinfo=zone,
+    )
+    return int(moment.timestamp())
