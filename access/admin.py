@@ -18,6 +18,7 @@ from access.models import (
     RoleCapability,
     RoleContextLevel,
 )
+from access.selectors import context_instance
 
 
 class RoleAssignmentInline(admin.TabularInline):
@@ -44,9 +45,21 @@ class ContextAdmin(admin.ModelAdmin):
     list_filter = ("contextlevel", "depth")
     search_fields = ("=id", "=instanceid", "path")
     ordering = ("path",)
-    readonly_fields = ("contextlevel", "instanceid", "parent", "path", "depth")
+    readonly_fields = (
+        "contextlevel",
+        "instanceid",
+        "belongs_to",
+        "parent",
+        "path",
+        "depth",
+    )
     inlines = [RoleAssignmentInline, ContextRoleCapabilityInline]
     show_full_result_count = False
+
+    @admin.display(description=_("belongs to"))
+    def belongs_to(self, context: Context) -> str:
+        instance = context_instance(context)
+        return str(instance) if instance is not None else _("The whole site")
 
     def has_add_permission(self, request) -> bool:
         # Contexts follow categories, courses, activities and users; never by hand.

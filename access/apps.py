@@ -3,11 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import AppConfig
+from django.apps import apps as global_apps
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
-def _defaults_after_flush(sender: AppConfig, apps: Any, **kwargs: Any) -> None:
+def _defaults_after_flush(
+    sender: AppConfig, apps: Any = global_apps, **kwargs: Any
+) -> None:
     """Reinstall the default roles when a flush emptied them (transactional tests).
 
     The data migration installs them once; a database with no role at all after

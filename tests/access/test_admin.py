@@ -76,7 +76,9 @@ def test_change_pages_load(admin_client_with_data, course, teacher):
     response = admin_client_with_data.get(
         reverse("admin:access_context_change", args=[context_of(course).pk])
     )
-    assert teacher.username in response.content.decode()
+    page = response.content.decode()
+    assert teacher.username in page
+    assert course.fullname in page
 
 
 def test_admin_refuses_a_role_assigned_where_it_does_not_apply(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.apps import apps
+from django.core.management import call_command
 
 from access.defaults import CAPABILITIES, ROLES, defaults_install
 from access.models import (
@@ -87,3 +88,16 @@ def test_install_again_changes_nothing_and_keeps_admin_edits(db):
     assert Role.objects.get(shortname="student").name == "Learner"
     assert len(before[0]) == len(ROLES)
     assert len(before[2]) == len(CAPABILITIES)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_defaults_come_back_after_a_flush():
+    """Transactional tests flush every table; the next test still needs the roles."""
+    call_command("flush", interactive=False, verbosity=0)
+    assert Role.objects.filter(shortname="editingteacher").exists()
+    assert (
+        RoleCapability.objects.filter(capability__name="analytics:listinsights").count()
+        == 3
+    )
+    system = context_system()
+    assert system.path == f"/{system.pk}"

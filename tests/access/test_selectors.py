@@ -322,3 +322,17 @@ def test_role_assign_through_the_service_is_seen_by_a_fresh_user(course, outside
     assert _has_perm(outsider, LIST, course) is False
     role_assign(user=outsider, role=role("teacher"), context=context_of(course))
     assert _has_perm(outsider, LIST, course) is True
+
+
+def test_contexts_with_capability_leaves_out_a_prohibited_course(manager, category):
+    courses = CourseFactory.create_batch(5, category=category)
+    capability_override(
+        role=role("manager"),
+        capability=LIST,
+        context=context_of(courses[2]),
+        permission=Permission.PROHIBIT,
+    )
+    listed = set(contexts_with_capability(user=manager, capability=LIST))
+    assert listed == {context_of(c) for c in courses if c != courses[2]}
+    users = {c.pk for c in courses if manager in set(users_with_capability(LIST, c))}
+    assert users == {c.pk for c in courses if c != courses[2]}
