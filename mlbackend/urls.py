@@ -1,6 +1,19 @@
-"""URLs of the mlbackend app."""
+"""The ML backend protocol's fixed paths (Moodle's client appends them to its URL)."""
 
-from django.urls import path  # noqa: F401
+from __future__ import annotations
+
+from django.urls import path
+
+from mlbackend import views
 
 app_name = "mlbackend"
-urlpatterns: list = []
+urlpatterns = [
+    path("version", views.version, name="version"),
+    path("training", views.training, name="training"),
+    path("prediction", views.prediction, name="prediction"),
+    path("evaluation", views.evaluation, name="evaluation"),
+    path("evaluationlog", views.evaluationlog, name="evaluationlog"),
+    path("export", views.export, name="export"),
+    path("import", views.import_, name="import"),
+    path("deletemodel", views.deletemodel, name="deletemodel"),
+]

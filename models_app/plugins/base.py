@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
 
 
@@ -194,8 +195,55 @@ class Target(Plugin):
 
 
 class Processor(Plugin):
-    """A predictions processor (Moodle's mlbackend): learns, predicts, evaluates."""
+    """A predictions processor (Moodle's mlbackend): learns, predicts, evaluates.
+
+    A dataset is an `mlbackend.engine.dataset.Dataset` (numpy matrix, column names,
+    sample ids, labels, target classes) or a file in Moodle's CSV format (bytes).
+    `model_id` names the model and its version (letters, digits, '_' and '-'; e.g.
+    `models_app.plugins.processors.model_unique_id()`, Moodle's uniqueid); the model
+    lives under `output_dir / model_id`. Outcomes the ML backend protocol expresses as
+    result codes (not enough data, low score, not trained, bad dataset) come back in
+    `Result.status` and `Result.info`; a processor that cannot work at all (server
+    unreachable, wrong password) raises `ProcessorError` with the reason.
+    """
 
     def is_ready(self) -> str | None:
         """None when usable, else the reason it is not, in words for an admin."""
+        raise NotImplementedError
+
+    def train(self, *, model_id: str, dataset: Any, output_dir: Path) -> Any:
+        """Learn from new labelled samples, keeping what earlier runs learnt."""
+        raise NotImplementedError
+
+    def predict(self, *, model_id: str, dataset: Any, output_dir: Path) -> Any:
+        """`Result.predictions`: one (sample id, class value, probability) per sample."""
+        raise NotImplementedError
+
+    def evaluate(
+        self,
+        *,
+        model_id: str,
+        dataset: Any,
+        output_dir: Path,
+        min_score: float = 0.7,
+        max_deviation: float = 0.05,
+        n_iterations: int = 10,
+        trained_model: bool = False,
+    ) -> Any:
+        """Moodle's evaluation; `trained_model` scores the stored model on all data.
+
+        `Result.dir` is the folder with the graphs and metrics of this run.
+        """
+        raise NotImplementedError
+
+    def export(self, *, model_id: str, output_dir: Path) -> bytes:
+        """The trained model as a zip that `import_` accepts."""
+        raise NotImplementedError
+
+    def import_(self, *, model_id: str, output_dir: Path, data: bytes) -> None:
+        """Replace the model with an exported one (validated, never unpickled)."""
+        raise NotImplementedError
+
+    def clear(self, *, model_id: str, output_dir: Path) -> None:
+        """Forget the trained model and its evaluations."""
         raise NotImplementedError

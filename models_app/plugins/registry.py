@@ -36,7 +36,10 @@ INDICATORS: dict[str, str] = {}
 TARGETS: dict[str, str] = {}
 
 # Predictions processors.
-PROCESSORS: dict[str, str] = {}
+PROCESSORS: dict[str, str] = {
+    "builtin": "models_app.plugins.processors.builtin.BuiltinProcessor",
+    "mlbackend": "models_app.plugins.processors.mlbackend.MlbackendProcessor",
+}
 
 
 class UnknownPlugin(LookupError):

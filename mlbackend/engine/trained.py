@@ -1,0 +1,120 @@
+"""A classifier that learns incrementally, as Moodle's processors do.
+
+Moodle sends each sample for training once; a later run sends only new samples and
+expects the model to keep what it learnt. Estimators that cannot continue training
+(gradient boosting) and those that can only approximately (partial_fit moves an MLP
+towards the new batch and forgets) would give different models for the same data.
+So the model keeps the samples it was trained with and refits the pipeline on all of
+them, from the same seed: the result depends only on the data and the seed, never on
+how the data were split into runs. The samples are stored with the model (npz, no
+pickles), which is also what makes "trained model" evaluation and export complete.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.pipeline import Pipeline
+
+from mlbackend.engine.dataset import Dataset
+from mlbackend.engine.estimators import estimator_build
+from mlbackend.engine.results import (
+    GENERAL_ERROR,
+    NOT_ENOUGH_DATA,
+    EngineError,
+    Prediction,
+)
+
+ALL_CLASSES_MESSAGE = "Training data needs to include samples belonging to all classes"
+
+
+def pipeline_fit(
+    pipeline: Pipeline, features: np.ndarray, labels: np.ndarray
+) -> Pipeline:
+    """Fit, turning off early stopping where its validation split cannot stratify."""
+    _, counts = np.unique(labels, return_counts=True)
+    if counts.min() < 10 or labels.shape[0] < 200:
+        step = pipeline.steps[-1][1]
+        if "early_stopping" in step.get_params():
+            step.set_params(early_stopping=False)
+    return pipeline.fit(features, labels)
+
+
+class IncrementalClassifier:
+    """Accumulates training samples and refits `estimator` on all of them."""
+
+    def __init__(self, *, estimator: str, random_state: int = 0) -> None:
+        self.estimator = estimator
+        self.random_state = random_state
+
+    def check_compatible(self, dataset: Dataset) -> None:
+        if list(dataset.target_classes) != list(self.classes_):
+            raise EngineError(
+                f"The dataset's target classes {dataset.target_classes} differ from "
+                f"the trained model's {self.classes_}.",
+                status=GENERAL_ERROR,
+            )
+        if dataset.features.shape[1] != len(self.columns_):
+            raise EngineError(
+                f"The dataset has {dataset.features.shape[1]} feature columns; the "
+                f"model was trained with {len(self.columns_)}. Clear the model and "
+                "train it again after changing its indicators.",
+                status=GENERAL_ERROR,
+            )
+
+    @property
+    def is_fitted(self) -> bool:
+        return hasattr(self, "pipeline_")
+
+    def train(self, dataset: Dataset) -> IncrementalClassifier:
+        """Add the dataset's samples and refit; returns self."""
+        if dataset.labels is None:
+            raise EngineError("Training needs a labelled dataset.")
+        if self.is_fitted:
+            self.check_compatible(dataset)
+            features = np.concatenate(
+                [self.features_, dataset.features.astype(np.float32)]
+            )
+            labels = np.concatenate([self.labels_, dataset.labels.astype(np.int64)])
+        else:
+            features = dataset.features.astype(np.float32)
+            labels = dataset.labels.astype(np.int64)
+        present = set(np.unique(labels).tolist())
+        if present != set(dataset.target_classes):
+            raise EngineError(ALL_CLASSES_MESSAGE, status=NOT_ENOUGH_DATA)
+        pipeline = estimator_build(
+            key=self.estimator,
+            random_state=self.random_state,
+            n_features=features.shape[1],
+        )
+        self.pipeline_ = pipeline_fit(pipeline, features.astype(np.float64), labels)
+        self.features_ = features
+        self.labels_ = labels
+        self.classes_ = list(dataset.target_classes)
+        self.columns_ = list(dataset.columns)
+        return self
+
+    def predict_proba(self, features: np.ndarray) -> np.ndarray:
+        """Probabilities in the order of `classes_` (every class has a column)."""
+        raw = self.pipeline_.predict_proba(features.astype(np.float64))
+        known = [int(c) for c in self.pipeline_.classes_]
+        proba = np.zeros((features.shape[0], len(self.classes_)))
+        for column, value in enumerate(known):
+            proba[:, self.classes_.index(value)] = raw[:, column]
+        return proba
+
+    def predict(self, dataset: Dataset) -> list[Prediction]:
+        if not self.is_fitted:
+            raise EngineError("The model has not been trained yet.", status=2)
+        self.check_compatible(dataset)
+        proba = self.predict_proba(dataset.features)
+        best = proba.argmax(axis=1)
+        return [
+            Prediction(
+                sample_id=sample_id,
+                prediction=self.classes_[index],
+                score=float(proba[row, index]),
+            )
+            for row, (sample_id, index) in enumerate(
+                zip(dataset.ids(), best, strict=True)
+            )
+        ]

@@ -1,0 +1,172 @@
+"""The `builtin` processor: scikit-learn in the worker process.
+
+Each model lives in `<output_dir>/<model_id>/`: `model/` is the trained model, an
+atomic state folder in the safe format (skops with trusted types, npz), and
+`evaluation/<runid>/` holds each evaluation's graphs and metrics.
+"""
+
+from __future__ import annotations
+
+import errno
+import time
+from pathlib import Path
+
+from django.utils.translation import gettext_lazy as _
+
+from mlbackend.engine.bundle import (
+    BundleError,
+    bundle_from_classifier,
+    bundle_from_zip,
+    bundle_to_zip,
+    classifier_from_bundle,
+)
+from mlbackend.engine.dataset import Dataset, dataset_from_csv
+from mlbackend.engine.estimators import DEFAULT_ESTIMATOR, estimator_build
+from mlbackend.engine.evaluation import evaluation_run
+from mlbackend.engine.results import NO_DATASET, EngineError, Result
+from mlbackend.engine.storage import (
+    StateFolder,
+    files_write_atomically,
+    identifier_check,
+    tree_delete,
+)
+from mlbackend.engine.trained import IncrementalClassifier
+from models_app.plugins.base import Processor
+
+NOT_TRAINED = "The model has not been trained yet."
+MAX_IMPORT_BYTES = 2 * 1024**3
+
+
+def _dataset(dataset: Dataset | bytes, *, labelled: bool) -> Dataset:
+    if isinstance(dataset, Dataset):
+        return dataset
+    return dataset_from_csv(dataset, labelled=labelled)
+
+
+class BuiltinProcessor(Processor):
+    """Learns with scikit-learn in process; gradient boosting unless told otherwise."""
+
+    key = "builtin"
+    label = _("Built-in (scikit-learn)")
+
+    def __init__(
+        self, *, estimator: str = DEFAULT_ESTIMATOR, random_state: int = 0
+    ) -> None:
+        self.estimator = estimator
+        self.random_state = random_state
+
+    def _model_dir(self, model_id: str, output_dir: Path) -> Path:
+        return Path(output_dir) / identifier_check(model_id, name="model id")
+
+    def _state(self, model_id: str, output_dir: Path) -> StateFolder:
+        return StateFolder(self._model_dir(model_id, output_dir) / "model")
+
+    def _load(self, model_id: str, output_dir: Path) -> IncrementalClassifier | None:
+        files = self._state(model_id, output_dir).read()
+        return None if files is None else classifier_from_bundle(files)
+
+    def is_ready(self) -> str | None:
+        try:
+            estimator_build(key=self.estimator, random_state=0, n_features=1)
+        except EngineError as exc:
+            return exc.message
+        return None
+
+    def train(
+        self, *, model_id: str, dataset: Dataset | bytes, output_dir: Path
+    ) -> Result:
+        try:
+            data = _dataset(dataset, labelled=True)
+            state = self._state(model_id, output_dir)
+            with state.locked():
+                classifier = self._load(model_id, output_dir)
+                if classifier is None:
+                    classifier = IncrementalClassifier(
+                        estimator=self.estimator, random_state=self.random_state
+                    )
+                classifier.train(data)
+                state.write(bundle_from_classifier(classifier))
+        except EngineError as exc:
+            return Result(status=exc.status, info=[exc.message])
+        return Result(
+            info=[f"Trained on {classifier.labels_.shape[0]} samples in total."]
+        )
+
+    def predict(
+        self, *, model_id: str, dataset: Dataset | bytes, output_dir: Path
+    ) -> Result:
+        try:
+            classifier = self._load(model_id, output_dir)
+            if classifier is None:
+                return Result(status=NO_DATASET, info=[NOT_TRAINED])
+            predictions = classifier.predict(_dataset(dataset, labelled=False))
+        except EngineError as exc:
+            return Result(status=exc.status, info=[exc.message])
+        return Result(predictions=predictions)
+
+    def evaluate(
+        self,
+        *,
+        model_id: str,
+        dataset: Dataset | bytes,
+        output_dir: Path,
+        min_score: float = 0.7,
+        max_deviation: float = 0.05,
+        n_iterations: int = 10,
+        trained_model: bool = False,
+    ) -> Result:
+        try:
+            data = _dataset(dataset, labelled=True)
+            trained = None
+            if trained_model:
+                trained = self._load(model_id, output_dir)
+                if trained is None:
+                    return Result(status=NO_DATASET, info=[NOT_TRAINED])
+            result, files = evaluation_run(
+                dataset=data,
+                estimator=self.estimator,
+                random_state=self.random_state,
+                min_score=min_score,
+                max_deviation=max_deviation,
+                n_iterations=n_iterations,
+                trained=trained,
+            )
+        except EngineError as exc:
+            return Result(status=exc.status, info=[exc.message])
+        folder = self._model_dir(model_id, output_dir) / "evaluation"
+        runid = _write_run(folder, files)
+        result.runid = runid
+        result.dir = str(folder / str(runid))
+        return result
+
+    def export(self, *, model_id: str, output_dir: Path) -> bytes:
+        files = self._state(model_id, output_dir).read()
+        if files is None:
+            raise EngineError(NOT_TRAINED, status=NO_DATASET)
+        return bundle_to_zip(files)
+
+    def import_(self, *, model_id: str, output_dir: Path, data: bytes) -> None:
+        try:
+            files = bundle_from_zip(data, max_total_bytes=MAX_IMPORT_BYTES)
+        except BundleError as exc:
+            raise EngineError(
+                f"The model could not be imported: {exc.message}"
+            ) from None
+        state = self._state(model_id, output_dir)
+        with state.locked():
+            state.write(files)
+
+    def clear(self, *, model_id: str, output_dir: Path) -> None:
+        tree_delete(self._model_dir(model_id, output_dir))
+
+
+def _write_run(folder: Path, files: dict[str, bytes]) -> int:
+    runid = time.time_ns() // 1_000_000
+    while True:
+        try:
+            files_write_atomically(folder / str(runid), files)
+            return runid
+        except OSError as exc:
+            if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                raise
+            runid += 1
