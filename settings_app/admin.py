@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -95,6 +96,7 @@ class SiteInformationAdmin(SingletonAdmin):
 @admin.register(AnalyticsSettings)
 class AnalyticsSettingsAdmin(SingletonAdmin):
     form = AnalyticsSettingsForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (
             None,

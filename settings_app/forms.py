@@ -30,6 +30,13 @@ def _multiple_choice(model: type[models.Model], name: str, choices: Any) -> Any:
     )
 
 
+def _formfield(model_field: models.Field, **kwargs: Any) -> Any:
+    """Model field -> form field; URLs without a scheme are taken as https."""
+    if isinstance(model_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return model_field.formfield(**kwargs)
+
+
 class SiteInformationForm(forms.ModelForm):
     mode_of_instruction = _multiple_choice(
         SiteInformation,
@@ -80,6 +87,7 @@ class AnalyticsSettingsForm(forms.ModelForm):
 
     class Meta:
         model = AnalyticsSettings
+        formfield_callback = _formfield
         fields = [
             "enabled",
             "default_processor",
