@@ -127,26 +127,26 @@ class IndicatorValue:
     outcome: str  # "ok" or "concern", Moodle's OK / NEGATIVE styles
 
 
-def _indicator_label(key: str) -> tuple[str, bool]:
-    """The indicator's label and whether it is binary (Yes/No) when registered."""
+def _indicator_label(key: str) -> tuple[str, str, str]:
+    """(label, kind, option) of an indicator column; kind is "" when unregistered.
+
+    Columns are "key", "key/mean" (linear) or "key/<class>" (discrete one-hot).
+    """
     base, _slash, option = key.partition("/")
     try:
         cls = indicator_class(base)
     except UnknownPlugin:
-        return key, False
-    label = str(cls.label)
-    if option:
-        label = f"{label} ({option})"
-    kind = getattr(cls, "kind", getattr(cls, "indicator_type", ""))
-    return label, kind == "binary" or getattr(cls, "binary", False) is True
+        return key, "", ""
+    return str(cls.label), str(getattr(cls, "kind", "")), option
 
 
 def indicator_values(calculations: dict[str, Any]) -> list[IndicatorValue]:
     """The indicator values of a prediction, as Moodle's prediction page shows them.
 
-    Binary indicators read Yes/No; the others a percentage of the way from -1 to 1
-    (Moodle's linear display, round(100*(v+1)/2) %). Mean columns ("key/mean"),
-    empty values and reserved keys (starting with "_") are hidden, as in Moodle.
+    Binary indicators read Yes/No; discrete ones the class that is set; the others
+    a percentage of the way from -1 to 1 (Moodle's linear display,
+    round(100*(v+1)/2) %). Mean columns ("key/mean"), classes not set, empty values
+    and reserved keys (starting with "_") are hidden, as in Moodle.
     """
     values: list[IndicatorValue] = []
     for key, raw in calculations.items():
@@ -158,9 +158,13 @@ def indicator_values(calculations: dict[str, Any]) -> list[IndicatorValue]:
             continue
         if math.isnan(value):
             continue
-        label, binary = _indicator_label(key)
-        if binary:
+        label, kind, option = _indicator_label(key)
+        if kind == "binary":
             display = _("Yes") if value > 0 else _("No")
+        elif kind == "discrete" and option:
+            if value <= 0:
+                continue
+            display = option
         else:
             display = f"{round(100 * (value + 1) / 2)} %"
         values.append(

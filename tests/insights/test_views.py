@@ -1,0 +1,301 @@
+"""The insights pages: status codes, permission edges, actions and bad input."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from insights.models import Notification, PredictionAction
+from insights.services import insights_generate
+from lms.models import Enrolment, UserProfile
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def prediction(course_model, make_prediction, enrolment):
+    return make_prediction(course_model, enrolment)
+
+
+@pytest.fixture
+def insight(course_model, prediction, teacher):
+    (insight,) = insights_generate(model=course_model, predictions=[prediction])
+    return insight
+
+
+@pytest.fixture
+def teacher_client(client, teacher):
+    client.force_login(teacher)
+    return client
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+@pytest.mark.parametrize(
+    "name,args",
+    [
+        ("insights:list", []),
+        ("insights:insight", [1]),
+        ("insights:prediction", [1]),
+        ("insights:notifications", []),
+        ("insights:preferences", []),
+    ],
+)
+def test_pages_need_a_login(client, name, args):
+    response = client.get(reverse(name, args=args))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("admin:login"))
+
+
+def test_the_insight_page_lists_predictions(teacher_client, insight, student):
+    response = teacher_client.get(insight.get_absolute_url())
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert student.get_full_name() in content
+    assert "Student at risk" in content
+    assert "Accept" in content and "Outline report" in content
+
+
+def test_a_teacher_of_another_course_is_refused(client, insight, other_teacher):
+    client.force_login(other_teacher)
+    response = client.get(insight.get_absolute_url())
+    assert response.status_code == 403
+    assert b"Biology" not in response.content
+
+
+def test_a_missing_insight_is_404(teacher_client, insight):
+    response = teacher_client.get(reverse("insights:insight", args=[insight.pk + 99]))
+    assert response.status_code == 404
+
+
+def test_the_list_groups_insights_by_context(teacher_client, insight):
+    response = teacher_client.get(reverse("insights:list"))
+    assert response.status_code == 200
+    assert "Biology" in response.content.decode()
+    assert insight.get_absolute_url() in response.content.decode()
+
+
+def test_marking_fixed_hides_the_prediction_for_this_teacher_only(
+    teacher_client, insight, prediction, noneditingteacher, client, student
+):
+    url = reverse("insights:prediction_action", args=[prediction.pk])
+    response = teacher_client.post(url, {"action": "fixed"})
+    assert response.status_code == 302
+    assert response.url == insight.get_absolute_url()
+    assert PredictionAction.objects.filter(actionname="fixed").count() == 1
+    page = teacher_client.get(insight.get_absolute_url()).content.decode()
+    assert student.get_full_name() not in page
+
+    client.force_login(noneditingteacher)
+    other = client.get(insight.get_absolute_url()).content.decode()
+    assert student.get_full_name() in other
+
+
+def test_a_second_submission_says_so_and_changes_nothing(
+    teacher_client, insight, prediction
+):
+    url = reverse("insights:prediction_action", args=[prediction.pk])
+    teacher_client.post(url, {"action": "notapplicable"})
+    response = teacher_client.post(url, {"action": "notapplicable"})
+    assert response.status_code == 302
+    assert any("already" in m for m in _messages(response))
+    assert PredictionAction.objects.count() == 1
+
+
+def test_a_forged_action_name_is_refused(teacher_client, insight, prediction):
+    url = reverse("insights:prediction_action", args=[prediction.pk])
+    response = teacher_client.post(url, {"action": "deleteeverything"})
+    assert response.status_code == 302
+    assert any("not an action" in m for m in _messages(response))
+    assert PredictionAction.objects.count() == 0
+
+
+def test_a_target_action_records_then_goes_to_its_page(
+    teacher_client, insight, prediction, student
+):
+    target_url = f"/admin/auth/user/{student.pk}/change/"
+    url = reverse("insights:prediction_action", args=[prediction.pk])
+    response = teacher_client.post(
+        f"{url}?next={target_url}", {"action": "viewoutlinereport"}
+    )
+    assert response.status_code == 302
+    assert response.url == target_url
+    assert PredictionAction.objects.filter(actionname="viewoutlinereport").exists()
+
+
+def test_an_offsite_next_is_ignored(teacher_client, insight, prediction):
+    url = reverse("insights:prediction_action", args=[prediction.pk])
+    response = teacher_client.post(
+        url, {"action": "fixed", "next": "https://evil.example.com/"}
+    )
+    assert response.url == insight.get_absolute_url()
+
+
+def test_bulk_action_flags_the_selected_predictions(
+    teacher_client, insight, course, course_model, make_prediction, prediction
+):
+    from tests.factories import EnrolmentFactory
+
+    second = make_prediction(course_model, EnrolmentFactory(course=course))
+    response = teacher_client.post(
+        reverse("insights:insight_actions", args=[insight.pk]),
+        {"action": "incorrectlyflagged", "predictions": [prediction.pk, second.pk]},
+    )
+    assert response.status_code == 302
+    assert PredictionAction.objects.filter(actionname="incorrectlyflagged").count() == 2
+
+
+def test_bulk_action_with_a_prediction_of_another_course_changes_nothing(
+    teacher_client,
+    insight,
+    prediction,
+    course_model,
+    make_prediction,
+    other_enrolment,
+):
+    foreign = make_prediction(course_model, other_enrolment)
+    response = teacher_client.post(
+        reverse("insights:insight_actions", args=[insight.pk]),
+        {"action": "fixed", "predictions": [prediction.pk, foreign.pk]},
+    )
+    assert response.status_code == 302
+    assert any("not part of this insight" in m for m in _messages(response))
+    assert PredictionAction.objects.count() == 0
+
+
+def test_an_action_on_a_prediction_of_another_course_is_refused(
+    teacher_client, course_model, make_prediction, other_enrolment
+):
+    foreign = make_prediction(course_model, other_enrolment)
+    response = teacher_client.post(
+        reverse("insights:prediction_action", args=[foreign.pk]), {"action": "fixed"}
+    )
+    assert response.status_code == 403
+    assert PredictionAction.objects.count() == 0
+
+
+def test_bulk_action_without_selection_says_so(teacher_client, insight):
+    response = teacher_client.post(
+        reverse("insights:insight_actions", args=[insight.pk]), {"action": "fixed"}
+    )
+    assert response.status_code == 302
+    assert any("Select at least one" in m for m in _messages(response))
+
+
+def test_the_prediction_page_shows_indicators_in_words(
+    teacher_client, insight, prediction
+):
+    response = teacher_client.get(reverse("insights:prediction", args=[prediction.pk]))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Any course access (fake)" in content
+    assert "Read actions amount (fake)" in content
+    assert "66 %" in content  # 0.33 on the [-1, 1] scale
+    assert "furthest from neutral" in content
+    # Opening the details is recorded, and does not hide the prediction.
+    assert PredictionAction.objects.filter(actionname="predictiondetails").exists()
+
+
+def test_weights_from_the_processor_are_used_when_present(
+    teacher_client, course_model, make_prediction, enrolment
+):
+    prediction = make_prediction(
+        course_model,
+        enrolment,
+        calculations={
+            "fake_any_access": -1.0,
+            "fake_read_actions": 0.1,
+            "_weights": {"fake_read_actions": 2.0, "fake_any_access": 0.1},
+        },
+    )
+    response = teacher_client.get(reverse("insights:prediction", args=[prediction.pk]))
+    content = response.content.decode()
+    assert "furthest from neutral" not in content
+    weighed = content.split('id="weighed-most"')[1]
+    assert weighed.index("Read actions") < weighed.index("Any course access")
+
+
+def test_a_prediction_whose_sample_was_deleted(teacher_client, insight, prediction):
+    Enrolment.objects.filter(pk=prediction.sampleid).delete()
+    page = teacher_client.get(reverse("insights:prediction", args=[prediction.pk]))
+    assert page.status_code == 410
+    assert b"no longer exists" in page.content
+    response = teacher_client.post(
+        reverse("insights:prediction_action", args=[prediction.pk]),
+        {"action": "fixed"},
+    )
+    assert response.status_code == 302
+    assert any("no longer exists" in m for m in _messages(response))
+    assert PredictionAction.objects.count() == 0
+    listing = teacher_client.get(insight.get_absolute_url())
+    assert listing.status_code == 200
+
+
+def test_the_header_shows_the_unread_count(teacher_client, insight):
+    response = teacher_client.get(reverse("insights:notifications"))
+    assert 'id="unread-count"' in response.content.decode()
+    notification = Notification.objects.get(user__username="teacher")
+    opened = teacher_client.get(notification.get_absolute_url())
+    assert opened.status_code == 302 and opened.url == insight.get_absolute_url()
+    notification.refresh_from_db()
+    assert notification.timeread is not None
+    after = teacher_client.get(reverse("insights:notifications"))
+    assert 'id="unread-count"' not in after.content.decode()
+
+
+def test_opening_the_insight_marks_its_notifications_read(teacher_client, insight):
+    teacher_client.get(insight.get_absolute_url())
+    assert Notification.objects.filter(user__username="teacher").unread().count() == 0
+
+
+def test_mark_all_read(teacher_client, insight):
+    response = teacher_client.post(reverse("insights:notifications_read"))
+    assert response.status_code == 302
+    assert Notification.objects.unread().filter(user__username="teacher").count() == 0
+
+
+def test_someone_elses_notification_is_404(client, insight, other_teacher):
+    notification = Notification.objects.get(user__username="teacher")
+    client.force_login(other_teacher)
+    response = client.get(notification.get_absolute_url())
+    assert response.status_code == 404
+    notification.refresh_from_db()
+    assert notification.timeread is None
+
+
+def test_preferences_turn_email_off_and_on(teacher_client, teacher):
+    url = reverse("insights:preferences")
+    assert teacher_client.get(url).status_code == 200
+    teacher_client.post(url, {})
+    assert UserProfile.objects.get(user=teacher).email_notifications is False
+    teacher_client.post(url, {"email_notifications": "on"})
+    assert UserProfile.objects.get(user=teacher).email_notifications is True
+
+
+def test_a_disabled_model_shows_a_notice(teacher_client, insight, course_model):
+    course_model.enabled = False
+    course_model.save()
+    response = teacher_client.get(insight.get_absolute_url())
+    assert b"disabled by an administrator" in response.content
+
+
+def test_admin_is_read_only_with_per_model_figures(
+    client, superuser, insight, prediction, teacher
+):
+    from insights.services import prediction_action_record
+
+    prediction_action_record(prediction=prediction, user=teacher, actionname="fixed")
+    client.force_login(superuser)
+    changelist = client.get(reverse("admin:insights_prediction_changelist"))
+    assert changelist.status_code == 200
+    figures = changelist.content.decode().split('id="prediction-figures"')[1]
+    assert "Students at risk" in figures
+    assert client.get(reverse("admin:insights_prediction_add")).status_code == 403
+    change = client.get(
+        reverse("admin:insights_prediction_change", args=[prediction.pk])
+    )
+    assert change.status_code == 200
+    assert b'name="_save"' not in change.content
