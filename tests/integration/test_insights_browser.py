@@ -1,0 +1,100 @@
+"""A teacher acts on an insight in headless Chromium; a teacher of another course
+is refused the same page.
+
+The teacher logs in through the admin login form, as LOGIN_URL says, so the
+account is staff (Django's admin login accepts only staff accounts).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.factories import DEFAULT_PASSWORD
+
+pytestmark = pytest.mark.integration
+
+FAKE_TARGET = (
+    "fake_course_risk",
+    "tests.fixtures.insights_targets.FakeCourseRisk",
+)
+
+
+@pytest.fixture
+def insight_for_teacher(monkeypatch, course, teacher, student):
+    from access.selectors import context_of
+    from insights.models import Prediction
+    from insights.services import insights_generate
+    from lms.models import Enrolment
+    from models_app.models import AnalyticsModel
+    from models_app.plugins import registry
+
+    monkeypatch.setitem(registry.TARGETS, *FAKE_TARGET)
+    teacher.is_staff = True
+    teacher.save(update_fields=["is_staff"])
+    model = AnalyticsModel.objects.create(
+        name="Students at risk", target=FAKE_TARGET[0], enabled=True, trained=True
+    )
+    prediction = Prediction.objects.create(
+        model=model,
+        context=context_of(course),
+        sampleid=Enrolment.objects.get(user=student, course=course).pk,
+        rangeindex=0,
+        prediction=1,
+        predictionscore=0.9,
+        calculations={"any_course_access": -1.0},
+    )
+    (insight,) = insights_generate(model=model, predictions=[prediction])
+    return insight, prediction
+
+
+def test_teacher_marks_a_prediction_fixed_and_it_no_longer_shows(
+    insight_for_teacher, new_page, admin_login, live_url, student, other_teacher
+):
+    insight, prediction = insight_for_teacher
+    page = new_page()
+    admin_login(page, username="teacher", password=DEFAULT_PASSWORD)
+
+    page.goto(live_url("insights:list"))
+    assert page.locator("#unread-count").inner_text().strip() == "1"
+
+    page.click("#notifications-link")
+    page.get_by_role("link", name="Students at risk in Biology course").click()
+    page.wait_for_url(re.compile(rf".*/insights/{insight.pk}/$"))
+    row = page.locator(f"#prediction-{prediction.pk}")
+    assert student.get_full_name() in row.inner_text()
+    assert page.locator("#unread-count").count() == 0  # opening it read it
+
+    row.locator("button.action-fixed").click()
+    page.wait_for_load_state()
+    assert "has been saved" in page.locator(".messages").inner_text()
+    assert page.locator(f"#prediction-{prediction.pk}").count() == 0
+    assert student.get_full_name() not in page.content()
+    assert prediction.actions.filter(actionname="fixed").count() == 1
+
+    other_teacher.is_staff = True
+    other_teacher.save(update_fields=["is_staff"])
+    intruder = new_page()
+    admin_login(intruder, username="otherteacher", password=DEFAULT_PASSWORD)
+    response = intruder.goto(live_url("insights:insight", pk=insight.pk))
+    assert response.status == 403
+    assert student.get_full_name() not in intruder.content()
+    response = intruder.goto(live_url("insights:prediction", pk=prediction.pk))
+    assert response.status == 403
+
+
+@pytest.fixture
+def other_teacher(course):
+    from tests.factories import (
+        CourseFactory,
+        EnrolmentFactory,
+        RoleAssignmentFactory,
+        UserFactory,
+    )
+
+    other_course = CourseFactory(category=course.category, fullname="Chemistry")
+    user = UserFactory(username="otherteacher")
+    EnrolmentFactory(user=user, course=other_course)
+    RoleAssignmentFactory(user=user, role="editingteacher", context=other_course)
+    return user
