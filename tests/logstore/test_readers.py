@@ -1,0 +1,206 @@
+"""The log readers: SQL aggregates over both stores, equal for the same events."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from logstore.readers import (
+    CRUD_CODES,
+    LegacyLogReader,
+    StandardLogReader,
+    get_reader,
+)
+from settings_app.models import AnalyticsSettings
+from tests.fixtures.analysis_site import DAY, START, activity, course, legacy_copy, log
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def site():
+    c1, c2 = course(), course()
+    forum = activity(c1, "forum")
+    # Range 0 of c1 is (START, START + 10 days]; range 1 is (START + 10d, START + 20d].
+    log(7, c1, START, crud="r")  # on the start: in no range (start is excluded)
+    log(7, c1, START + 1, crud="r")
+    log(7, c1, START + 2, crud="r")
+    log(
+        7,
+        c1,
+        START + 3,
+        crud="c",
+        cm=forum,
+        eventname="\\mod_forum\\event\\assessable_uploaded",
+    )
+    log(7, c1, START + 10 * DAY, crud="u", anonymous=True)  # end included
+    log(
+        8,
+        c1,
+        START + 11 * DAY,
+        crud="r",
+        cm=forum,
+        eventname="\\mod_forum\\event\\discussion_viewed",
+    )
+    log(7, c2, START + 5, crud="r")  # another course
+    log(7, c1, START - DAY, crud="r")  # before the course
+    log(7, c1, START + 50 * DAY, crud="r")  # after the course
+    return c1, c2, forum
+
+
+def _groups(counts) -> dict[tuple, tuple[int, int]]:
+    return {
+        (p, u, lvl, inst, crud, edu): (n, named)
+        for p, u, lvl, inst, crud, edu, n, named in zip(
+            counts.pos.tolist(),
+            counts.userid.tolist(),
+            counts.contextlevel.tolist(),
+            counts.contextinstanceid.tolist(),
+            counts.crud.tolist(),
+            counts.edulevel.tolist(),
+            counts.n.tolist(),
+            counts.n_named.tolist(),
+            strict=True,
+        )
+    }
+
+
+def test_range_counts_group_by_range_user_context_crud_and_edulevel(site):
+    c1, c2, forum = site
+    counts = StandardLogReader().range_counts(
+        course_ids=[c1.id, c1.id, c2.id],
+        starts=[START, START + 10 * DAY, START],
+        ends=[START + 10 * DAY, START + 20 * DAY, START + 10 * DAY],
+    )
+    assert isinstance(counts.n, np.ndarray)
+    r, c, u = CRUD_CODES["r"], CRUD_CODES["c"], CRUD_CODES["u"]
+    assert _groups(counts) == {
+        (0, 7, 50, c1.id, r, 2): (2, 2),
+        (0, 7, 70, forum.id, c, 2): (1, 1),
+        (0, 7, 50, c1.id, u, 2): (1, 0),
+        (1, 8, 70, forum.id, r, 2): (1, 1),
+        (2, 7, 50, c2.id, r, 2): (1, 1),
+    }
+
+
+def test_range_counts_of_an_empty_range_set_is_empty():
+    counts = StandardLogReader().range_counts(course_ids=[], starts=[], ends=[])
+    assert len(counts) == 0
+
+
+def test_course_user_summary_gives_first_and_last_access(site):
+    c1, _c2, _forum = site
+    summary = StandardLogReader().course_user_summary(
+        course_ids=[c1.id], starts=[START], ends=[START + 40 * DAY]
+    )
+    rows = {
+        u: (first, last, last_any, inside)
+        for u, first, last, last_any, inside in zip(
+            summary.userid.tolist(),
+            summary.first_course_ctx.tolist(),
+            summary.last_course_ctx.tolist(),
+            summary.last_any.tolist(),
+            summary.n_named_inside.tolist(),
+            strict=True,
+        )
+    }
+    # User 7: course-context events from START - 1 day to START + 50 days; inside the
+    # course dates (strictly) and not anonymous: START+1, START+2, START+3 (forum).
+    assert rows[7] == (START - DAY, START + 50 * DAY, START + 50 * DAY, 3)
+    # User 8 has only an activity event: no course-context times.
+    assert rows[8] == (-1, -1, START + 11 * DAY, 1)
+
+
+def test_event_times_counts_named_events_in_activities(site):
+    c1, _c2, forum = site
+    events = StandardLogReader().event_times(
+        course_ids=[c1.id],
+        starts=[START],
+        ends=[START + 20 * DAY],
+        eventnames=[
+            "\\mod_forum\\event\\assessable_uploaded",
+            "\\mod_forum\\event\\discussion_viewed",
+        ],
+    )
+    got = sorted(
+        zip(
+            events.userid.tolist(),
+            events.eventname,
+            events.n.tolist(),
+            events.last.tolist(),
+            strict=True,
+        )
+    )
+    assert got == [
+        (7, "\\mod_forum\\event\\assessable_uploaded", 1, START + 3),
+        (8, "\\mod_forum\\event\\discussion_viewed", 1, START + 11 * DAY),
+    ]
+
+
+def test_event_times_refuses_what_is_not_an_event_name(site):
+    c1, _c2, _forum = site
+    with pytest.raises(ValueError):
+        StandardLogReader().event_times(
+            course_ids=[c1.id], starts=[0], ends=[1], eventnames=["x' OR '1'='1"]
+        )
+
+
+def test_legacy_store_gives_the_same_aggregates(site):
+    c1, c2, _forum = site
+    legacy_copy()
+    args = {
+        "course_ids": [c1.id, c1.id, c2.id],
+        "starts": [START, START + 10 * DAY, START],
+        "ends": [START + 10 * DAY, START + 20 * DAY, START + 10 * DAY],
+    }
+    standard = _groups(StandardLogReader().range_counts(**args))
+    legacy = _groups(LegacyLogReader().range_counts(**args))
+    # The legacy log has no anonymous flag: every event is named there.
+    assert {k: v[0] for k, v in legacy.items()} == {
+        k: v[0] for k, v in standard.items()
+    }
+    s1 = StandardLogReader().course_user_summary(
+        course_ids=[c1.id], starts=[START], ends=[START + 40 * DAY]
+    )
+    s2 = LegacyLogReader().course_user_summary(
+        course_ids=[c1.id], starts=[START], ends=[START + 40 * DAY]
+    )
+    assert np.array_equal(s1.last_any, s2.last_any)
+    assert np.array_equal(s1.first_course_ctx, s2.first_course_ctx)
+
+
+def test_legacy_actions_map_to_crud():
+    c = course()
+    from logstore.models import LegacyLogEntry
+
+    for i, action in enumerate(["view", "add post", "update", "delete mod", "login"]):
+        LegacyLogEntry.objects.create(
+            time=START + 1 + i,
+            userid=3,
+            course=c.id,
+            module="forum",
+            cmid=0,
+            action=action,
+        )
+    counts = LegacyLogReader().range_counts(
+        course_ids=[c.id], starts=[START], ends=[START + DAY]
+    )
+    by_crud = dict(zip(counts.crud.tolist(), counts.n.tolist(), strict=True))
+    assert by_crud == {
+        CRUD_CODES["r"]: 2,  # "view" and "login" (no crud word: a read)
+        CRUD_CODES["c"]: 1,
+        CRUD_CODES["u"]: 1,
+        CRUD_CODES["d"]: 1,
+    }
+
+
+def test_get_reader_follows_the_setting():
+    settings_row = AnalyticsSettings.load()
+    settings_row.logstore = "legacy"
+    settings_row.save()
+    assert isinstance(get_reader(), LegacyLogReader)
+    settings_row.logstore = "standard"
+    settings_row.save()
+    assert isinstance(get_reader(), StandardLogReader)
+    with pytest.raises(ValueError):
+        get_reader("nope")
