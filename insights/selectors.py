@@ -64,7 +64,11 @@ def insights_visible_to(*, user: Any) -> QuerySet[Insight]:
     insights = Insight.objects.filter(model__enabled=True)
     if not user.is_authenticated or not user.is_active:
         return insights.none()
-    levels = set(insights.values_list("context__contextlevel", flat=True).distinct())
+    levels = set(
+        insights.order_by()
+        .values_list("context__contextlevel", flat=True)
+        .distinct()
+    )
     visible = Q(pk__in=[])
     for level in levels:
         contexts = contexts_with_capability(

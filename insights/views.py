@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from insights.actions import (
@@ -198,13 +199,23 @@ def insight_actions(request: HttpRequest, pk: int) -> HttpResponse:
     if created:
         messages.success(
             request,
-            _("Your feedback was saved for %(count)d predictions.")
+            ngettext(
+                "Your feedback was saved for %(count)d prediction.",
+                "Your feedback was saved for %(count)d predictions.",
+                created,
+            )
             % {"count": created},
         )
     if already:
         messages.info(
             request,
-            _("%(count)d predictions already had this feedback from you.")
+            ngettext(
+                "%(count)d prediction already had this feedback from you: "
+                "nothing changed for it.",
+                "%(count)d predictions already had this feedback from you: "
+                "nothing changed for them.",
+                already,
+            )
             % {"count": already},
         )
     return redirect(insight)
@@ -320,7 +331,13 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     ids = [int(raw)] if raw.isdigit() else None
     count = notifications_mark_read(user=request.user, notification_ids=ids)
     messages.success(
-        request, _("%(count)d notifications marked as read.") % {"count": count}
+        request,
+        ngettext(
+            "%(count)d notification marked as read.",
+            "%(count)d notifications marked as read.",
+            count,
+        )
+        % {"count": count},
     )
     return redirect("insights:notifications")
 

@@ -299,3 +299,41 @@ def test_admin_is_read_only_with_per_model_figures(
     )
     assert change.status_code == 200
     assert b'name="_save"' not in change.content
+
+
+@pytest.fixture
+def spanish(db):
+    from tests.fixtures.catalogues import catalogues_compile
+
+    catalogues_compile()
+
+
+def test_the_insight_page_speaks_spanish(spanish, teacher_client, insight):
+    response = teacher_client.get(f"/es{insight.get_absolute_url()}")
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Notificaciones" in content
+    assert "Con las predicciones seleccionadas" in content
+    assert "With the selected predictions" not in content
+
+
+def test_emails_use_the_recipients_language(
+    spanish,
+    course_model,
+    make_prediction,
+    enrolment,
+    teacher,
+    noneditingteacher,
+    django_capture_on_commit_callbacks,
+):
+    from django.core import mail
+
+    UserProfile.objects.update_or_create(user=teacher, defaults={"lang": "es"})
+    with django_capture_on_commit_callbacks(execute=True):
+        insights_generate(
+            model=course_model,
+            predictions=[make_prediction(course_model, enrolment)],
+        )
+    by_recipient = {m.to[0]: m.body for m in mail.outbox}
+    assert "Ver la perspectiva" in by_recipient[teacher.email]
+    assert "View insight" in by_recipient[noneditingteacher.email]
