@@ -191,7 +191,17 @@ def students_enrol(
         )
     )
     role = student_role()
-    for user in users:
-        if user.pk not in with_role:
-            role_assign(user=user, role=role, context=context)
+    pending = [user for user in users if user.pk not in with_role]
+    if pending:
+        # The first goes through role_assign, which checks that the role may be
+        # given at course level; the rest are the same check, so bulk insert them.
+        role_assign(user=pending[0], role=role, context=context)
+        RoleAssignment.objects.bulk_create(
+            [
+                RoleAssignment(user=user, role=role, context=context)
+                for user in pending[1:]
+            ],
+            batch_size=_CHUNK,
+            ignore_conflicts=True,
+        )
     return len(new)
