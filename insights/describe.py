@@ -68,9 +68,9 @@ def samples_describe(*, kind: str | None, ids: Iterable[int]) -> dict[int, Sampl
                 name=_user_name(enrolment.user),
                 detail=enrolment.course.fullname,
                 url_args={
-                    "enrolmentid": enrolment.pk,
-                    "userid": enrolment.user_id,
-                    "courseid": enrolment.course_id,
+                    "enrolment_id": enrolment.pk,
+                    "user_id": enrolment.user_id,
+                    "course_id": enrolment.course_id,
                 },
             )
     elif kind == "course":
@@ -79,12 +79,12 @@ def samples_describe(*, kind: str | None, ids: Iterable[int]) -> dict[int, Sampl
                 id=course.pk,
                 name=course.fullname,
                 detail=course.shortname,
-                url_args={"courseid": course.pk},
+                url_args={"course_id": course.pk},
             )
     elif kind == "user":
         for user in get_user_model().objects.filter(pk__in=ids):
             found[user.pk] = Sample(
-                id=user.pk, name=_user_name(user), url_args={"userid": user.pk}
+                id=user.pk, name=_user_name(user), url_args={"user_id": user.pk}
             )
     else:
         # A target we do not know: show the id rather than nothing.

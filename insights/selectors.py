@@ -65,9 +65,7 @@ def insights_visible_to(*, user: Any) -> QuerySet[Insight]:
     if not user.is_authenticated or not user.is_active:
         return insights.none()
     levels = set(
-        insights.order_by()
-        .values_list("context__contextlevel", flat=True)
-        .distinct()
+        insights.order_by().values_list("context__contextlevel", flat=True).distinct()
     )
     visible = Q(pk__in=[])
     for level in levels:

@@ -171,11 +171,13 @@ def _sample_url_args(prediction: Prediction, target: Any) -> dict[str, Any] | No
     """The sample's ids for action URLs; None when the sample no longer exists."""
     kind = getattr(target, "sample_kind", None)
     if sample_model(kind) is None:
-        return {}
+        return {"prediction_id": prediction.pk}
     sample = samples_describe(kind=kind, ids=[prediction.sampleid]).get(
         prediction.sampleid
     )
-    return None if sample is None else sample.url_args
+    if sample is None:
+        return None
+    return {**sample.url_args, "prediction_id": prediction.pk}
 
 
 def _action_check(*, prediction: Prediction, actionname: str, target: Any) -> None:

@@ -130,7 +130,10 @@ def insight_detail(request: HttpRequest, pk: int) -> HttpResponse:
             continue
         actions = [
             action
-            for action in prediction_actions_of(target, sample_url_args=sample.url_args)
+            for action in prediction_actions_of(
+                target,
+                sample_url_args={**sample.url_args, "prediction_id": prediction.pk},
+            )
             if action.name != DETAILS
         ]
         rows.append(
@@ -253,7 +256,8 @@ def prediction_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "actions": [
                 action
                 for action in prediction_actions_of(
-                    target, sample_url_args=sample.url_args
+                    target,
+                    sample_url_args={**sample.url_args, "prediction_id": prediction.pk},
                 )
                 if action.name != DETAILS
             ],

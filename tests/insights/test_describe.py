@@ -49,5 +49,5 @@ def test_samples_that_no_longer_exist_are_absent(enrolment, course, student):
     found = samples_describe(kind="enrolment", ids=[enrolment.pk, enrolment.pk + 999])
     assert list(found) == [enrolment.pk]
     assert found[enrolment.pk].detail == "Biology"
-    assert found[enrolment.pk].url_args["userid"] == student.pk
+    assert found[enrolment.pk].url_args["user_id"] == student.pk
     assert samples_describe(kind="course", ids=[course.pk])[course.pk].name == "Biology"
