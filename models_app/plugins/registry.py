@@ -29,11 +29,77 @@ INTERVALS: dict[str, str] = {
     "ten_percent_after_start": "models_app.plugins.intervals.ten_percent_after_start.TenPercentAfterStart",
 }
 
-# Indicators.
-INDICATORS: dict[str, str] = {}
+# Indicators. Keys: Moodle's class names without namespace; activity modules as
+# mod_<type>_<name> (\\mod_assign\\analytics\\indicator\\cognitive_depth is
+# mod_assign_cognitive_depth). See models_app/plugins/indicators/kinds.py.
+INDICATORS: dict[str, str] = {
+    "any_access_after_end": "models_app.plugins.indicators.any_access_after_end.AnyAccessAfterEnd",
+    "any_access_before_start": "models_app.plugins.indicators.any_access_before_start.AnyAccessBeforeStart",
+    "any_course_access": "models_app.plugins.indicators.any_course_access.AnyCourseAccess",
+    "any_write_action": "models_app.plugins.indicators.any_write_action.AnyWriteAction",
+    "any_write_action_in_course": "models_app.plugins.indicators.any_write_action_in_course.AnyWriteActionInCourse",
+    "read_actions": "models_app.plugins.indicators.read_actions.ReadActions",
+    "user_profile_set": "models_app.plugins.indicators.user_profile_set.UserProfileSet",
+    "completion_enabled": "models_app.plugins.indicators.completion_enabled.CompletionEnabled",
+    "potential_cognitive_depth": "models_app.plugins.indicators.potential_cognitive_depth.PotentialCognitiveDepth",
+    "potential_social_breadth": "models_app.plugins.indicators.potential_social_breadth.PotentialSocialBreadth",
+    "activities_due": "models_app.plugins.indicators.activities_due.ActivitiesDue",
+    "no_teacher": "models_app.plugins.indicators.no_teacher.NoTeacher",
+    "no_student": "models_app.plugins.indicators.no_student.NoStudent",
+    "mod_assign_cognitive_depth": "models_app.plugins.indicators.mod_assign.AssignCognitiveDepth",
+    "mod_assign_social_breadth": "models_app.plugins.indicators.mod_assign.AssignSocialBreadth",
+    "mod_book_cognitive_depth": "models_app.plugins.indicators.mod_book.BookCognitiveDepth",
+    "mod_book_social_breadth": "models_app.plugins.indicators.mod_book.BookSocialBreadth",
+    "mod_chat_cognitive_depth": "models_app.plugins.indicators.mod_chat.ChatCognitiveDepth",
+    "mod_chat_social_breadth": "models_app.plugins.indicators.mod_chat.ChatSocialBreadth",
+    "mod_choice_cognitive_depth": "models_app.plugins.indicators.mod_choice.ChoiceCognitiveDepth",
+    "mod_choice_social_breadth": "models_app.plugins.indicators.mod_choice.ChoiceSocialBreadth",
+    "mod_data_cognitive_depth": "models_app.plugins.indicators.mod_data.DataCognitiveDepth",
+    "mod_data_social_breadth": "models_app.plugins.indicators.mod_data.DataSocialBreadth",
+    "mod_feedback_cognitive_depth": "models_app.plugins.indicators.mod_feedback.FeedbackCognitiveDepth",
+    "mod_feedback_social_breadth": "models_app.plugins.indicators.mod_feedback.FeedbackSocialBreadth",
+    "mod_folder_cognitive_depth": "models_app.plugins.indicators.mod_folder.FolderCognitiveDepth",
+    "mod_folder_social_breadth": "models_app.plugins.indicators.mod_folder.FolderSocialBreadth",
+    "mod_forum_cognitive_depth": "models_app.plugins.indicators.mod_forum.ForumCognitiveDepth",
+    "mod_forum_social_breadth": "models_app.plugins.indicators.mod_forum.ForumSocialBreadth",
+    "mod_glossary_cognitive_depth": "models_app.plugins.indicators.mod_glossary.GlossaryCognitiveDepth",
+    "mod_glossary_social_breadth": "models_app.plugins.indicators.mod_glossary.GlossarySocialBreadth",
+    "mod_imscp_cognitive_depth": "models_app.plugins.indicators.mod_imscp.ImscpCognitiveDepth",
+    "mod_imscp_social_breadth": "models_app.plugins.indicators.mod_imscp.ImscpSocialBreadth",
+    "mod_label_cognitive_depth": "models_app.plugins.indicators.mod_label.LabelCognitiveDepth",
+    "mod_label_social_breadth": "models_app.plugins.indicators.mod_label.LabelSocialBreadth",
+    "mod_lesson_cognitive_depth": "models_app.plugins.indicators.mod_lesson.LessonCognitiveDepth",
+    "mod_lesson_social_breadth": "models_app.plugins.indicators.mod_lesson.LessonSocialBreadth",
+    "mod_lti_cognitive_depth": "models_app.plugins.indicators.mod_lti.LtiCognitiveDepth",
+    "mod_lti_social_breadth": "models_app.plugins.indicators.mod_lti.LtiSocialBreadth",
+    "mod_page_cognitive_depth": "models_app.plugins.indicators.mod_page.PageCognitiveDepth",
+    "mod_page_social_breadth": "models_app.plugins.indicators.mod_page.PageSocialBreadth",
+    "mod_quiz_cognitive_depth": "models_app.plugins.indicators.mod_quiz.QuizCognitiveDepth",
+    "mod_quiz_social_breadth": "models_app.plugins.indicators.mod_quiz.QuizSocialBreadth",
+    "mod_resource_cognitive_depth": "models_app.plugins.indicators.mod_resource.ResourceCognitiveDepth",
+    "mod_resource_social_breadth": "models_app.plugins.indicators.mod_resource.ResourceSocialBreadth",
+    "mod_scorm_cognitive_depth": "models_app.plugins.indicators.mod_scorm.ScormCognitiveDepth",
+    "mod_scorm_social_breadth": "models_app.plugins.indicators.mod_scorm.ScormSocialBreadth",
+    "mod_survey_cognitive_depth": "models_app.plugins.indicators.mod_survey.SurveyCognitiveDepth",
+    "mod_survey_social_breadth": "models_app.plugins.indicators.mod_survey.SurveySocialBreadth",
+    "mod_url_cognitive_depth": "models_app.plugins.indicators.mod_url.UrlCognitiveDepth",
+    "mod_url_social_breadth": "models_app.plugins.indicators.mod_url.UrlSocialBreadth",
+    "mod_wiki_cognitive_depth": "models_app.plugins.indicators.mod_wiki.WikiCognitiveDepth",
+    "mod_wiki_social_breadth": "models_app.plugins.indicators.mod_wiki.WikiSocialBreadth",
+    "mod_workshop_cognitive_depth": "models_app.plugins.indicators.mod_workshop.WorkshopCognitiveDepth",
+    "mod_workshop_social_breadth": "models_app.plugins.indicators.mod_workshop.WorkshopSocialBreadth",
+}
 
-# Targets.
-TARGETS: dict[str, str] = {}
+# Targets (keys: Moodle's class names without namespace).
+TARGETS: dict[str, str] = {
+    "course_dropout": "models_app.plugins.targets.course_dropout.CourseDropout",
+    "course_completion": "models_app.plugins.targets.course_completion.CourseCompletion",
+    "course_gradetopass": "models_app.plugins.targets.course_gradetopass.CourseGradeToPass",
+    "no_recent_accesses": "models_app.plugins.targets.no_recent_accesses.NoRecentAccesses",
+    "no_access_since_course_start": "models_app.plugins.targets.no_access_since_course_start.NoAccessSinceCourseStart",
+    "no_teaching": "models_app.plugins.targets.no_teaching.NoTeaching",
+    "upcoming_activities_due": "models_app.plugins.targets.upcoming_activities_due.UpcomingActivitiesDue",
+}
 
 # Predictions processors.
 PROCESSORS: dict[str, str] = {
