@@ -37,8 +37,15 @@ def test_models_match_migrations():
         ) from exc
 
 
-def test_check_deploy_is_clean_under_production_settings(tmp_path):
+def _production_env(tmp_path) -> dict[str, str]:
     env = {**os.environ, **PRODUCTION_ENV, "FORESIGHT_DATA_DIR": str(tmp_path)}
+    # Set by the browser tests for Playwright in this process; never in production.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    return env
+
+
+def test_check_deploy_is_clean_under_production_settings(tmp_path):
+    env = _production_env(tmp_path)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
@@ -52,7 +59,7 @@ def test_check_deploy_is_clean_under_production_settings(tmp_path):
 
 
 def test_check_deploy_flags_the_development_secret_key(tmp_path):
-    env = {**os.environ, **PRODUCTION_ENV, "FORESIGHT_DATA_DIR": str(tmp_path)}
+    env = _production_env(tmp_path)
     env.pop("DJANGO_SECRET_KEY")
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
