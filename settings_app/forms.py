@@ -60,6 +60,23 @@ class SiteInformationForm(forms.ModelForm):
         ]
 
 
+#: The settings an admin edits on the page (model fields only).
+ANALYTICS_SETTINGS_FIELDS = [
+    "enabled",
+    "default_processor",
+    "logstore",
+    "evaluation_intervals",
+    "models_output_dir",
+    "only_cli",
+    "model_time_limit",
+    "calc_lifetime",
+    "mlbackend_url",
+    "mlbackend_username",
+    "mlbackend_password",
+    "mlbackend_verify_tls",
+]
+
+
 class AnalyticsSettingsForm(forms.ModelForm):
     """Checks what the model cannot: writable directory, ready processor.
 
@@ -88,20 +105,7 @@ class AnalyticsSettingsForm(forms.ModelForm):
     class Meta:
         model = AnalyticsSettings
         formfield_callback = _formfield
-        fields = [
-            "enabled",
-            "default_processor",
-            "logstore",
-            "evaluation_intervals",
-            "models_output_dir",
-            "only_cli",
-            "model_time_limit",
-            "calc_lifetime",
-            "mlbackend_url",
-            "mlbackend_username",
-            "mlbackend_password",
-            "mlbackend_verify_tls",
-        ]
+        fields = ANALYTICS_SETTINGS_FIELDS
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -137,7 +141,7 @@ class AnalyticsSettingsForm(forms.ModelForm):
         saved = AnalyticsSettings.load()
         self.settings_changed = {
             name
-            for name in self.Meta.fields
+            for name in ANALYTICS_SETTINGS_FIELDS
             if name in self.fields
             and getattr(saved, name) != getattr(self.instance, name)
         }

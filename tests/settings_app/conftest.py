@@ -81,7 +81,9 @@ class _VersionHandler(BaseHTTPRequestHandler):
 def version_server() -> Iterator[str]:
     """A real HTTP server on 127.0.0.1 answering /version for ML_USER:ML_PASSWORD."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _VersionHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
@@ -100,3 +102,9 @@ def closed_port_url() -> str:
 @pytest.fixture(scope="session")
 def spanish_catalogue() -> None:
     catalogues_compile()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    """admin_client's superuser is hashed on every test; the real hasher is slow."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
