@@ -22,6 +22,17 @@ def _isolated_data_dir(settings, tmp_path):
     settings.FORESIGHT_DATA_DIR.mkdir()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Start every test in English: a request in Spanish must not leak into the next."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 # Personas shared by every app's tests. A course in a category, a teacher (editing
 # teacher, enrolled), a non-editing teacher, a student, a manager (system level), an
 # outsider (active, no role) and a superuser without any role.
