@@ -134,8 +134,13 @@ def live_url(live_server) -> Callable[..., str]:
 
 
 @pytest.fixture
-def admin_user(transactional_db, django_user_model) -> Any:
-    """A superuser whose password is ADMIN_PASSWORD."""
+def admin_user(transactional_db, django_user_model, settings) -> Any:
+    """A superuser whose password is ADMIN_PASSWORD.
+
+    Passwords are hashed with MD5 in browser tests: the real hasher costs about a
+    second per login on a busy machine and proves nothing here.
+    """
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return django_user_model.objects.create_superuser(
         username=ADMIN_USERNAME, email="admin@example.org", password=ADMIN_PASSWORD
     )
