@@ -1,0 +1,123 @@
+"""Benchmark of the analysis engine: the dropout model's full training dataset.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/foresight_bench \\
+        .venv/bin/python bench/analysis.py                 # the generated bench site
+    .venv/bin/python bench/analysis.py --interval quarters --store legacy
+
+Builds the training dataset of Moodle's default dropout model (its 49 indicators)
+with `deciles` over every course of the site, and prints JSON: log rows per second
+end to end (rows in the log table / seconds of the whole build), seconds per phase,
+peak memory of the process (max RSS), dataset shape and analysable counts.
+
+Everything runs in a transaction that is rolled back: the benchmark leaves the
+database as it found it (no model, no bookkeeping rows).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+MODULES = [
+    "assign", "book", "chat", "choice", "data", "feedback", "folder", "forum",
+    "glossary", "imscp", "label", "lesson", "lti", "page", "quiz", "resource",
+    "scorm", "survey", "url", "wiki", "workshop",
+]  # fmt: skip
+
+#: Moodle's default dropout model (lib/db/analytics.php).
+DROPOUT_INDICATORS = [
+    "any_access_after_end",
+    "any_access_before_start",
+    "any_write_action_in_course",
+    "read_actions",
+    "completion_enabled",
+    "potential_cognitive_depth",
+    "potential_social_breadth",
+    *[f"mod_{m}_{d}" for m in MODULES for d in ("cognitive_depth", "social_breadth")],
+]
+
+
+class Rollback(Exception):
+    pass
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--interval", default="deciles")
+    parser.add_argument("--target", default="course_dropout")
+    parser.add_argument("--store", choices=["standard", "legacy"], default="standard")
+    parser.add_argument("--chunk-size", type=int, default=None)
+    parser.add_argument("--now", type=int, default=None, help="Unix time of the run")
+    args = parser.parse_args()
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.db import connection, transaction
+
+    from logstore.readers import get_reader
+    from models_app.analysis import dataset as dataset_module
+    from models_app.models import AnalyticsModel
+    from models_app.services.analysis import dataset_build
+
+    reader = get_reader(args.store)
+    log_rows = reader.total_rows()
+    result: dict = {}
+    try:
+        with transaction.atomic():
+            model = AnalyticsModel.objects.create(
+                target=args.target,
+                indicators=DROPOUT_INDICATORS,
+                interval=args.interval,
+            )
+            started = time.perf_counter()
+            dataset = dataset_build(
+                model=model,
+                mode="training",
+                now=args.now,
+                reader=reader,
+                record=False,
+                chunk_size=args.chunk_size or dataset_module.CHUNK_SIZE,
+            )
+            seconds = time.perf_counter() - started
+            result = {
+                "database": connection.vendor,
+                "store": args.store,
+                "interval": args.interval,
+                "target": args.target,
+                "log_rows": log_rows,
+                "seconds": round(seconds, 2),
+                "log_rows_per_second": round(log_rows / seconds),
+                "phases": {k: round(v, 2) for k, v in dataset.timings.items()},
+                "peak_memory_mb": round(
+                    resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+                ),
+                "rows": len(dataset),
+                "columns": len(dataset.columns),
+                "analysables": dataset.analysables_total,
+                "analysables_valid": dataset.analysables_valid,
+                "messages": len(dataset.messages),
+                "positive_labels": int((dataset.labels == 1).sum())
+                if dataset.labels is not None
+                else None,
+                "python": platform.python_version(),
+                "cpus": os.cpu_count(),
+            }
+            raise Rollback
+    except Rollback:
+        pass
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
