@@ -1,0 +1,158 @@
+"""The pieces of the log import that need no database: times and the event table."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from lms.importers.events import context_resolve, event_resolve
+from lms.importers.times import LogTime, log_time_parse, years_infer
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "yesterday",
+        "32/01/17, 10:00",
+        "11 Mayo, 25:00",
+        "Smarch 3, 10:00",
+        "11 May 2017 foo, 10:00",
+        "13:00 PM",
+    ],
+)
+def test_unreadable_times_raise(text):
+    with pytest.raises(ValueError):
+        log_time_parse(text)
+
+
+def test_month_day_order_when_day_first_is_impossible():
+    assert log_time_parse("06/27/17, 05:54") == LogTime(2017, 6, 27, 5, 54)
+    assert log_time_parse("05/06/17, 05:54") == LogTime(2017, 6, 5, 5, 54)
+
+
+def test_unix_timestamps_pass_through():
+    assert log_time_parse("1498542840") == 1498542840
+
+
+def test_years_infer_forward_order_and_future_dates():
+    now = dt.datetime(2024, 3, 1, 12, 0)
+    ascending = [
+        LogTime(None, month, day, 9, 0)
+        for month, day in [(11, 20), (11, 25), (12, 31), (2, 1), (2, 5)]
+    ]
+    assert years_infer(ascending, now=now) == [2023, 2023, 2023, 2024, 2024]
+    # 20 March has not happened yet in 2024: it was last year.
+    assert years_infer([LogTime(None, 3, 20, 9, 0)], now=now) == [2023]
+
+
+@pytest.mark.parametrize(
+    ("name", "component", "context", "expected"),
+    [
+        (
+            "Course viewed",
+            "System",
+            "Course: X",
+            (r"\core\event\course_viewed", "core", "r", 2),
+        ),
+        (
+            "Curso visto",
+            "Sistema",
+            "Curso: X",
+            (r"\core\event\course_viewed", "core", "r", 2),
+        ),
+        (
+            "Course module viewed",
+            "Forum",
+            "Forum: News",
+            (r"\mod_forum\event\course_module_viewed", "mod_forum", "r", 2),
+        ),
+        (
+            "Course module viewed",
+            "File",
+            "File: Slides",
+            (r"\mod_resource\event\course_module_viewed", "mod_resource", "r", 2),
+        ),
+        (
+            "Post created",
+            "Forum",
+            "Forum: News",
+            (r"\mod_forum\event\post_created", "mod_forum", "c", 2),
+        ),
+        (
+            "Quiz attempt submitted",
+            "Quiz",
+            "Quiz: T1",
+            (r"\mod_quiz\event\attempt_submitted", "mod_quiz", "u", 2),
+        ),
+        (
+            "Quiz attempt reviewed",
+            "Quiz",
+            "Quiz: T1",
+            (r"\mod_quiz\event\attempt_reviewed", "mod_quiz", "r", 2),
+        ),
+        (
+            "User graded",
+            "System",
+            "Course: X",
+            (r"\core\event\user_graded", "core", "u", 1),
+        ),
+        (
+            "Grade user report viewed",
+            "User report",
+            "Course: X",
+            (
+                r"\gradereport_user\event\grade_report_viewed",
+                "gradereport_user",
+                "r",
+                1,
+            ),
+        ),
+        (
+            "Widget polished",
+            "Fancy Plugin",
+            "Course: X",
+            (r"\fancy_plugin\event\widget_polished", "fancy_plugin", "r", 2),
+        ),
+        (
+            "Widget deleted",
+            "Fancy Plugin",
+            "Course: X",
+            (r"\fancy_plugin\event\widget_deleted", "fancy_plugin", "d", 2),
+        ),
+        (
+            "Entrada añadida",
+            "Glosario",
+            "Glosario: Términos",
+            (r"\mod_glossary\event\entrada_anadida", "mod_glossary", "c", 2),
+        ),
+        (
+            "Override graded",
+            "System",
+            "Course: X",
+            (r"\core\event\override_graded", "core", "u", 1),
+        ),
+    ],
+)
+def test_event_table_and_inference(name, component, context, expected):
+    modname, _name = context_resolve(context)
+    spec = event_resolve(name, component=component, modname=modname)
+    assert (spec.eventname, spec.component, spec.crud, int(spec.edulevel)) == expected
+
+
+@pytest.mark.parametrize(
+    ("context", "expected"),
+    [
+        ("Forum: General news", ("forum", "General news")),
+        ("Assignment: Essay 1: draft", ("assign", "Essay 1: draft")),
+        ("File: Slides", ("resource", "Slides")),
+        ("Cuestionario: Prueba", ("quiz", "Prueba")),
+        ("Página: Guía", ("page", "Guía")),
+        ("Course: Economics: an intro", (None, "")),
+        ("System", (None, "")),
+        ("Attendance: Week 1", ("resource", "Week 1")),
+    ],
+)
+def test_event_contexts(context, expected):
+    assert context_resolve(context) == expected
