@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.db import connections, models
+from django.db import connections, models, transaction
 
 from logstore.models import LegacyLogEntry, StandardLogEntry
 
@@ -298,7 +298,8 @@ def _write_columns(
     placeholders = ", ".join(["%s"] * len(columns))
     # Names come from the model's meta, never from input.
     sql = f"INSERT INTO {table} ({quoted}) VALUES ({placeholders})"  # noqa: S608
-    with connection.cursor() as cursor:
+    # One transaction per batch: in autocommit, SQLite would commit every row.
+    with transaction.atomic(using=using), connection.cursor() as cursor:
         for start in range(0, n, _CHUNK_ROWS):
             cursor.executemany(sql, rows[start : start + _CHUNK_ROWS])
     return n
@@ -369,7 +370,7 @@ def log_rows_write(
     placeholders = ", ".join(["%s"] * len(columns))
     sql = f"INSERT INTO {table} ({quoted}) VALUES ({placeholders})"  # noqa: S608
     chunk: list[Sequence[Any]] = []
-    with connection.cursor() as cursor:
+    with transaction.atomic(using=using), connection.cursor() as cursor:
         for row in rows:
             chunk.append(row)
             if len(chunk) >= _CHUNK_ROWS:
