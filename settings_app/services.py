@@ -139,6 +139,7 @@ def analytics_settings_update(
         if not changed:
             return result
         candidate.save()
+        transaction.on_commit(selectors.analytics_settings_cache_bump)
         result.changes = _record(SECTION_ANALYTICS, current, candidate, changed, user)
         if "default_processor" in changed:
             responses = hooks.default_processor_changed.send(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
+from django.core.cache import caches
 from django.utils import translation
 
 from settings_app import selectors
@@ -85,3 +88,50 @@ def test_env_password_is_used_when_none_is_stored(settings):
     )
     analytics_settings_update(values={"mlbackend_password": "stored"}, validate=False)
     assert selectors.analytics_settings().mlbackend_effective_password() == "stored"
+
+
+@pytest.fixture
+def shared_cache(settings):
+    """The site's cache on the real Redis at 127.0.0.1:6379, as production runs it."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/0",
+            "KEY_PREFIX": f"foresight-test-{uuid.uuid4().hex}",
+        }
+    }
+    yield caches["default"]
+    caches["default"].delete_many([selectors.CACHE_KEY, selectors.CACHE_VERSION_KEY])
+
+
+@pytest.mark.django_db
+def test_shared_cache_serves_reads_until_a_save_commits(
+    shared_cache, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    assert selectors.analytics_settings().only_cli is True  # fills the cache
+    with django_assert_num_queries(0):
+        assert selectors.analytics_settings().only_cli is True
+
+    with django_capture_on_commit_callbacks(execute=True):
+        analytics_settings_update(values={"only_cli": False})
+
+    assert selectors.analytics_settings().only_cli is False
+    with django_assert_num_queries(0):
+        assert selectors.analytics_enabled() is True
+
+
+@pytest.mark.django_db
+def test_per_process_cache_is_not_used_so_other_processes_are_seen(
+    django_assert_num_queries,
+):
+    selectors.analytics_settings()
+    with django_assert_num_queries(1):
+        selectors.analytics_settings()
+
+
+@pytest.mark.django_db
+def test_lost_cache_version_falls_back_to_a_fresh_read(shared_cache):
+    selectors.analytics_settings()
+    shared_cache.delete(selectors.CACHE_VERSION_KEY)
+    AnalyticsSettings.objects.filter(pk=1).update(model_time_limit=99)
+    assert selectors.analytics_settings().model_time_limit == 99
