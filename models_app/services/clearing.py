@@ -22,6 +22,7 @@ from models_app.models import (
     UsedAnalysable,
 )
 from models_app.plugins import registry
+from models_app.plugins.processors import model_unique_id
 from settings_app import selectors as settings_selectors
 
 logger = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ def analytics_model_clear(
     are never mistaken for the new processor's.
     """
     key = processor_key or model.processor or settings_selectors.default_processor()
+    old_unique_id = model_unique_id(model_pk=model.pk, version=model.version)
     with transaction.atomic():
         Prediction = apps.get_model("insights", "Prediction")  # noqa: N806 - a model
         Prediction.objects.filter(model=model).delete()  # their actions cascade
@@ -73,7 +75,9 @@ def analytics_model_clear(
             update_fields.append("usermodified")
         model.save(update_fields=update_fields)
     # Files go only once the database change is committed.
-    transaction.on_commit(lambda: _processor_clear(model=model, key=key))
+    transaction.on_commit(
+        lambda: _processor_clear(model=model, key=key, unique_id=old_unique_id)
+    )
 
 
 def _is_rule_based(model: AnalyticsModel) -> bool:
@@ -83,8 +87,8 @@ def _is_rule_based(model: AnalyticsModel) -> bool:
         return False
 
 
-def _processor_clear(*, model: AnalyticsModel, key: str) -> None:
-    """Ask the processor to delete what it stored for `model`, when it can.
+def _processor_clear(*, model: AnalyticsModel, key: str, unique_id: str) -> None:
+    """Ask the processor to delete what it stored for `model`'s old version.
 
     Like Moodle, a processor that is not ready is skipped with a log line: its
     files are orphaned under the old version and never read again.
@@ -101,4 +105,9 @@ def _processor_clear(*, model: AnalyticsModel, key: str) -> None:
     if reason:
         logger.warning("Model %s: not clearing %s files: %s", model.pk, key, reason)
         return
-    clear(model=model)
+    try:
+        clear(model_id=unique_id, output_dir=settings_selectors.models_output_dir())
+    except Exception:  # the database is already cleared; files are orphans only
+        logger.exception(
+            "Model %s: the %s processor could not clear it.", model.pk, key
+        )

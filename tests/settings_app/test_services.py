@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from access.models import Context, ContextLevel
 from insights.models import Prediction
 from models_app.models import AnalyticsModel, PredictSample, TrainSample, UsedAnalysable
+from models_app.plugins.processors import model_unique_id
 from settings_app import hooks, selectors
 from settings_app.models import AnalyticsSettings, SettingChange, SiteInformation
 from settings_app.services import (
@@ -256,15 +257,18 @@ def test_new_default_processor_clears_the_models_that_use_the_default(
         assert not PredictSample.objects.filter(model=cleared).exists()
         assert not TrainSample.objects.filter(model=cleared).exists()
         assert not UsedAnalysable.objects.filter(model=cleared).exists()
-    # The old processor removed what it stored for them, after the commit.
-    assert sorted(settings_row_cleared()) == sorted([follower.pk, rule_based.pk])
+    # The old processor removed what it stored for their old versions, on commit.
+    assert sorted(settings_row_cleared()) == sorted(
+        model_unique_id(model_pk=model.pk, version=100)
+        for model in (follower, rule_based)
+    )
     # A model with its own processor keeps everything.
     assert own_processor.trained is True and own_processor.version == 100
     assert Prediction.objects.filter(model=own_processor).count() == 1
     assert TrainSample.objects.filter(model=own_processor).count() == 1
 
 
-def settings_row_cleared() -> list[int]:
+def settings_row_cleared() -> list[str]:
     from tests.fixtures.fake_processors import ReadyProcessor
 
     return list(ReadyProcessor.cleared)
@@ -296,3 +300,45 @@ def test_unchanged_processor_clears_nothing(settings_row):
     assert result.models_cleared == 0
     model.refresh_from_db()
     assert model.trained is True
+
+
+def test_real_mlbackend_processor_is_refused_when_its_server_is_unreachable(
+    db, closed_port_url
+):
+    with pytest.raises(ValidationError) as error:
+        analytics_settings_update(
+            values={
+                "default_processor": "mlbackend",
+                "mlbackend_url": closed_port_url,
+                "mlbackend_password": "any",
+            }
+        )
+    assert "Cannot reach the ML backend server" in str(error.value)
+    assert AnalyticsSettings.load().default_processor == "builtin"
+
+
+def test_real_mlbackend_processor_is_accepted_when_its_server_answers(
+    db, version_server, django_capture_on_commit_callbacks, settings
+):
+    from tests.settings_app.conftest import ML_PASSWORD
+
+    model = AnalyticsModel.objects.create(target="no_teaching", trained=True)
+    trained_dir = (
+        settings.FORESIGHT_DATA_DIR
+        / "models"
+        / model_unique_id(model_pk=model.pk, version=model.version)
+    )
+    trained_dir.mkdir(parents=True)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = analytics_settings_update(
+            values={
+                "default_processor": "mlbackend",
+                "mlbackend_url": version_server,
+                "mlbackend_password": ML_PASSWORD,
+            }
+        )
+
+    assert AnalyticsSettings.load().default_processor == "mlbackend"
+    assert result.models_cleared == 1
+    assert not trained_dir.exists()  # the builtin processor removed its files
