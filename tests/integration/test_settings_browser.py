@@ -1,44 +1,62 @@
-"""An admin changes the analytics settings in a real browser, in English and Spanish."""
+"""An admin changes the analytics settings in a real browser, in English and Spanish.
+
+The real predictions processors are used: switching to `mlbackend` asks a real HTTP
+server on 127.0.0.1 for its version, as the processor does with Moodle's server.
+"""
 
 from __future__ import annotations
 
-import re
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from models_app.models import AnalyticsModel
-from models_app.plugins import registry
 from settings_app.models import AnalyticsSettings, SettingChange
 from tests.fixtures.catalogues import catalogues_compile
 
 pytestmark = pytest.mark.integration
 
-FAKES = "tests.fixtures.fake_processors"
+ML_PASSWORD = "browser-test-ml-password"
+
+
+class _VersionHandler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        body = b"3.0.5" if self.path == "/version" else b""
+        self.send_response(200 if body else 404)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
 
 
 @pytest.fixture
-def analytics_site(transactional_db, monkeypatch):
-    """Fake processors registered, one model following the site default."""
-    registry._load.cache_clear()
-    monkeypatch.setattr(
-        registry,
-        "PROCESSORS",
-        {
-            "fake_ready": f"{FAKES}.ReadyProcessor",
-            "fake_other": f"{FAKES}.OtherReadyProcessor",
-        },
+def ml_server() -> Iterator[str]:
+    """A server answering /version like Moodle's ML backend 3.0.5."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _VersionHandler)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
     )
-    monkeypatch.setattr(registry, "TARGETS", {"fake_learned": f"{FAKES}.LearnedTarget"})
-    row = AnalyticsSettings.load()
-    row.default_processor = "fake_ready"
-    row.save()
-    model = AnalyticsModel.objects.create(target="fake_learned", trained=True)
-    yield model
-    registry._load.cache_clear()
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def analytics_models(transactional_db) -> list[AnalyticsModel]:
+    """Two trained models following the site default: one learned, one rule-based."""
+    return [
+        AnalyticsModel.objects.create(target="course_dropout", trained=True),
+        AnalyticsModel.objects.create(target="no_teaching", trained=True),
+    ]
 
 
 def test_admin_changes_processor_and_intervals_then_sees_an_output_dir_error(
-    admin_page, live_url, analytics_site, admin_user, tmp_path
+    admin_page, live_url, analytics_models, admin_user, ml_server, tmp_path
 ):
     page = admin_page
     change_url = live_url("admin:settings_app_analyticssettings_change", 1)
@@ -47,31 +65,49 @@ def test_admin_changes_processor_and_intervals_then_sees_an_output_dir_error(
     page.click("text=Analytics settings")
     page.wait_for_url(change_url)
     assert page.locator("h1").inner_text() == "Change analytics settings"
+    assert page.locator("#id_default_processor").input_value() == "builtin"
     assert page.is_checked("input[name=evaluation_intervals][value=quarters]")
 
-    page.select_option("#id_default_processor", "fake_other")
+    page.select_option("#id_default_processor", "mlbackend")
     page.uncheck("input[name=evaluation_intervals][value=quarters]")
     page.check("input[name=evaluation_intervals][value=deciles]")
+    page.fill("#id_mlbackend_url", ml_server)
+    page.fill("#id_mlbackend_password", ML_PASSWORD)
     page.click("input[name=_save]")
 
     confirmation = page.locator(".processor-change-confirmation")
-    assert "1 analytics model uses the default processor" in confirmation.inner_text()
-    assert AnalyticsSettings.load().default_processor == "fake_ready"  # not yet
+    text = confirmation.inner_text()
+    assert "2 analytics models use the default processor" in text
+    assert "Built-in (scikit-learn)" in text
+    assert AnalyticsSettings.load().default_processor == "builtin"  # not yet
     page.click("text=Yes, change it and clear the models")
 
     page.wait_for_url(change_url)
-    assert "1 analytics model was cleared." in page.locator(".messagelist").inner_text()
-    assert page.locator("#id_default_processor").input_value() == "fake_other"
+    assert (
+        "2 analytics models were cleared." in page.locator(".messagelist").inner_text()
+    )
+    assert page.locator("#id_default_processor").input_value() == "mlbackend"
     assert page.is_checked("input[name=evaluation_intervals][value=deciles]")
     assert not page.is_checked("input[name=evaluation_intervals][value=quarters]")
+    assert page.locator("#id_mlbackend_password").input_value() == ""
+    assert ML_PASSWORD not in page.content()
     saved = AnalyticsSettings.load()
-    assert saved.default_processor == "fake_other"
+    assert saved.default_processor == "mlbackend"
     assert saved.evaluation_intervals == ["quarters_accum", "deciles", "single_range"]
-    analytics_site.refresh_from_db()
-    assert analytics_site.trained is False
+    assert saved.mlbackend_password == ML_PASSWORD
+    learned, rule_based = analytics_models
+    learned.refresh_from_db()
+    rule_based.refresh_from_db()
+    assert learned.trained is False
+    assert rule_based.trained is True
     assert set(
         SettingChange.objects.filter(user=admin_user).values_list("setting", flat=True)
-    ) == {"default_processor", "evaluation_intervals"}
+    ) == {
+        "default_processor",
+        "evaluation_intervals",
+        "mlbackend_url",
+        "mlbackend_password",
+    }
 
     blocker = tmp_path / "read-only-file"
     blocker.write_text("not a directory")
@@ -79,12 +115,28 @@ def test_admin_changes_processor_and_intervals_then_sees_an_output_dir_error(
     page.click("input[name=_save]")
 
     error = page.locator(".field-models_output_dir .errorlist")
-    assert re.search(r"cannot be created", error.inner_text())
+    assert "cannot be created" in error.inner_text()
     assert AnalyticsSettings.load().models_output_dir == ""
 
 
+def test_unreachable_ml_server_is_refused_beside_the_processor(
+    admin_page, live_url, transactional_db
+):
+    page = admin_page
+    page.goto(live_url("admin:settings_app_analyticssettings_change", 1))
+    page.select_option("#id_default_processor", "mlbackend")
+    page.fill("#id_mlbackend_url", "http://127.0.0.1:9/")  # discard port: closed
+    page.fill("#id_mlbackend_password", ML_PASSWORD)
+    page.click("input[name=_save]")
+
+    error = page.locator(".field-default_processor .errorlist").inner_text()
+    assert "The selected predictions processor is not ready" in error
+    assert "Cannot reach the ML backend server" in error
+    assert AnalyticsSettings.load().default_processor == "builtin"
+
+
 def test_settings_page_renders_in_spanish_for_a_spanish_browser(
-    new_page, admin_login, live_url, analytics_site
+    new_page, admin_login, live_url, transactional_db
 ):
     catalogues_compile()
     page = admin_login(new_page(locale="es-ES"))
@@ -94,7 +146,8 @@ def test_settings_page_renders_in_spanish_for_a_spanish_browser(
     assert page.url.endswith("/es/admin/settings_app/analyticssettings/1/change/")
     assert page.locator("html").get_attribute("lang") == "es"
     assert page.locator("h1").inner_text() == "Modificar ajustes de analíticas"
-    labels = page.locator("label").all_inner_texts()
+    labels = [label.strip() for label in page.locator("label").all_inner_texts()]
     assert "Procesador de predicciones predeterminado:" in labels
     assert "Directorio de salida de los modelos:" in labels
-    assert "Guardar" in page.locator("input[name=_save]").get_attribute("value")
+    assert "Todos los cuartos anteriores" in labels  # an interval's own label
+    assert page.locator("input[name=_save]").get_attribute("value") == "Guardar"
