@@ -113,7 +113,7 @@ class EventType:
         if self.eventname.endswith(r"\course_module_viewed"):
             return module, "view", "view.php?id={cmid}", "{objectid}"
         verb = _CRUD_VERBS[self.crud]
-        action = verb if self.action.startswith(verb) else f"{verb} {self.target}"
+        action = f"{verb} {self.target}"
         return module[:20], action.replace("_", " ")[:40], "view.php?id={cmid}", ""
 
 
