@@ -191,6 +191,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Seconds a model's run lock lives without its heartbeat: a killed worker frees
+# its model this long after it died (models_app.services.running). 0: the default.
+FORESIGHT_MODEL_LOCK_TTL = env.int("FORESIGHT_MODEL_LOCK_TTL", default=0)
 
 # The ML backend server (a Foresight one or Moodle's moodlemlbackend) that the
 # `mlbackend` predictions processor talks to. The URL and user are settings rows;

@@ -1,0 +1,329 @@
+"""What every run of a model shares: outcomes, the held lock, the processor.
+
+A run (training, prediction, evaluation) refuses at once when analytics is off,
+takes the model's lock (another run holding it: a line in the model's log, leave)
+and keeps the lock alive from a heartbeat thread while it works, so a live worker
+never loses its model however long training takes, and a dead one (killed, machine
+lost) frees it once the lock's TTL has passed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from models_app.models import AnalyticsModel, ModelLog
+from models_app.plugins import registry
+from models_app.plugins.processors import model_unique_id
+from models_app.services.locks import (
+    ModelLocked,
+    lock_owner_name,
+    model_lock_acquire,
+    model_lock_refresh,
+    model_lock_release,
+)
+from models_app.services.logs import model_log_finish, model_log_start
+from settings_app import selectors as settings_selectors
+
+logger = logging.getLogger("models_app.running")
+
+DEFAULT_LOCK_TTL = 300  # seconds; the heartbeat refreshes it every third of that
+
+
+class Status:
+    """What became of one run, for commands (exit codes) and task results."""
+
+    OK = "ok"
+    NOTHING = "nothing"  # ran, but there was no new work
+    DISABLED = "disabled"  # analytics is off
+    LOCKED = "locked"  # another run holds the model
+    REFUSED = "refused"  # bad input: not ready, not trained, no interval, ...
+    FAILED = "failed"  # an error while running
+
+    SUCCESS = frozenset({OK, NOTHING})
+
+
+@dataclass
+class RunOutcome:
+    """The result of one run of one model."""
+
+    model_id: int | None
+    action: str
+    status: str
+    message: str = ""
+    log_id: int | None = None
+    analysables: int = 0
+    samples: int = 0
+    predictions: int = 0
+    results: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status in Status.SUCCESS
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "model_id": self.model_id,
+            "action": self.action,
+            "status": self.status,
+            "message": self.message,
+            "log_id": self.log_id,
+            "analysables": self.analysables,
+            "samples": self.samples,
+            "predictions": self.predictions,
+            "results": self.results,
+        }
+
+
+class RunNotAllowedFromWeb(Exception):
+    """ "Only from the command line" is on: pages may not start runs or evaluations.
+
+    `str(exc)` names the manage.py command to use instead.
+    """
+
+
+def web_run_allowed(*, action: str = "predict", model_id: int | None = None) -> None:
+    """Raise RunNotAllowedFromWeb when the setting keeps runs to the command line.
+
+    Pages (the models page's "Execute scheduled analysis" and "Evaluate") call this
+    before queueing a task; `action` is "train", "predict" or "evaluate".
+    """
+    settings_selectors.analytics_enabled_or_raise()
+    if not settings_selectors.analytics_settings().only_cli:
+        return
+    command = {
+        "train": "train_models",
+        "predict": "predict_models",
+        "evaluate": "evaluate_model",
+    }.get(action, "predict_models")
+    suffix = f" --modelid {model_id}" if model_id is not None else ""
+    raise RunNotAllowedFromWeb(
+        _(
+            "Analytics processes can only be run from the command line (the "
+            '"Only from the command line" setting). Run: python manage.py '
+            "%(command)s%(suffix)s"
+        )
+        % {"command": command, "suffix": suffix}
+    )
+
+
+def lock_ttl() -> timedelta:
+    """How long a model's lock lives without a heartbeat (FORESIGHT_MODEL_LOCK_TTL)."""
+    seconds = getattr(settings, "FORESIGHT_MODEL_LOCK_TTL", 0) or DEFAULT_LOCK_TTL
+    return timedelta(seconds=float(seconds))
+
+
+class HeldLock:
+    """A model lock this run holds, refreshed by a heartbeat thread."""
+
+    def __init__(self, *, model: AnalyticsModel, owner: str, ttl: timedelta) -> None:
+        self.model = model
+        self.owner = owner
+        self.ttl = ttl
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._beat, name=f"model-lock-{model.pk}", daemon=True
+        )
+
+    def _beat(self) -> None:
+        period = max(self.ttl.total_seconds() / 3, 0.2)
+        try:
+            while not self._stop.wait(period):
+                try:
+                    if not model_lock_refresh(
+                        model=self.model, owner=self.owner, ttl=self.ttl
+                    ):
+                        self.lost = True
+                        logger.error("Model %s: the lock was lost.", self.model.pk)
+                        return
+                except Exception:  # a database hiccup: try again next beat
+                    logger.exception("Model %s: lock refresh failed", self.model.pk)
+        finally:
+            connection.close()  # this thread's own connection
+
+    def check(self) -> None:
+        """Raise when the lock was lost: results must not be written twice."""
+        if self.lost:
+            raise LockLost(_("The model's lock expired and was taken by another run."))
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+
+class LockLost(Exception):
+    pass
+
+
+@contextmanager
+def model_run_lock(*, model: AnalyticsModel) -> Iterator[HeldLock]:
+    """Hold the model's lock for the block with a heartbeat; ModelLocked if taken."""
+    from models_app.models import ModelLock
+
+    ttl = lock_ttl()
+    owner = lock_owner_name()
+    if not model_lock_acquire(model=model, owner=owner, ttl=ttl):
+        current = ModelLock.objects.filter(model=model).first()
+        raise ModelLocked(
+            model=model,
+            owner=current.owner if current else _("another run"),
+            expires=current.expires if current else timezone.now(),
+        )
+    held = HeldLock(model=model, owner=owner, ttl=ttl)
+    held.start()
+    try:
+        yield held
+    finally:
+        held.stop()
+        model_lock_release(model=model, owner=owner)
+
+
+def locked_log(*, model: AnalyticsModel, kind: str, exc: ModelLocked, user=None) -> int:
+    """The model-log line of a run that left because another run holds the lock."""
+    log = model_log_start(model=model, kind=kind, user=user)
+    log.info = [
+        {
+            "level": "warning",
+            "message": _(
+                "Another run holds this model (%(owner)s); this run left without "
+                "doing anything."
+            )
+            % {"owner": exc.owner},
+        }
+    ]
+    model_log_finish(log=log, result=ModelLog.Result.SKIPPED)
+    return log.pk
+
+
+def processor_key(model: AnalyticsModel) -> str:
+    return model.processor or settings_selectors.default_processor()
+
+
+def processor_for(model: AnalyticsModel) -> tuple[Any, str | None]:
+    """(processor, None) or (None, why it cannot be used)."""
+    key = processor_key(model)
+    try:
+        processor = registry.processor_class(key)()
+    except registry.UnknownPlugin:
+        return None, _("The predictions processor %(key)s is not installed.") % {
+            "key": key
+        }
+    reason = processor.is_ready()
+    if reason:
+        return None, _("The predictions processor %(key)s is not ready: %(reason)s") % {
+            "key": key,
+            "reason": reason,
+        }
+    return processor, None
+
+
+def model_storage(model: AnalyticsModel) -> tuple[str, Path]:
+    """(Moodle's unique id of the model's version, the models output directory)."""
+    return (
+        model_unique_id(model_pk=model.pk, version=model.version),
+        settings_selectors.models_output_dir(),
+    )
+
+
+def target_of(model: AnalyticsModel) -> Any | None:
+    try:
+        return registry.target_class(model.target)()
+    except registry.UnknownPlugin:
+        return None
+
+
+def disabled_outcome(*, model_id: int | None, action: str) -> RunOutcome:
+    message = settings_selectors.analytics_disabled_message()
+    logger.warning("%s of model %s not run: %s", action, model_id, message)
+    return RunOutcome(
+        model_id=model_id, action=action, status=Status.DISABLED, message=message
+    )
+
+
+def model_run(
+    *,
+    model: AnalyticsModel,
+    kind: str,
+    action: str,
+    work: Any,
+    user: Any = None,
+    interval: str = "",
+) -> RunOutcome:
+    """Run `work(log=, held=)` on `model` under its lock, with a model-log row.
+
+    Refuses at once when analytics is off. `work` returns a RunOutcome and finishes
+    the log itself; an exception it raises fails the run (logged, with the message
+    in the model's log) without touching any other model.
+    """
+    if not settings_selectors.analytics_enabled():
+        return disabled_outcome(model_id=model.pk, action=action)
+    try:
+        with model_run_lock(model=model) as held:
+            log = model_log_start(model=model, kind=kind, interval=interval, user=user)
+            try:
+                outcome = work(log=log, held=held)
+            except Exception as exc:
+                logger.exception("%s of model %s failed", action, model.pk)
+                message = str(exc) or exc.__class__.__name__
+                log.refresh_from_db(fields=["info", "details"])
+                log.info = [*log.info, {"level": "error", "message": message}]
+                model_log_finish(log=log, result=ModelLog.Result.FAILED)
+                return RunOutcome(
+                    model_id=model.pk,
+                    action=action,
+                    status=Status.FAILED,
+                    message=message,
+                    log_id=log.pk,
+                )
+            outcome.log_id = log.pk
+            return outcome
+    except ModelLocked as exc:
+        log_id = locked_log(model=model, kind=kind, exc=exc, user=user)
+        logger.info("%s of model %s: %s", action, model.pk, exc)
+        return RunOutcome(
+            model_id=model.pk,
+            action=action,
+            status=Status.LOCKED,
+            message=str(exc),
+            log_id=log_id,
+        )
+
+
+def log_fail(*, log: ModelLog, action: str, message: str, **figures: Any) -> RunOutcome:
+    """Finish `log` as failed with `message`; the outcome says it was refused."""
+    log.info = [*log.info, {"level": "error", "message": str(message)}]
+    model_log_finish(log=log, result=ModelLog.Result.FAILED, **figures)
+    return RunOutcome(
+        model_id=log.model_id,
+        action=action,
+        status=Status.REFUSED,
+        message=str(message),
+        log_id=log.pk,
+    )
+
+
+def log_messages(*, log: ModelLog, messages: list[str], level: str = "warning") -> None:
+    """Add the dataset's messages (invalid analysables and why) to the log at once."""
+    if messages:
+        log.info = [*log.info, *({"level": level, "message": str(m)} for m in messages)]
+        log.save(update_fields=["info"])
+
+
+def time_limit() -> int:
+    """The analysis time limit per model, in seconds (the setting)."""
+    return int(settings_selectors.analytics_settings().model_time_limit)
