@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+import zlib
 
 import numpy as np
 import sklearn
@@ -178,7 +179,7 @@ def zip_read_members(
             try:
                 with archive.open(info) as member:
                     content = member.read(budget + 1)
-            except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+            except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError):
                 raise BundleError(f"The zip member {name!r} is corrupted.") from None
             budget -= len(content)
             if budget < 0:

@@ -42,14 +42,19 @@ from mlbackend.engine.results import (
     OK,
     Result,
 )
-from mlbackend.engine.trained import IncrementalClassifier, pipeline_fit
+from mlbackend.engine.trained import (
+    IncrementalClassifier,
+    engine_threads,
+    pipeline_fit,
+)
 
 LABELS_MISMATCH = "The labels from the provided dataset do not match the targetclasses from the header"
 LEARNING_CURVE_FRACTIONS = (0.1, 0.25, 0.5, 0.75, 1.0)
 
 
 def _aligned_proba(pipeline, features: np.ndarray, classes: list[int]) -> np.ndarray:
-    raw = pipeline.predict_proba(features)
+    with engine_threads():
+        raw = pipeline.predict_proba(features)
     proba = np.zeros((features.shape[0], len(classes)))
     for column, value in enumerate(pipeline.classes_):
         proba[:, classes.index(int(value))] = raw[:, column]

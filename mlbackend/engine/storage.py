@@ -109,16 +109,22 @@ class StateFolder:
         return self.path / name
 
     def read(self) -> dict[str, bytes] | None:
-        """The live files, or None when nothing was ever written."""
-        for _attempt in range(3):
+        """The live files, or None when nothing was ever written.
+
+        A state replaced while being read may be half deleted already: the read
+        counts only if `CURRENT` still names the same state afterwards.
+        """
+        for _attempt in range(20):
             state = self.current()
             if state is None:
                 return None
             try:
-                return files_read(state)
+                files = files_read(state)
             except FileNotFoundError:
-                continue  # replaced and cleaned up while reading: read the new one
-        return None
+                continue
+            if self.current() == state:
+                return files
+        raise EngineError("The model is being replaced too often to be read.")
 
     def write(self, files: dict[str, bytes]) -> None:
         """Make `files` the live state. Call inside `locked()` when writers compete."""

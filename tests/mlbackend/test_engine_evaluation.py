@@ -1,0 +1,185 @@
+"""Moodle's evaluation rules, pinned on datasets whose answer is known."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.metrics import f1_score
+from sklearn.model_selection import train_test_split
+
+from mlbackend.engine.dataset import dataset_build
+from mlbackend.engine.estimators import estimator_build
+from mlbackend.engine.evaluation import LABELS_MISMATCH, evaluation_run
+from mlbackend.engine.results import GENERAL_ERROR, LOW_SCORE, NOT_ENOUGH_DATA, OK
+from mlbackend.engine.trained import IncrementalClassifier, pipeline_fit
+from tests.mlbackend.datasets import noise, separable
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("estimator", ["gradient_boosting", "logistic_regression"])
+def test_perfectly_separable_data_scores_one_and_is_ok(estimator):
+    result, files = evaluation_run(
+        dataset=separable(300), estimator=estimator, draw_graphs=False
+    )
+    assert result.score == 1.0
+    assert result.deviation == 0.0
+    assert result.status == OK
+    assert result.info == []
+
+
+def test_the_small_neural_network_learns_separable_data_too():
+    result, _ = evaluation_run(
+        dataset=separable(300), estimator="neural_network", draw_graphs=False
+    )
+    assert result.score > 0.95
+    assert result.status == OK
+
+
+def test_pure_noise_is_a_low_score():
+    result, _ = evaluation_run(
+        dataset=noise(400), estimator="logistic_regression", draw_graphs=False
+    )
+    assert result.score < 0.7
+    assert result.status & LOW_SCORE
+    assert any("Model score = " in line for line in result.info)
+
+
+def test_a_tiny_dataset_is_not_enough_data():
+    tiny = dataset_build(
+        features=np.random.default_rng(1).uniform(-1, 1, (12, 3)),
+        labels=[0, 1] * 6,
+        target_classes=[0, 1],
+    )
+    result, _ = evaluation_run(
+        dataset=tiny, estimator="logistic_regression", draw_graphs=False
+    )
+    assert result.deviation > 0.05
+    assert result.status & NOT_ENOUGH_DATA
+    assert any("accepted deviation = 0.05" in line for line in result.info)
+
+
+def test_score_is_the_mean_weighted_f1_of_ten_80_20_rounds():
+    """An independent re-computation of Moodle's rule gives the same figures."""
+    dataset = noise(250, seed=3)
+    dataset.labels = (dataset.features[:, 0] + dataset.features[:, 1] > 0).astype(int)
+    dataset.labels[:40] = 1 - dataset.labels[:40]  # some noise: F1 varies by round
+    result, _ = evaluation_run(
+        dataset=dataset, estimator="logistic_regression", draw_graphs=False
+    )
+    f1s = []
+    for iteration in range(10):
+        train_x, test_x, train_y, test_y = train_test_split(
+            dataset.features, dataset.labels, test_size=0.2, random_state=iteration
+        )
+        assert len(test_y) == 50
+        pipeline = pipeline_fit(
+            estimator_build(key="logistic_regression", random_state=0, n_features=4),
+            train_x,
+            train_y,
+        )
+        f1s.append(f1_score(test_y, pipeline.predict(test_x), average="weighted"))
+    assert result.metrics["rounds"] == 10
+    assert result.score == pytest.approx(np.mean(f1s))
+    assert result.deviation == pytest.approx(np.std(f1s))
+    assert result.metrics["f1_score"] == result.score
+    assert sum(map(sum, result.metrics["confusion_matrix"])) == 10 * 50
+
+
+@pytest.mark.parametrize(
+    ("score_ok", "deviation_ok", "status"),
+    [(True, True, 0), (True, False, 8), (False, True, 4), (False, False, 12)],
+)
+def test_status_combines_low_score_and_not_enough_data(score_ok, deviation_ok, status):
+    result, _ = evaluation_run(
+        dataset=noise(200, seed=5),
+        estimator="logistic_regression",
+        min_score=0.0 if score_ok else 1.0,
+        max_deviation=1.0 if deviation_ok else 0.0,
+        draw_graphs=False,
+    )
+    assert result.status == status
+    assert len(result.info) == (not score_ok) + (not deviation_ok)
+
+
+def test_labels_that_do_not_match_the_target_classes_are_a_general_error():
+    dataset = separable(100)
+    dataset.target_classes = [0, 1, 2]
+    result, files = evaluation_run(dataset=dataset, estimator="logistic_regression")
+    assert result.status == GENERAL_ERROR
+    assert result.info == [LABELS_MISMATCH]
+    assert files == {}
+
+
+def test_evaluation_reports_moodles_metrics_and_draws_the_graphs():
+    result, files = evaluation_run(
+        dataset=separable(200), estimator="gradient_boosting"
+    )
+    keys = list(result.metrics)
+    assert keys[:11] == [
+        "auc",
+        "auc_deviation",
+        "balanced accuracy",
+        "accuracy",
+        "precision",
+        "recall",
+        "f1_score",
+        "score_deviation",
+        "score",
+        "min_score",
+        "accepted_deviation",
+    ]
+    for name in (
+        "roc-curve.png",
+        "precision-recall.png",
+        "calibration.png",
+        "learning-curve.png",
+    ):
+        assert files[name].startswith(PNG), name
+    saved = json.loads(files["metrics.json"])
+    assert saved["score"] == result.score
+    assert saved["status"] == OK
+
+
+def test_trained_model_mode_scores_the_existing_model_once_on_all_data():
+    classifier = IncrementalClassifier(estimator="logistic_regression").train(
+        separable(200, seed=1)
+    )
+    dataset = separable(80, seed=2)
+    result, files = evaluation_run(
+        dataset=dataset, estimator="neural_network", trained=classifier
+    )
+    assert result.metrics["rounds"] == 1
+    assert result.metrics["mode"] == "trainedmodel"
+    assert result.metrics["estimator"] == "logistic_regression"
+    assert result.deviation == 0.0
+    assert result.score == 1.0
+    assert sum(map(sum, result.metrics["confusion_matrix"])) == 80
+    assert "learning-curve.png" not in files
+    assert files["roc-curve.png"].startswith(PNG)
+
+
+def test_multiclass_evaluation_works_and_has_a_weighted_auc():
+    rng = np.random.default_rng(0)
+    features = rng.uniform(-1, 1, (150, 2))
+    labels = np.digitize(features[:, 0], [-0.33, 0.33])
+    dataset = dataset_build(features=features, labels=labels, target_classes=[0, 1, 2])
+    result, files = evaluation_run(dataset=dataset, estimator="gradient_boosting")
+    assert result.score > 0.9
+    assert 0.9 < result.metrics["auc"] <= 1.0
+    assert np.array(result.metrics["confusion_matrix"]).shape == (3, 3)
+    assert files["calibration.png"].startswith(PNG)
+
+
+def test_evaluation_is_deterministic_for_a_seed():
+    runs = [
+        evaluation_run(
+            dataset=noise(150), estimator=key, n_iterations=3, draw_graphs=False
+        )[0]
+        for key in ("neural_network", "neural_network")
+    ]
+    first, second = runs
+    assert first.score == second.score
+    assert first.deviation == second.deviation
