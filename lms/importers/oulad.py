@@ -282,7 +282,9 @@ class _Presentation:
         return f"{self.module}-{self.code}"
 
 
-def _read(directory: Path, wanted: list[str] | None) -> list[_Presentation]:
+def _courses_read(
+    directory: Path, wanted: list[str] | None
+) -> dict[tuple[str, str], _Presentation]:
     courses = _Reader(directory, "courses")
     found: dict[tuple[str, str], _Presentation] = {}
     for line, row in courses.rows():
@@ -303,7 +305,13 @@ def _read(directory: Path, wanted: list[str] | None) -> list[_Presentation]:
                 % {"unknown": ", ".join(unknown), "known": ", ".join(sorted(keys))},
             )
         found = {keys[w]: found[keys[w]] for w in wanted}
+    return found
 
+
+def _details_read(directory: Path, found: dict[tuple[str, str], _Presentation]) -> None:
+    """Fill the presentations in `found` from the other six tables."""
+    if not found:
+        return
     info = _Reader(directory, "studentInfo")
     for line, row in info.rows():
         p = found.get((row["code_module"].strip(), row["code_presentation"].strip()))
@@ -394,7 +402,6 @@ def _read(directory: Path, wanted: list[str] | None) -> list[_Presentation]:
         for column, value in zip(p.clicks, values, strict=True):
             column.append(value)
     clicks.check()
-    return list(found.values())
 
 
 def oulad_import(
@@ -413,11 +420,11 @@ def oulad_import(
     if not directory.is_dir():
         raise file_error(directory, _("not a directory holding the OULAD CSV files."))
     result = OuladImportResult()
-    found = _read(directory, presentations)
+    found = _courses_read(directory, presentations)
     existing = set(
-        Course.objects.filter(shortname__in=[p.key for p in found]).values_list(
-            "shortname", flat=True
-        )
+        Course.objects.filter(
+            shortname__in=[p.key for p in found.values()]
+        ).values_list("shortname", flat=True)
     )
     if existing and not if_empty:
         raise file_error(
@@ -427,8 +434,10 @@ def oulad_import(
             )
             % {"courses": ", ".join(sorted(existing))},
         )
+    # Only what will be imported is read: a demo restart skips in a blink.
+    _details_read(directory, {k: p for k, p in found.items() if p.key not in existing})
     with transaction.atomic():
-        for p in found:
+        for p in found.values():
             if p.key in existing:
                 result.presentations.append(PresentationResult(key=p.key, skipped=True))
                 continue
