@@ -28,8 +28,7 @@ sysdeps:
 
 # Message catalogues are compiled here, never committed as binaries.
 messages: install
-	$(BIN)/pybabel compile --domain=django --directory=locale --use-fuzzy --statistics 2>/dev/null || \
-		$(BIN)/pybabel compile --domain=django --directory=locale
+	$(BIN)/python bin/compile_messages.py
 
 lint: install
 	$(BIN)/ruff check .

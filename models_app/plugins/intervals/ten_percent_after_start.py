@@ -15,7 +15,9 @@ class TenPercentAfterStart(AfterStart):
     """
 
     key = "ten_percent_after_start"
+    # xgettext:no-python-format
     label = _("10% after start")
+    # xgettext:no-python-format
     wait_words = _("10% of the course duration")
 
     def not_applicable_reason(
