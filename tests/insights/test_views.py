@@ -303,9 +303,15 @@ def test_admin_is_read_only_with_per_model_figures(
 
 @pytest.fixture
 def spanish(db):
+    """Compiled catalogues; English again afterwards (the test client's requests
+    leave their language active in this thread, and reverse() would follow it)."""
+    from django.utils import translation
+
     from tests.fixtures.catalogues import catalogues_compile
 
     catalogues_compile()
+    yield
+    translation.activate("en")
 
 
 def test_the_insight_page_speaks_spanish(spanish, teacher_client, insight):

@@ -21,8 +21,17 @@ FAKE_TARGET = (
 )
 
 
+@pytest.fixture(autouse=True)
+def _english_urls():
+    """URLs built here are unprefixed whatever language an earlier test left active."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
-def insight_for_teacher(monkeypatch, course, teacher, student):
+def insight_for_teacher(monkeypatch, admin_user, course, teacher, student):
     from access.selectors import context_of
     from insights.models import Prediction
     from insights.services import insights_generate
@@ -31,8 +40,7 @@ def insight_for_teacher(monkeypatch, course, teacher, student):
     from models_app.plugins import registry
 
     monkeypatch.setitem(registry.TARGETS, *FAKE_TARGET)
-    teacher.is_staff = True
-    teacher.save(update_fields=["is_staff"])
+    _staff_with_password(teacher)
     model = AnalyticsModel.objects.create(
         name="Students at risk", target=FAKE_TARGET[0], enabled=True, trained=True
     )
@@ -73,8 +81,6 @@ def test_teacher_marks_a_prediction_fixed_and_it_no_longer_shows(
     assert student.get_full_name() not in page.content()
     assert prediction.actions.filter(actionname="fixed").count() == 1
 
-    other_teacher.is_staff = True
-    other_teacher.save(update_fields=["is_staff"])
     intruder = new_page()
     admin_login(intruder, username="otherteacher", password=DEFAULT_PASSWORD)
     response = intruder.goto(live_url("insights:insight", pk=insight.pk))
@@ -84,8 +90,18 @@ def test_teacher_marks_a_prediction_fixed_and_it_no_longer_shows(
     assert response.status == 403
 
 
+def _staff_with_password(user):
+    """Staff (the admin login form's rule), password hashed by the test hasher.
+
+    `admin_user` switched to a fast hasher; a factory may have hashed before that.
+    """
+    user.is_staff = True
+    user.set_password(DEFAULT_PASSWORD)
+    user.save(update_fields=["is_staff", "password"])
+
+
 @pytest.fixture
-def other_teacher(course):
+def other_teacher(admin_user, course):
     from tests.factories import (
         CourseFactory,
         EnrolmentFactory,
@@ -97,4 +113,5 @@ def other_teacher(course):
     user = UserFactory(username="otherteacher")
     EnrolmentFactory(user=user, course=other_course)
     RoleAssignmentFactory(user=user, role="editingteacher", context=other_course)
+    _staff_with_password(user)
     return user
