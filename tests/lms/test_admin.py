@@ -116,8 +116,8 @@ def test_log_time_filter_search_and_readable_times(admin_client):
     assert len(times(period="month")) == 3
     assert times(period="older") == [now - 400 * 86400]
     assert times(q="7") == [now - 60]
-    assert len(times(q=r"\core\event\course_viewed")) == 5
-    assert times(q="mod_quiz\\event\\attempt_submitted") == []
+    assert len(times(q="9")) == 5  # the course
+    assert times(q="viewed") == []  # text would scan the whole table
     assert len(times(component="core", crud="r", edulevel="2")) == 5
     assert times(component="mod_forum") == []
     page = admin_client.get(url)
