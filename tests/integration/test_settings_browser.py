@@ -16,7 +16,12 @@ from models_app.models import AnalyticsModel
 from settings_app.models import AnalyticsSettings, SettingChange
 from tests.fixtures.catalogues import catalogues_compile
 
-pytestmark = pytest.mark.integration
+# serialized_rollback: the flush after each live-server test would otherwise delete
+# the rows data migrations made (default roles, capabilities) for the tests after.
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 ML_PASSWORD = "browser-test-ml-password"
 
