@@ -23,11 +23,12 @@ start < timecreated <= end.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
-from django.db import connection
+from django.db import connection, transaction
 
 _EVENTNAME = re.compile(r"^[\\A-Za-z0-9_]+$")
 
@@ -57,29 +58,6 @@ LEGACY_EVENTS: dict[tuple[str, str], str] = {
     ("lti", "view"): "\\mod_lti\\event\\course_module_viewed",
     ("scorm", "view"): "\\mod_scorm\\event\\course_module_viewed",
 }
-
-
-@dataclass
-class RangeCounts:
-    """Event counts of a range set, one entry per group.
-
-    `pos` is the position of the range in the range set given to the query; the
-    other arrays are the group's user, context level, context instance, crud code
-    (CRUD_CODES), education level, number of events and number of non-anonymous
-    events.
-    """
-
-    pos: np.ndarray
-    userid: np.ndarray
-    contextlevel: np.ndarray
-    contextinstanceid: np.ndarray
-    crud: np.ndarray
-    edulevel: np.ndarray
-    n: np.ndarray
-    n_named: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.pos)
 
 
 @dataclass
@@ -115,11 +93,116 @@ class EventTimes:
         return len(self.pos)
 
 
-def _arrays(rows: Sequence[tuple], n_columns: int) -> list[np.ndarray]:
-    if not rows:
-        return [np.zeros(0, dtype=np.int64) for _ in range(n_columns)]
-    matrix = np.array(rows, dtype=np.int64)
-    return [matrix[:, i] for i in range(n_columns)]
+@dataclass
+class Aggregates:
+    """Events grouped by time bucket, user, context and named event (see `aggregate`).
+
+    `bucket` is a global bucket number; `event` the position (1-based) of the event
+    name in the names asked for, 0 for other events; then the number of events, of
+    creates, reads and updates (deletes are the rest), of non-anonymous events, of
+    non-anonymous creates and updates, and the first and last event time.
+    """
+
+    bucket: np.ndarray
+    userid: np.ndarray
+    contextlevel: np.ndarray
+    contextinstanceid: np.ndarray
+    event: np.ndarray
+    n: np.ndarray
+    n_c: np.ndarray
+    n_r: np.ndarray
+    n_u: np.ndarray
+    n_named: np.ndarray
+    n_named_cu: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.bucket)
+
+    def take(self, index: np.ndarray) -> Aggregates:
+        return Aggregates(*(getattr(self, f.name)[index] for f in fields(self)))
+
+
+@dataclass
+class Buckets:
+    """Cuts each course's time axis at sorted thresholds.
+
+    Course i's buckets are numbered base[i] .. base[i] + len(thresholds[i]): bucket
+    base + k holds the times t with thresholds[k-1] <= t < thresholds[k] (the first
+    one everything before thresholds[0], the last everything from the last
+    threshold on), so every event of the course falls in exactly one bucket.
+    """
+
+    course_ids: list[int]
+    thresholds: list[list[int]]
+
+    @property
+    def base(self) -> list[int]:
+        out, total = [], 0
+        for th in self.thresholds:
+            out.append(total)
+            total += len(th) + 1
+        return out
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(course, lo, hi) of every bucket, lo inclusive and hi exclusive."""
+        courses, los, his = [], [], []
+        for cid, th in zip(self.course_ids, self.thresholds, strict=True):
+            edges = [-INFINITY, *th, INFINITY]
+            courses.extend([cid] * (len(th) + 1))
+            los.extend(edges[:-1])
+            his.extend(edges[1:])
+        return (
+            np.array(courses, dtype=np.int64),
+            np.array(los, dtype=np.int64),
+            np.array(his, dtype=np.int64),
+        )
+
+
+#: work_mem of the aggregate query on PostgreSQL (a chunk's groups fit in it).
+PG_WORK_MEM = "256MB"
+
+#: Stand-ins for minus and plus infinity in bucket bounds (fit in a bigint).
+INFINITY = 1 << 62
+
+
+def buckets_for_ranges(
+    course_ids: Sequence[int], starts: Sequence[int], ends: Sequence[int]
+) -> tuple[Buckets, list[np.ndarray]]:
+    """Buckets whose unions are the given ranges (start < t <= end), and for each
+    range the buckets it is made of."""
+    per_course: dict[int, set[int]] = {}
+    for cid, s, e in zip(course_ids, starts, ends, strict=True):
+        per_course.setdefault(int(cid), set()).update((int(s) + 1, int(e) + 1))
+    ids = sorted(per_course)
+    buckets = Buckets(ids, [sorted(per_course[c]) for c in ids])
+    base = dict(zip(ids, buckets.base, strict=True))
+    th = dict(zip(ids, buckets.thresholds, strict=True))
+    members = []
+    for cid, s, e in zip(course_ids, starts, ends, strict=True):
+        lo = th[int(cid)].index(int(s) + 1)
+        hi = th[int(cid)].index(int(e) + 1)
+        members.append(np.arange(base[int(cid)] + lo + 1, base[int(cid)] + hi + 1))
+    return buckets, members
+
+
+def _expand(
+    members: list[np.ndarray], bucket: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(group index, range position) for every group inside every range."""
+    if not members:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    flat_bucket = np.concatenate(members)
+    flat_range = np.repeat(np.arange(len(members)), [len(m) for m in members])
+    order = np.argsort(flat_bucket, kind="stable")
+    flat_bucket, flat_range = flat_bucket[order], flat_range[order]
+    lo = np.searchsorted(flat_bucket, bucket, side="left")
+    hi = np.searchsorted(flat_bucket, bucket, side="right")
+    counts = hi - lo
+    group = np.repeat(np.arange(len(bucket)), counts)
+    within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    return group, flat_range[np.repeat(lo, counts) + within]
 
 
 def _values(rows: Iterable[Sequence[int]]) -> str:
@@ -130,6 +213,19 @@ def _values(rows: Iterable[Sequence[int]]) -> str:
     values than SQLite accepts as parameters.
     """
     return ", ".join("(" + ", ".join(str(int(v)) for v in row) + ")" for row in rows)
+
+
+def _event_code(expression: str, names: Sequence[str]) -> str:
+    if not names:
+        return "0"
+    for name in names:
+        if not _EVENTNAME.match(name):
+            raise ValueError(f"Not an event name: {name!r}")
+    whens = " ".join(f"WHEN '{name}' THEN {i}" for i, name in enumerate(names, 1))
+    return f"(CASE {expression} {whens} ELSE 0 END)"
+
+
+N_AGGREGATE_COLUMNS = len(fields(Aggregates))
 
 
 class LogReader:
@@ -146,7 +242,80 @@ class LogReader:
             cursor.execute(sql)
             return cursor.fetchall()
 
-    # -- range aggregates ---------------------------------------------------------
+    def _fetch_ints(self, sql: str, n_columns: int) -> list[np.ndarray]:
+        """An all-integer result as columns. PostgreSQL sends it by binary COPY,
+        parsed by numpy in one go (no Python object per value)."""
+        if connection.vendor == "postgresql":
+            return _copy_ints(sql, n_columns)
+        rows = self._fetch(sql)
+        if not rows:
+            return [np.zeros(0, dtype=np.int64) for _ in range(n_columns)]
+        matrix = np.array(rows, dtype=np.int64)
+        return [matrix[:, i] for i in range(n_columns)]
+
+    # -- the one aggregate query ----------------------------------------------------
+
+    def aggregate(
+        self, *, buckets: Buckets, eventnames: Sequence[str] = ()
+    ) -> Aggregates:
+        """The events of the buckets' courses, whatever their time, grouped by bucket,
+        user, context and event name (only `eventnames` are told apart). One query,
+        one pass over the log rows of these courses."""
+        if not buckets.course_ids:
+            return Aggregates(*[np.zeros(0, dtype=np.int64)] * N_AGGREGATE_COLUMNS)
+        c = self.col
+        t = f"l.{c['timecreated']}"
+        courses = ", ".join(str(int(cid)) for cid in buckets.course_ids)
+        if connection.vendor == "postgresql":
+            arrays = _values_arrays(buckets)
+            source = (
+                f"{self.table} l JOIN (VALUES {arrays}) AS b(courseid, base, th) "
+                f"ON l.{c['courseid']} = b.courseid"
+            )
+            bucket = f"(b.base + width_bucket({t}, b.th))"
+            prefix = ""
+        else:
+            course, lo, hi = buckets.bounds()
+            rows = _values(zip(course, np.arange(len(course)), lo, hi, strict=True))
+            # b first: SQLite walks the buckets and reads each one's events through
+            # the (course, time) index, so each log row is read once.
+            prefix = f"WITH b(courseid, bucket, lo, hi) AS (VALUES {rows}) "
+            source = f"b CROSS JOIN {self.table} l"
+            bucket = "b.bucket"
+        crud = c["crud"]
+        named = f"NOT ({c['anonymous']})"
+        where = (
+            f"l.{c['courseid']} IN ({courses})"
+            if connection.vendor == "postgresql"
+            else (f"l.{c['courseid']} = b.courseid AND {t} >= b.lo AND {t} < b.hi")
+        )
+        columns = [
+            bucket,
+            f"l.{c['userid']}",
+            c["contextlevel"],
+            c["contextinstanceid"],
+            _event_code(c["eventname"], list(eventnames)),
+            "COUNT(*)",
+            f"SUM(CASE WHEN {crud} = 'c' THEN 1 ELSE 0 END)",
+            f"SUM(CASE WHEN {crud} = 'r' THEN 1 ELSE 0 END)",
+            f"SUM(CASE WHEN {crud} = 'u' THEN 1 ELSE 0 END)",
+            f"SUM(CASE WHEN {named} THEN 1 ELSE 0 END)",
+            f"SUM(CASE WHEN {named} AND {crud} IN ('c', 'u') THEN 1 ELSE 0 END)",
+            f"MIN({t})",
+            f"MAX({t})",
+        ]
+        # Every column a bigint: PostgreSQL's binary COPY is then fixed-width rows.
+        select_list = ", ".join(f"CAST({col} AS BIGINT)" for col in columns)
+        select = f"""
+            SELECT {select_list}
+            FROM {source}
+            WHERE {where}
+            GROUP BY 1, 2, 3, 4, 5
+        """  # noqa: S608 - table, column expressions and integers are ours
+        sql = prefix + select
+        return Aggregates(*self._fetch_ints(sql, N_AGGREGATE_COLUMNS))
+
+    # -- views of the aggregates ------------------------------------------------------
 
     def range_counts(
         self,
@@ -154,73 +323,35 @@ class LogReader:
         course_ids: Sequence[int],
         starts: Sequence[int],
         ends: Sequence[int],
-    ) -> RangeCounts:
-        """Event counts for a range set: the i-th range is course_ids[i] between
-        starts[i] (excluded) and ends[i] (included). One query for the whole set,
-        grouped by range, user, context, crud and education level."""
+        eventnames: Sequence[str] = (),
+    ) -> Aggregates:
+        """Aggregates per range of a range set instead of per bucket: the i-th range
+        is course_ids[i] between starts[i] (excluded) and ends[i] (included), and
+        `bucket` holds i. Ranges may overlap. One query."""
         if len(course_ids) == 0:
-            return RangeCounts(*_arrays([], len(fields(RangeCounts))))
-        c = self.col
-        ranges = _values(
-            (i, cid, s, e)
-            for i, (cid, s, e) in enumerate(zip(course_ids, starts, ends, strict=True))
-        )
-        courses = ", ".join(str(int(cid)) for cid in sorted(set(course_ids)))
-        crud = (
-            f"CASE {c['crud']} WHEN 'c' THEN 1 WHEN 'r' THEN 2 WHEN 'u' THEN 3 "
-            "WHEN 'd' THEN 4 ELSE 0 END"
-        )
-        sql = f"""
-            WITH r(pos, courseid, s, e) AS (VALUES {ranges})
-            SELECT r.pos, l.{c["userid"]}, {c["contextlevel"]} AS ctxlevel,
-                   {c["contextinstanceid"]} AS ctxinstance, {crud} AS crudcode,
-                   {c["edulevel"]} AS edu, COUNT(*),
-                   SUM(CASE WHEN {c["anonymous"]} THEN 0 ELSE 1 END)
-            FROM {self.table} l
-            JOIN r ON l.{c["courseid"]} = r.courseid
-                  AND l.{c["timecreated"]} > r.s AND l.{c["timecreated"]} <= r.e
-            WHERE l.{c["courseid"]} IN ({courses})
-            GROUP BY r.pos, l.{c["userid"]}, ctxlevel, ctxinstance, crudcode, edu
-        """  # noqa: S608 - table, column expressions and integers are ours
-        return RangeCounts(*_arrays(self._fetch(sql), 8))
-
-    # -- per course and user ------------------------------------------------------
+            return Aggregates(*[np.zeros(0, dtype=np.int64)] * N_AGGREGATE_COLUMNS)
+        buckets, members = buckets_for_ranges(course_ids, starts, ends)
+        groups = self.aggregate(buckets=buckets, eventnames=eventnames)
+        return groups_in_ranges(groups, members)
 
     def course_user_summary(
-        self,
-        *,
-        course_ids: Sequence[int],
-        starts: Sequence[int],
-        ends: Sequence[int],
+        self, *, course_ids: Sequence[int], starts: Sequence[int], ends: Sequence[int]
     ) -> CourseUserSummary:
         """First/last access per user and course, whatever the time (see the class).
         `starts`/`ends` are the courses' dates (0 when unset)."""
-        if len(course_ids) == 0:
-            return CourseUserSummary(*_arrays([], 6))
-        c = self.col
-        courses = _values(
-            zip(course_ids, starts, ends, strict=True),
+        inside = [
+            (cid, s, e - 1) for cid, s, e in zip(course_ids, starts, ends, strict=True)
+        ]
+        buckets, members = (
+            buckets_for_ranges(*zip(*inside, strict=True))
+            if inside
+            else (
+                Buckets([], []),
+                [],
+            )
         )
-        in_course_ctx = (
-            f"{c['contextlevel']} = 50 AND {c['contextinstanceid']} = r.courseid"
-        )
-        sql = f"""
-            WITH r(courseid, s, e) AS (VALUES {courses})
-            SELECT r.courseid, l.{c["userid"]},
-                   MIN(CASE WHEN {in_course_ctx} THEN l.{c["timecreated"]} END),
-                   MAX(CASE WHEN {in_course_ctx} THEN l.{c["timecreated"]} END),
-                   MAX(l.{c["timecreated"]}),
-                   SUM(CASE WHEN NOT ({c["anonymous"]})
-                             AND l.{c["timecreated"]} > r.s
-                             AND l.{c["timecreated"]} < r.e THEN 1 ELSE 0 END)
-            FROM {self.table} l
-            JOIN r ON l.{c["courseid"]} = r.courseid
-            GROUP BY r.courseid, l.{c["userid"]}
-        """  # noqa: S608 - table, column expressions and integers are ours
-        rows = [tuple(-1 if v is None else v for v in row) for row in self._fetch(sql)]
-        return CourseUserSummary(*_arrays(rows, 6))
-
-    # -- named events in activities -----------------------------------------------
+        groups = self.aggregate(buckets=buckets)
+        return course_user_summary(groups, buckets, members)
 
     def event_times(
         self,
@@ -233,35 +364,10 @@ class LogReader:
         """Count, first and last time of the given events in course modules, per
         range of the range set, user, module and event name. One query."""
         names = sorted(set(eventnames))
-        if len(course_ids) == 0 or not names:
-            return EventTimes(*_arrays([], 3), [], *_arrays([], 3))
-        c = self.col
-        ranges = _values(
-            (i, cid, s, e)
-            for i, (cid, s, e) in enumerate(zip(course_ids, starts, ends, strict=True))
+        counts = self.range_counts(
+            course_ids=course_ids, starts=starts, ends=ends, eventnames=names
         )
-        courses = ", ".join(str(int(cid)) for cid in sorted(set(course_ids)))
-        for name in names:
-            if not _EVENTNAME.match(name):
-                raise ValueError(f"Not an event name: {name!r}")
-        quoted = ", ".join(f"'{name}'" for name in names)
-        sql = f"""
-            WITH r(pos, courseid, s, e) AS (VALUES {ranges})
-            SELECT r.pos, l.{c["userid"]}, {c["contextinstanceid"]} AS cmid,
-                   {c["eventname"]} AS ename, COUNT(*),
-                   MIN(l.{c["timecreated"]}), MAX(l.{c["timecreated"]})
-            FROM {self.table} l
-            JOIN r ON l.{c["courseid"]} = r.courseid
-                  AND l.{c["timecreated"]} > r.s AND l.{c["timecreated"]} <= r.e
-            WHERE l.{c["courseid"]} IN ({courses})
-              AND {c["contextlevel"]} = 70
-              AND {c["eventname"]} IN ({quoted})
-            GROUP BY r.pos, l.{c["userid"]}, cmid, ename
-        """  # noqa: S608 - table, column expressions and integers are ours
-        rows = self._fetch(sql)
-        pos, userid, cmid = _arrays([r[:3] for r in rows], 3)
-        n, first, last = _arrays([r[4:] for r in rows], 3)
-        return EventTimes(pos, userid, cmid, [r[3] for r in rows], n, first, last)
+        return event_times(counts, names)
 
     def total_rows(self, *, course_ids: Sequence[int] | None = None) -> int:
         """How many log rows the store holds (for these courses)."""
@@ -274,6 +380,150 @@ class LogReader:
             where = f" WHERE {c['courseid']} IN ({ids})"
         sql = f"SELECT COUNT(*) FROM {self.table}{where}"  # noqa: S608 - ours
         return int(self._fetch(sql)[0][0])
+
+
+def groups_in_ranges(groups: Aggregates, members: list[np.ndarray]) -> Aggregates:
+    """Bucket groups summed into ranges (`bucket` becomes the range position)."""
+    group, pos = _expand(members, groups.bucket)
+    if len(group) == 0:
+        return groups.take(np.zeros(0, dtype=np.int64))
+    picked = groups.take(group)
+    picked.bucket = pos
+    return regroup(picked)
+
+
+def regroup(groups: Aggregates) -> Aggregates:
+    """Sum the groups that share (bucket, user, context, event)."""
+    if len(groups) == 0:
+        return groups
+    keys = (
+        groups.event,
+        groups.contextinstanceid,
+        groups.contextlevel,
+        groups.userid,
+        groups.bucket,
+    )
+    order = np.lexsort(keys)
+    sorted_keys = [k[order] for k in keys]
+    change = np.zeros(len(order), dtype=bool)
+    change[0] = True
+    for k in sorted_keys:
+        change[1:] |= k[1:] != k[:-1]
+    starts = np.flatnonzero(change)
+    if len(starts) == len(order):  # already one group per key
+        return groups.take(order)
+
+    def total(values: np.ndarray) -> np.ndarray:
+        return np.add.reduceat(values[order], starts)
+
+    return Aggregates(
+        groups.bucket[order][starts],
+        groups.userid[order][starts],
+        groups.contextlevel[order][starts],
+        groups.contextinstanceid[order][starts],
+        groups.event[order][starts],
+        total(groups.n),
+        total(groups.n_c),
+        total(groups.n_r),
+        total(groups.n_u),
+        total(groups.n_named),
+        total(groups.n_named_cu),
+        np.minimum.reduceat(groups.first[order], starts),
+        np.maximum.reduceat(groups.last[order], starts),
+    )
+
+
+def course_user_summary(
+    groups: Aggregates, buckets: Buckets, inside: list[np.ndarray]
+) -> CourseUserSummary:
+    """Per (course, user) first/last course-context event, last event, and the
+    non-anonymous events in the buckets of `inside` (one array per course)."""
+    if not buckets.course_ids:
+        return CourseUserSummary(*[np.zeros(0, dtype=np.int64)] * 6)
+    base = np.array(buckets.base, dtype=np.int64)
+    course_of = np.array(buckets.course_ids, dtype=np.int64)[
+        np.searchsorted(base, groups.bucket, side="right") - 1
+    ]
+    inside_buckets = np.concatenate(inside) if inside else np.zeros(0, dtype=np.int64)
+    is_inside = np.isin(groups.bucket, inside_buckets)
+    uniq, inverse = np.unique(
+        course_of * (1 << 31) + groups.userid, return_inverse=True
+    )
+    inverse = inverse.ravel()
+    size = len(uniq)
+    in_course_ctx = (groups.contextlevel == 50) & (
+        groups.contextinstanceid == course_of
+    )
+    first = np.full(size, INFINITY, dtype=np.int64)
+    np.minimum.at(first, inverse[in_course_ctx], groups.first[in_course_ctx])
+    last = np.full(size, -1, dtype=np.int64)
+    np.maximum.at(last, inverse[in_course_ctx], groups.last[in_course_ctx])
+    last_any = np.full(size, -1, dtype=np.int64)
+    np.maximum.at(last_any, inverse, groups.last)
+    named = np.bincount(
+        inverse, weights=np.where(is_inside, groups.n_named, 0), minlength=size
+    ).astype(np.int64)
+    return CourseUserSummary(
+        uniq >> 31,
+        uniq & ((1 << 31) - 1),
+        np.where(first == INFINITY, -1, first),
+        last,
+        last_any,
+        named,
+    )
+
+
+def event_times(counts: Aggregates, names: Sequence[str]) -> EventTimes:
+    """The named-event groups of range counts, as EventTimes (module contexts)."""
+    keep = (counts.event > 0) & (counts.contextlevel == 70)
+    picked = counts.take(np.flatnonzero(keep))
+    return EventTimes(
+        picked.bucket,
+        picked.userid,
+        picked.contextinstanceid,
+        [names[i - 1] for i in picked.event.tolist()],
+        picked.n,
+        picked.first,
+        picked.last,
+    )
+
+
+def _values_arrays(buckets: Buckets) -> str:
+    return ", ".join(
+        f"({int(cid)}, {int(base)}, ARRAY[{', '.join(str(int(t)) for t in th)}]::bigint[])"
+        for cid, base, th in zip(
+            buckets.course_ids, buckets.base, buckets.thresholds, strict=True
+        )
+    )
+
+
+def _copy_ints(sql: str, n_columns: int) -> list[np.ndarray]:
+    """Run `sql` as a binary COPY and parse the all-bigint, non-null rows with numpy."""
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Enough memory to hash-aggregate a chunk's groups without spilling to disk;
+        # SET LOCAL ends with the transaction.
+        cursor.execute(f"SET LOCAL work_mem = '{PG_WORK_MEM}'")
+        raw = getattr(cursor, "cursor", cursor)
+        with raw.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)") as copy:
+            data = b"".join(bytes(block) for block in copy)
+    if connection.queries_logged:
+        connection.queries_log.append(
+            {
+                "sql": f"COPY ({sql}) TO STDOUT",
+                "time": f"{time.perf_counter() - started:.3f}",
+            }
+        )
+    # Header: 11-byte signature, 4-byte flags, 4-byte extension length (+ extension).
+    ext = int.from_bytes(data[15:19], "big")
+    body = data[19 + ext : -2]  # the trailer is a 2-byte -1
+    row = [("count", ">i2")]
+    for i in range(n_columns):
+        row += [(f"len{i}", ">i4"), (f"v{i}", ">i8")]
+    records = np.frombuffer(body, dtype=np.dtype(row))
+    if len(records) and not (records["len0"] == 8).all():
+        raise ValueError("Unexpected column in a binary COPY of integers.")
+    return [records[f"v{i}"].astype(np.int64) for i in range(n_columns)]
 
 
 class StandardLogReader(LogReader):

@@ -18,7 +18,17 @@ from typing import Any
 
 import numpy as np
 
-from logstore.readers import CRUD_CODES, LogReader
+from logstore.readers import (
+    Aggregates,
+    Buckets,
+    CourseUserSummary,
+    EventTimes,
+    LogReader,
+    buckets_for_ranges,
+    course_user_summary,
+    event_times,
+    groups_in_ranges,
+)
 from models_app.plugins.base import Analysable
 
 #: Moodle's analysable::MAX_TIME, the end of users that never end.
@@ -83,6 +93,8 @@ class RangeSet:
     start: np.ndarray
     end: np.ndarray
     time: np.ndarray
+    #: Site and user analysables: the sample id an entry is for (0 otherwise).
+    sample: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.index)
@@ -119,6 +131,14 @@ def lookup(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     return np.where(found, order[at_clipped], -1)
 
 
+def lookup_sorted(sorted_keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Like `lookup`, for keys already sorted (no sort per call)."""
+    if len(sorted_keys) == 0:
+        return np.full(len(wanted), -1, dtype=np.int64)
+    at = np.minimum(np.searchsorted(sorted_keys, wanted), len(sorted_keys) - 1)
+    return np.where(sorted_keys[at] == wanted, at, -1)
+
+
 class AnalysisData:
     """What indicators and targets read for a chunk: samples, rows and lazy facts."""
 
@@ -131,14 +151,16 @@ class AnalysisData:
         now: int,
         mode: str,
         timings: dict[str, float] | None = None,
+        eventnames: Iterable[str] = (),
     ) -> None:
         self.reader = reader
+        self.eventnames = tuple(sorted(set(eventnames)))
         self.analysables = analysables
         self.samples = samples
         self.now = now
         self.mode = mode
         self.timings = timings if timings is not None else {}
-        self.range_set = RangeSet(*[np.zeros(0, dtype=np.int64)] * 6)
+        self.range_set = RangeSet(*[np.zeros(0, dtype=np.int64)] * 7)
         self.rows = Rows(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
         self._memo: dict[Any, Any] = {}
 
@@ -153,11 +175,17 @@ class AnalysisData:
             )
         return self._memo[key]
 
+    def set_range_set(self, range_set: RangeSet) -> None:
+        """The ranges of the chunk; log aggregates are computed for these."""
+        self.range_set = range_set
+        self._memo = {k: v for k, v in self._memo.items() if _keyed(k) is None}
+
     def set_rows(self, range_set: RangeSet, rows: Rows) -> None:
         """Rows change when samples are filtered; facts keyed by row are dropped."""
-        self.range_set = range_set
+        if range_set is not self.range_set:
+            self.set_range_set(range_set)
         self.rows = rows
-        self._memo = {k: v for k, v in self._memo.items() if not _row_keyed(k)}
+        self._memo = {k: v for k, v in self._memo.items() if _keyed(k) != "rows"}
 
     @property
     def course_ids(self) -> list[int]:
@@ -184,18 +212,53 @@ class AnalysisData:
     def row_end(self) -> np.ndarray:
         return self.range_set.end[self.rows.pos]
 
-    # -- log aggregates per range --------------------------------------------------
+    # -- log aggregates: one query per chunk ------------------------------------------
 
-    def range_counts(self):
-        rs = self.range_set
+    def _buckets(self) -> tuple[Buckets, list[np.ndarray], list[np.ndarray]]:
+        """Buckets of the chunk's courses whose unions are the range-set ranges and
+        each course's inside (start < t < end). Returns (buckets, range members,
+        inside members)."""
+
+        def load():
+            rs = self.range_set
+            courses, starts, ends = [], [], []
+            real = rs.course > 0
+            courses += rs.course[real].tolist()
+            starts += rs.start[real].tolist()
+            ends += rs.end[real].tolist()
+            n_ranges = len(courses)
+            for cid in self.course_ids:
+                course = self.courses().get(cid, {})
+                if course.get("start") and course.get("end"):
+                    courses.append(cid)
+                    starts.append(course["start"])
+                    ends.append(course["end"] - 1)
+            buckets, members = buckets_for_ranges(courses, starts, ends)
+            range_members = [np.zeros(0, dtype=np.int64)] * len(rs)
+            for at, member in zip(
+                np.flatnonzero(real).tolist(), members[:n_ranges], strict=True
+            ):
+                range_members[at] = member
+            return buckets, range_members, members[n_ranges:]
+
+        return self.memo(("rs", "buckets"), load, "indicators")
+
+    def aggregates(self) -> Aggregates:
+        """The chunk's log, grouped by bucket, user, context and named event."""
         return self.memo(
-            ("rows", "range_counts"),
-            lambda: self.reader.range_counts(
-                course_ids=rs.course.tolist(),
-                starts=rs.start.tolist(),
-                ends=rs.end.tolist(),
+            ("rs", "aggregates"),
+            lambda: self.reader.aggregate(
+                buckets=self._buckets()[0], eventnames=self.eventnames
             ),
             "log_queries",
+        )
+
+    def range_counts(self) -> Aggregates:
+        """Aggregates per range-set position (in `bucket`)."""
+        return self.memo(
+            ("rs", "range_counts"),
+            lambda: groups_in_ranges(self.aggregates(), self._buckets()[1]),
+            "indicators",
         )
 
     def _range_count_rows(self) -> np.ndarray:
@@ -204,46 +267,44 @@ class AnalysisData:
         def load() -> np.ndarray:
             counts = self.range_counts()
             row_keys = pair_keys(self.rows.pos, self.row_user)
-            return lookup(row_keys, pair_keys(counts.pos, counts.userid))
+            return lookup(row_keys, pair_keys(counts.bucket, counts.userid))
 
         return self.memo(("rows", "range_count_rows"), load, "indicators")
 
     def count_rows(
         self,
         *,
-        crud: Iterable[str] | None = None,
+        crud: str | None = None,
         course_context: bool = False,
         module_context: bool = False,
         named: bool = False,
     ) -> np.ndarray:
         """Per row, the number of the sample user's events in the range's course.
 
-        `crud` keeps those letters; `course_context` keeps events in the course
-        context itself (Moodle's "contextlevel = 50 AND contextinstanceid = course"),
-        `module_context` those in activities; `named` counts non-anonymous events.
+        `crud` is None (all), "r" or "cu" (creates and updates); `course_context`
+        keeps events in the course context itself (Moodle's "contextlevel = 50 AND
+        contextinstanceid = course"), `module_context` those in activities; `named`
+        counts non-anonymous events only.
         """
-        key = (
-            "rows",
-            "count",
-            tuple(sorted(crud or ())),
-            course_context,
-            module_context,
-            named,
-        )
+        key = ("rows", "count", crud, course_context, module_context, named)
 
         def load() -> np.ndarray:
             counts = self.range_counts()
             row = self._range_count_rows()
             keep = row >= 0
-            if crud is not None:
-                keep &= np.isin(counts.crud, [CRUD_CODES[c] for c in crud])
             if course_context:
                 keep &= (counts.contextlevel == 50) & (
-                    counts.contextinstanceid == self.range_set.course[counts.pos]
+                    counts.contextinstanceid == self.range_set.course[counts.bucket]
                 )
             if module_context:
                 keep &= counts.contextlevel == 70
-            weights = counts.n_named if named else counts.n
+            weights = {
+                (None, False): counts.n,
+                ("r", False): counts.n_r,
+                ("cu", False): counts.n_c + counts.n_u,
+                (None, True): counts.n_named,
+                ("cu", True): counts.n_named_cu,
+            }[(crud, named)]
             return np.bincount(
                 row[keep], weights=weights[keep], minlength=len(self.rows)
             )
@@ -252,19 +313,12 @@ class AnalysisData:
 
     # -- per (course, user), whatever the range ------------------------------------
 
-    def course_user_summary(self):
-        def load():
-            courses = self.course_ids
-            starts, ends = [], []
-            for cid in courses:
-                course = self.courses().get(cid, {})
-                starts.append(course.get("start") or 0)
-                ends.append(course.get("end") or 0)
-            return self.reader.course_user_summary(
-                course_ids=courses, starts=starts, ends=ends
-            )
+    def course_user_summary(self) -> CourseUserSummary:
+        def load() -> CourseUserSummary:
+            buckets, _ranges, inside = self._buckets()
+            return course_user_summary(self.aggregates(), buckets, inside)
 
-        return self.memo("course_user_summary", load, "log_queries")
+        return self.memo(("rs", "course_user_summary"), load, "indicators")
 
     def summary_per_sample(self, field: str) -> np.ndarray:
         """A CourseUserSummary field per sample (-1 when the user has no event)."""
@@ -280,13 +334,35 @@ class AnalysisData:
             out[at >= 0] = values[at[at >= 0]]
             return out
 
-        return self.memo(("summary_per_sample", field), load, "indicators")
+        return self.memo(("rows", "summary_per_sample", field), load, "indicators")
 
-    def event_times(self, names: Iterable[str]):
+    def event_times(self, names: Iterable[str]) -> EventTimes:
+        """Named events in activities per range position (`pos`), user and module.
+
+        From the chunk's one aggregate query when the names were announced in
+        `eventnames`, else from a query of their own.
+        """
         names = tuple(sorted(set(names)))
+        if set(names) <= set(self.eventnames):
+
+            def load() -> EventTimes:
+                times = event_times(self.range_counts(), self.eventnames)
+                keep = np.array([n in names for n in times.eventname], dtype=bool)
+                index = np.flatnonzero(keep)
+                return EventTimes(
+                    times.pos[index],
+                    times.userid[index],
+                    times.cmid[index],
+                    [times.eventname[i] for i in index.tolist()],
+                    times.n[index],
+                    times.first[index],
+                    times.last[index],
+                )
+
+            return self.memo(("rs", "event_times", names), load, "indicators")
         rs = self.range_set
         return self.memo(
-            ("rows", "event_times", names),
+            ("rs", "event_times", names),
             lambda: self.reader.event_times(
                 course_ids=rs.course.tolist(),
                 starts=rs.start.tolist(),
@@ -447,5 +523,8 @@ class AnalysisData:
         return self.memo(("role_holders", archetypes), load)
 
 
-def _row_keyed(key: Any) -> bool:
-    return isinstance(key, tuple) and bool(key) and key[0] == "rows"
+def _keyed(key: Any) -> str | None:
+    """ "rs" for facts of the range set, "rows" for facts of the rows, else None."""
+    if isinstance(key, tuple) and key and key[0] in ("rs", "rows"):
+        return key[0]
+    return None

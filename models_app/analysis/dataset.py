@@ -391,6 +391,9 @@ def _chunk(
         now=now,
         mode=mode,
         timings=timings,
+        eventnames=frozenset().union(
+            *(getattr(i, "eventnames", ()) for i in [*indicators, *helpers])
+        ),
     )
     data.samples = samples_load(kind=target.sample_kind, data=data)
     timings["samples"] = timings.get("samples", 0.0) + time.perf_counter() - tick
@@ -402,41 +405,43 @@ def _chunk(
         if "after_now" in interval.kinds
         else {}
     )
+    # Ranges first (the interval's rules), so the chunk's one log query covers them;
+    # then the target's rules, which may read that query's results.
     ranges_of: dict[int, list[Range]] = {}
+    interval_reasons: dict[int, str] = {}
     for analysable in chunk:
-        reason = target.analysable_invalid_reason(
-            analysable=analysable, data=data, mode=mode, now=now
-        )
+        reason = interval.not_applicable_reason(analysable, now=now)
         if reason is None:
-            reason = interval.not_applicable_reason(analysable, now=now)
+            try:
+                ranges = interval.ranges(
+                    analysable,
+                    now=now,
+                    first_analysis=first_analyses.get(analysable.id),
+                )
+            except IntervalNotApplicable as exc:
+                reason = str(exc)
         if reason is not None:
-            dataset.messages.append(
-                _("%(analysable)s is not valid for this model: %(reason)s")
-                % {"analysable": _describe(analysable), "reason": reason}
-            )
-            continue
-        try:
-            ranges = interval.ranges(
-                analysable, now=now, first_analysis=first_analyses.get(analysable.id)
-            )
-        except IntervalNotApplicable as exc:
-            dataset.messages.append(
-                _("%(analysable)s is not valid for this model: %(reason)s")
-                % {"analysable": _describe(analysable), "reason": exc}
-            )
+            interval_reasons[analysable.id] = reason
             continue
         if mode == "prediction":
             latest = interval.prediction_range(ranges, now=now)
             ranges = [latest] if latest is not None else []
         else:
             ranges = interval.training_ranges(ranges, now=now)
-        if not ranges:
-            dataset.messages.append(
-                _("%(analysable)s has no range ready for %(mode)s yet.")
-                % {"analysable": _describe(analysable), "mode": mode}
-            )
-            continue
         ranges_of[analysable.id] = ranges
+    data.set_range_set(_range_set(ranges_of, target=target, samples=data.samples))
+    for analysable in chunk:
+        reason = target.analysable_invalid_reason(
+            analysable=analysable, data=data, mode=mode, now=now
+        ) or interval_reasons.get(analysable.id)
+        if reason is None and not ranges_of.get(analysable.id):
+            reason = _("no range is ready for %(mode)s yet.") % {"mode": mode}
+        if reason is not None:
+            ranges_of.pop(analysable.id, None)
+            dataset.messages.append(
+                _("%(analysable)s is not valid for this model: %(reason)s")
+                % {"analysable": _describe(analysable), "reason": reason}
+            )
     dataset.analysables_valid += len(ranges_of)
     if not ranges_of:
         return None
@@ -475,39 +480,25 @@ def _chunk(
         samples = samples.take(np.flatnonzero(fresh))
         data.samples = samples
 
-    # The range set and the rows: every sample in every range of its analysable.
-    base = np.array(
-        sorted(
-            (aid, r.index, r.start, r.end, r.time)
-            for aid, ranges in ranges_of.items()
-            for r in ranges
-        ),
-        dtype=np.int64,
-    ).reshape(-1, 5)
-    lo = np.searchsorted(base[:, 0], samples.analysable, side="left")
-    hi = np.searchsorted(base[:, 0], samples.analysable, side="right")
-    counts = hi - lo
-    row_sample = np.repeat(np.arange(len(samples)), counts)
-    within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    row_base = np.repeat(lo, counts) + within
+    # The rows: every sample in every range of its (valid) analysable.
+    rs = data.range_set
     if target.analysable_kind == "course":
-        rs = RangeSet(
-            base[:, 0], base[:, 0], base[:, 1], base[:, 2], base[:, 3], base[:, 4]
-        )
-        rows = Rows(row_sample, row_base)
+        lo = np.searchsorted(rs.analysable, samples.analysable, side="left")
+        hi = np.searchsorted(rs.analysable, samples.analysable, side="right")
+        counts = hi - lo
+        row_sample = np.repeat(np.arange(len(samples)), counts)
+        within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        rows = Rows(row_sample, np.repeat(lo, counts) + within)
     else:
-        # Site and user analysables: each row gets its own range-set entry, about
-        # the sample's course (none for users), so log queries see course ranges.
-        picked = base[row_base]
-        rs = RangeSet(
-            picked[:, 0],
-            samples.course[row_sample],
-            picked[:, 1],
-            picked[:, 2],
-            picked[:, 3],
-            picked[:, 4],
-        )
-        rows = Rows(row_sample, np.arange(len(row_sample)))
+        # Site and user analysables: one range-set entry per (sample, range).
+        order = np.argsort(rs.sample, kind="stable")
+        sorted_sample = rs.sample[order]
+        lo = np.searchsorted(sorted_sample, samples.ids, side="left")
+        hi = np.searchsorted(sorted_sample, samples.ids, side="right")
+        counts = hi - lo
+        row_sample = np.repeat(np.arange(len(samples)), counts)
+        within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        rows = Rows(row_sample, order[np.repeat(lo, counts) + within])
 
     if skip_predicted:
         fresh = np.array(
@@ -613,6 +604,48 @@ def _chunk(
         )
     timings["assemble"] = timings.get("assemble", 0.0) + time.perf_counter() - tick
     return matrix, labels, samples, rows, rs, extra
+
+
+def _range_set(
+    ranges_of: dict[int, list[Range]], *, target: Any, samples: Samples
+) -> RangeSet:
+    """The range set of a chunk, sorted by analysable then range index.
+
+    Course analysables: one entry per (course, range). Site and user analysables:
+    one entry per (sample, range), about the sample's course (none for users), so
+    the log query sees each course's own ranges.
+    """
+    base = sorted(
+        (aid, r.index, r.start, r.end, r.time)
+        for aid, ranges in ranges_of.items()
+        for r in ranges
+    )
+    matrix = np.array(base, dtype=np.int64).reshape(-1, 5)
+    if target.analysable_kind == "course":
+        return RangeSet(
+            matrix[:, 0],
+            matrix[:, 0],
+            matrix[:, 1],
+            matrix[:, 2],
+            matrix[:, 3],
+            matrix[:, 4],
+            sample=np.zeros(len(matrix), dtype=np.int64),
+        )
+    lo = np.searchsorted(matrix[:, 0], samples.analysable, side="left")
+    hi = np.searchsorted(matrix[:, 0], samples.analysable, side="right")
+    counts = hi - lo
+    which = np.repeat(np.arange(len(samples)), counts)
+    within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    picked = matrix[np.repeat(lo, counts) + within]
+    return RangeSet(
+        picked[:, 0],
+        samples.course[which],
+        picked[:, 1],
+        picked[:, 2],
+        picked[:, 3],
+        picked[:, 4],
+        sample=samples.ids[which],
+    )
 
 
 def _means(values: np.ndarray, group: np.ndarray) -> np.ndarray:

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from logstore.readers import (
-    CRUD_CODES,
     LegacyLogReader,
     StandardLogReader,
     get_reader,
@@ -48,24 +47,31 @@ def site():
     return c1, c2, forum
 
 
-def _groups(counts) -> dict[tuple, tuple[int, int]]:
-    return {
-        (p, u, lvl, inst, crud, edu): (n, named)
-        for p, u, lvl, inst, crud, edu, n, named in zip(
-            counts.pos.tolist(),
-            counts.userid.tolist(),
-            counts.contextlevel.tolist(),
-            counts.contextinstanceid.tolist(),
-            counts.crud.tolist(),
-            counts.edulevel.tolist(),
-            counts.n.tolist(),
-            counts.n_named.tolist(),
-            strict=True,
+def _groups(counts) -> dict[tuple, tuple[int, ...]]:
+    """(range, user, context level, instance) -> (n, creates, reads, updates,
+    non-anonymous, non-anonymous creates and updates)."""
+    out = {}
+    for i in range(len(counts)):
+        key = (
+            int(counts.bucket[i]),
+            int(counts.userid[i]),
+            int(counts.contextlevel[i]),
+            int(counts.contextinstanceid[i]),
         )
-    }
+        values = (
+            counts.n[i],
+            counts.n_c[i],
+            counts.n_r[i],
+            counts.n_u[i],
+            counts.n_named[i],
+            counts.n_named_cu[i],
+        )
+        previous = out.get(key, (0,) * 6)
+        out[key] = tuple(int(a + b) for a, b in zip(previous, values, strict=True))
+    return out
 
 
-def test_range_counts_group_by_range_user_context_crud_and_edulevel(site):
+def test_range_counts_group_by_range_user_context_and_crud(site):
     c1, c2, forum = site
     counts = StandardLogReader().range_counts(
         course_ids=[c1.id, c1.id, c2.id],
@@ -73,14 +79,26 @@ def test_range_counts_group_by_range_user_context_crud_and_edulevel(site):
         ends=[START + 10 * DAY, START + 20 * DAY, START + 10 * DAY],
     )
     assert isinstance(counts.n, np.ndarray)
-    r, c, u = CRUD_CODES["r"], CRUD_CODES["c"], CRUD_CODES["u"]
     assert _groups(counts) == {
-        (0, 7, 50, c1.id, r, 2): (2, 2),
-        (0, 7, 70, forum.id, c, 2): (1, 1),
-        (0, 7, 50, c1.id, u, 2): (1, 0),
-        (1, 8, 70, forum.id, r, 2): (1, 1),
-        (2, 7, 50, c2.id, r, 2): (1, 1),
+        # 2 reads and the anonymous update in the course context.
+        (0, 7, 50, c1.id): (3, 0, 2, 1, 2, 0),
+        (0, 7, 70, forum.id): (1, 1, 0, 0, 1, 1),
+        (1, 8, 70, forum.id): (1, 0, 1, 0, 1, 0),
+        (2, 7, 50, c2.id): (1, 0, 1, 0, 1, 0),
     }
+
+
+def test_overlapping_ranges_count_an_event_in_each(site):
+    c1, _c2, _forum = site
+    counts = StandardLogReader().range_counts(
+        course_ids=[c1.id, c1.id],
+        starts=[START, START],
+        ends=[START + 10 * DAY, START + 20 * DAY],
+    )
+    groups = _groups(counts)
+    assert groups[(0, 7, 50, c1.id)][0] == 3
+    assert groups[(1, 7, 50, c1.id)][0] == 3
+    assert (1, 8, 70, _forum.id) in groups and (0, 8, 70, _forum.id) not in groups
 
 
 def test_range_counts_of_an_empty_range_set_is_empty():
@@ -156,8 +174,8 @@ def test_legacy_store_gives_the_same_aggregates(site):
     standard = _groups(StandardLogReader().range_counts(**args))
     legacy = _groups(LegacyLogReader().range_counts(**args))
     # The legacy log has no anonymous flag: every event is named there.
-    assert {k: v[0] for k, v in legacy.items()} == {
-        k: v[0] for k, v in standard.items()
+    assert {k: v[:4] for k, v in legacy.items()} == {
+        k: v[:4] for k, v in standard.items()
     }
     s1 = StandardLogReader().course_user_summary(
         course_ids=[c1.id], starts=[START], ends=[START + 40 * DAY]
@@ -185,13 +203,9 @@ def test_legacy_actions_map_to_crud():
     counts = LegacyLogReader().range_counts(
         course_ids=[c.id], starts=[START], ends=[START + DAY]
     )
-    by_crud = dict(zip(counts.crud.tolist(), counts.n.tolist(), strict=True))
-    assert by_crud == {
-        CRUD_CODES["r"]: 2,  # "view" and "login" (no crud word: a read)
-        CRUD_CODES["c"]: 1,
-        CRUD_CODES["u"]: 1,
-        CRUD_CODES["d"]: 1,
-    }
+    n, c_, r, u = (int(x.sum()) for x in (counts.n, counts.n_c, counts.n_r, counts.n_u))
+    # "view" and "login" (no crud word: a read), "add post", "update", "delete mod".
+    assert (c_, r, u, n - c_ - r - u) == (1, 2, 1, 1)
 
 
 def test_get_reader_follows_the_setting():

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from models_app.analysis.data import lookup, pair_keys
+from models_app.analysis.data import lookup, lookup_sorted, pair_keys
 from models_app.plugins.indicators.kinds import LinearIndicator, php_round
 
 if TYPE_CHECKING:
@@ -139,6 +139,11 @@ MODULES: dict[str, Module] = {
 FEEDBACK_EVENTS: frozenset[str] = frozenset().union(
     *(m.viewed | m.replied | m.submitted | m.posts for m in MODULES.values())
 )
+FEEDBACK_ORDER: tuple[str, ...] = tuple(sorted(FEEDBACK_EVENTS))
+
+
+def _codes(names: frozenset[str]) -> list[int]:
+    return [FEEDBACK_ORDER.index(n) for n in sorted(names)]
 
 
 def counted_pairs(data: AnalysisData) -> dict[str, np.ndarray]:
@@ -205,13 +210,11 @@ def user_activity_counts(data: AnalysisData) -> dict[str, np.ndarray]:
         keep = (row >= 0) & (counts.contextlevel == 70)
         keys = pair_keys(row[keep], counts.contextinstanceid[keep])
         uniq, inverse = np.unique(keys, return_inverse=True)
-        write = np.isin(counts.crud[keep], [1, 3])
+        write = counts.n_c[keep] + counts.n_u[keep]
         return {
             "key": uniq,
             "any": np.bincount(inverse, weights=counts.n[keep], minlength=len(uniq)),
-            "write": np.bincount(
-                inverse, weights=counts.n[keep] * write, minlength=len(uniq)
-            ),
+            "write": np.bincount(inverse, weights=write, minlength=len(uniq)),
         }
 
     return data.memo(("rows", "coi_user_counts"), load, "indicators")
@@ -225,7 +228,9 @@ def feedback_events(data: AnalysisData) -> dict[str, object]:
         user_pos = lookup(
             pair_keys(data.rows.pos, data.row_user), pair_keys(ev.pos, ev.userid)
         )
-        return {"ev": ev, "row": user_pos}
+        code = {name: i for i, name in enumerate(FEEDBACK_ORDER)}
+        codes = np.array([code[n] for n in ev.eventname], dtype=np.int64)
+        return {"ev": ev, "row": user_pos, "code": codes}
 
     return data.memo(("rows", "coi_feedback"), load, "indicators")
 
@@ -235,6 +240,8 @@ class CommunityOfInquiryIndicator(LinearIndicator):
 
     modname: ClassVar[str] = ""
     dimension: ClassVar[str] = "cognitive"  # or "social"
+    #: Event names the chunk's aggregate query tells apart for these indicators.
+    eventnames: ClassVar[frozenset[str]] = FEEDBACK_EVENTS
 
     def potential(self) -> int:
         module = MODULES[self.modname]
@@ -248,13 +255,13 @@ class CommunityOfInquiryIndicator(LinearIndicator):
         names = getattr(module, kind)
         if kind == "viewed" and module.viewed_is_write:
             counts = user_activity_counts(data)
-            at = lookup(counts["key"], pair_keys(rows, act_ids))
+            at = lookup_sorted(counts["key"], pair_keys(rows, act_ids))
             return (at >= 0) & (np.where(at >= 0, counts["write"][at], 0) > 0)
         if not names:
             return np.zeros(len(rows), dtype=bool)
         fb = feedback_events(data)
         ev, ev_row = fb["ev"], fb["row"]
-        names_mask = np.array([n in names for n in ev.eventname], dtype=bool)
+        names_mask = np.isin(fb["code"], _codes(names))
         sel = names_mask & (ev_row >= 0)
         if kind == "submitted" and module.submitted_is_repeat:
             keys = pair_keys(ev_row[sel], ev.cmid[sel])
@@ -291,7 +298,7 @@ class CommunityOfInquiryIndicator(LinearIndicator):
             return np.where(at >= 0, times[np.maximum(at, 0)], np.nan)
         # others_post: the first post of another user in the activity in the range.
         ev = data.event_times(FEEDBACK_EVENTS)
-        is_post = np.array([n in module.posts for n in ev.eventname], dtype=bool)
+        is_post = np.isin(feedback_events(data)["code"], _codes(module.posts))
         pos, user, cm, first = (
             ev.pos[is_post],
             ev.userid[is_post],
@@ -338,7 +345,7 @@ class CommunityOfInquiryIndicator(LinearIndicator):
         act_ids = acts["id"][act]
         potential = self.potential()
         counts = user_activity_counts(data)
-        at = lookup(counts["key"], pair_keys(rows, act_ids))
+        at = lookup_sorted(counts["key"], pair_keys(rows, act_ids))
         any_event = (at >= 0) & (np.where(at >= 0, counts["any"][at], 0) > 0)
         level = np.where(any_event, 1, 0)
         if self.dimension == "cognitive":
