@@ -27,6 +27,10 @@ from models_app.services.running.prediction import (
     models_predict,
     models_to_predict,
 )
+from models_app.services.running.requests import (
+    model_evaluate_request,
+    model_run_request,
+)
 from models_app.services.running.training import (
     model_train,
     models_to_train,
@@ -43,7 +47,9 @@ __all__ = [
     "analytics_model_enable",
     "evaluation_intervals_for",
     "model_evaluate",
+    "model_evaluate_request",
     "model_predict",
+    "model_run_request",
     "model_train",
     "models_predict",
     "models_to_predict",
