@@ -8,6 +8,7 @@ functions resolve many samples in one query, and say when a sample no longer exi
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -199,3 +200,31 @@ def indicators_weighed_most(
         return [by_key[key] for key in ranked[:limit]], True
     ranked_values = sorted(values, key=lambda value: -abs(value.value))
     return [value for value in ranked_values[:limit] if value.value != 0], False
+
+
+def unix_to_datetime(value: int | float | None) -> dt.datetime | None:
+    """A stored Unix time as an aware datetime, for the date filters of templates."""
+    if value is None:
+        return None
+    return dt.datetime.fromtimestamp(value, tz=dt.UTC)
+
+
+def activities_due(calculations: dict[str, Any]) -> list[dict[str, Any]]:
+    """The activities behind an "upcoming activities due" prediction, soonest first.
+
+    Analysis stores them under the reserved key "_activities_due" (Moodle keeps
+    them as the activities_due indicator's extra data and lists them in the message).
+    """
+    rows = calculations.get("_activities_due")
+    if not isinstance(rows, list):
+        return []
+    out = [
+        {
+            "name": str(row.get("name", "")),
+            "coursename": str(row.get("coursename", "")),
+            "due": unix_to_datetime(row.get("time")),
+        }
+        for row in rows
+        if isinstance(row, dict)
+    ]
+    return sorted(out, key=lambda row: (row["due"] is None, row["due"] or 0))

@@ -29,10 +29,12 @@ from insights.actions import (
     target_for,
 )
 from insights.describe import (
+    activities_due,
     context_name,
     indicator_values,
     indicators_weighed_most,
     samples_describe,
+    unix_to_datetime,
 )
 from insights.forms import BulkActionForm, EmailPreferenceForm, PredictionActionForm
 from insights.models import Insight, Notification, Prediction
@@ -251,6 +253,9 @@ def prediction_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "class_label": _class_label(target, prediction.prediction),
             "values": indicator_values(prediction.calculations),
+            "activities_due": activities_due(prediction.calculations),
+            "range_start": unix_to_datetime(prediction.timestart),
+            "range_end": unix_to_datetime(prediction.timeend),
             "weighed": weighed,
             "by_weights": by_weights,
             "actions": [

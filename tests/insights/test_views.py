@@ -343,3 +343,27 @@ def test_emails_use_the_recipients_language(
     by_recipient = {m.to[0]: m.body for m in mail.outbox}
     assert "Ver la perspectiva" in by_recipient[teacher.email]
     assert "View insight" in by_recipient[noneditingteacher.email]
+
+
+def test_the_prediction_page_lists_upcoming_activities_due(
+    client, user_model, make_prediction, student
+):
+    prediction = make_prediction(
+        user_model,
+        student,
+        calculations={
+            "fake_any_access": 1.0,
+            "_activities_due": [
+                {"name": "Essay 2", "time": 1_800_000_000, "coursename": "Biology"},
+                {"name": "Essay 1", "time": 1_790_000_000, "coursename": "Biology"},
+            ],
+        },
+        timestart=1_780_000_000,
+        timeend=1_790_000_000,
+    )
+    client.force_login(student)
+    response = client.get(reverse("insights:prediction", args=[prediction.pk]))
+    assert response.status_code == 200
+    table = response.content.decode().split('id="activities-due"')[1]
+    assert table.index("Essay 1") < table.index("Essay 2")
+    assert "_activities_due" not in response.content.decode()
