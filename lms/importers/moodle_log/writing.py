@@ -1,32 +1,11 @@
-"""Import the log report download of one Moodle course into the standard log store.
-
-The whole file is read and checked first; nothing is written while any row is bad
-unless the caller skips bad rows. Then, in one transaction: activities named in
-"Event context" are created, people are found or created and enrolled as students,
-and one log row per file row is written.
-
-Re-importing is harmless: each row's identity (time, user, context, event,
-description, origin, IP and how many identical rows came before it in the file) is
-hashed and stored in the row's `other` as {"import": "<sha1>"}; rows whose hash the
-course already has are skipped. The same log saved as CSV, xlsx or JSON has the same
-hashes, because they are computed from parsed values.
-
-Rows with no identifiable user (the name anonymised and no user id in the
-description, as for some plug-ins' events) are kept with user id 0, Moodle's "no
-user", so the course's event counts stay exact.
-"""
+"""Writing a checked log download: activities, people, enrolments and log rows."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-import re
-import unicodedata
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -39,37 +18,24 @@ from access.selectors import context_of
 from access.services import contexts_bulk_ensure
 from lms.importers import events as event_map
 from lms.importers.errors import ImportFileError, file_error
+from lms.importers.moodle_log.rows import (
+    ID_USERNAME_PREFIX,
+    NO_USER,
+    LogRow,
+    columns_find,
+    row_hashes,
+    rows_parse,
+    timestamps_set,
+)
 from lms.importers.people import (
     students_enrol,
     users_ensure_by_id,
     users_ensure_by_name,
 )
-from lms.importers.tables import JSON_COLUMNS, Table, table_read
-from lms.importers.times import LogTime, log_time_parse, log_time_timestamp, years_infer
+from lms.importers.tables import table_read
 from lms.models import Activity, Category, Course
 from logstore.models import StandardLogEntry
 from logstore.services import log_rows_write
-
-# Header names per column: English, Spanish, and Moodle's internal names (JSON).
-COLUMN_NAMES = {
-    "time": ["time", "hora", "fecha", "fecha y hora", "timecreated"],
-    "fullname": ["user full name", "nombre completo del usuario", "fullnameuser"],
-    "affected": ["affected user", "usuario afectado", "relatedfullnameuser"],
-    "context": ["event context", "contexto del evento", "context"],
-    "component": ["component", "componente"],
-    "eventname": ["event name", "nombre evento", "nombre del evento", "eventname"],
-    "description": ["description", "descripcion"],
-    "origin": ["origin", "origen"],
-    "ip": ["ip address", "direccion ip", "ip"],
-}
-REQUIRED = ["time", "context", "eventname"]
-# Usernames of people known only by their Moodle user id.
-ID_USERNAME_PREFIX = "moodle"
-NO_USER = 0
-_ANONYMOUS_NAMES = {"", "-", "—"}
-_USER_ID = re.compile(
-    r"(?:user|usuario)\s+(?:with\s+id|con\s+(?:el\s+)?id)\s+'(\d+)'", re.I
-)
 
 
 @dataclass
@@ -90,184 +56,6 @@ class LogImportResult:
     last_time: int | None = None
 
 
-@dataclass
-class _Row:
-    line: int
-    time: LogTime | int
-    user: tuple[str, str] | None
-    related: tuple[str, str] | None
-    context: str
-    modname: str | None
-    activity_name: str
-    component: str
-    eventname: str
-    description: str
-    origin: str
-    ip: str
-    timestamp: int = 0
-
-
-def _plain(text: str) -> str:
-    decomposed = unicodedata.normalize(
-        "NFKD", str(text).strip().lower().lstrip("\ufeff")
-    )
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return re.sub(r"\s+", " ", plain)
-
-
-def _columns_find(table: Table) -> dict[str, int]:
-    header = [_plain(name) for name in table.header]
-    found: dict[str, int] = {}
-    for key, names in COLUMN_NAMES.items():
-        for index, name in enumerate(header):
-            if name in names and key not in found:
-                found[key] = index
-    if table.kind == "json" and not found and len(table.header) == len(JSON_COLUMNS):
-        found = {
-            key: i
-            for i, key in enumerate(
-                [
-                    "time",
-                    "fullname",
-                    "affected",
-                    "context",
-                    "component",
-                    "eventname",
-                    "description",
-                    "origin",
-                    "ip",
-                ]
-            )
-        }
-    missing = [key for key in REQUIRED if key not in found]
-    if "fullname" not in found and "description" not in found:
-        missing.append("fullname")
-    if missing:
-        raise file_error(
-            table.path,
-            _("required columns missing: %(missing)s (the header has: %(header)s).")
-            % {
-                "missing": ", ".join(
-                    repr(COLUMN_NAMES[key][0].capitalize()) for key in missing
-                ),
-                "header": ", ".join(map(str, table.header)) or _("nothing"),
-            },
-            line=table.header_line or None,
-            unit=table.unit,
-        )
-    return found
-
-
-def _person(name: str, description: str, *, related: bool) -> tuple[str, str] | None:
-    name = " ".join(str(name).split())
-    if name not in _ANONYMOUS_NAMES:
-        return ("name", name)
-    ids = _USER_ID.findall(description)
-    if related:
-        return ("id", ids[1]) if len(ids) > 1 else None
-    return ("id", ids[0]) if ids else None
-
-
-def _rows_parse(
-    table: Table, columns: dict[str, int]
-) -> tuple[list[_Row], list[tuple[int, str]]]:
-    rows: list[_Row] = []
-    bad: list[tuple[int, str]] = []
-
-    def cell(values: list[Any], key: str) -> Any:
-        index = columns.get(key)
-        if index is None or index >= len(values):
-            return ""
-        value = values[index]
-        return (
-            value
-            if isinstance(value, dt.date)
-            else str(value if value is not None else "").strip()
-        )
-
-    for line, values in zip(table.lines, table.rows, strict=True):
-        raw_time = cell(values, "time")
-        try:
-            parsed = log_time_parse(raw_time)
-        except ValueError as error:
-            bad.append((line, _("unreadable time: %(error)s") % {"error": error}))
-            continue
-        eventname = cell(values, "eventname")
-        if not eventname:
-            bad.append((line, _("the event name is empty")))
-            continue
-        description = cell(values, "description")
-        modname, activity_name = event_map.context_resolve(cell(values, "context"))
-        rows.append(
-            _Row(
-                line=line,
-                time=parsed,
-                user=_person(cell(values, "fullname"), description, related=False),
-                related=_person(cell(values, "affected"), description, related=True),
-                context=cell(values, "context"),
-                modname=modname,
-                activity_name=activity_name[:1333],
-                component=cell(values, "component"),
-                eventname=eventname,
-                description=description,
-                origin=cell(values, "origin")[:10],
-                ip=cell(values, "ip")[:45],
-            )
-        )
-    return rows, bad
-
-
-def _timestamps_set(
-    rows: list[_Row], *, year: int | None, zone: ZoneInfo, now: dt.datetime
-) -> list[tuple[int, str]]:
-    """Fill `timestamp`; return rows whose date does not exist (29 Feb of a non-leap year)."""
-    yearless = [
-        row for row in rows if isinstance(row.time, LogTime) and row.time.year is None
-    ]
-    if year is not None:
-        years = [year] * len(yearless)
-    else:
-        years = years_infer([row.time for row in yearless], now=now.astimezone(zone))
-    inferred = {id(row): value for row, value in zip(yearless, years, strict=True)}
-    bad = []
-    for row in rows:
-        if isinstance(row.time, int):
-            row.timestamp = row.time
-            continue
-        try:
-            row.timestamp = log_time_timestamp(
-                row.time, year=row.time.year or inferred[id(row)], zone=zone
-            )
-        except ValueError as error:
-            bad.append((row.line, _("unreadable time: %(error)s") % {"error": error}))
-    return bad
-
-
-def _row_hashes(rows: list[_Row]) -> list[str]:
-    seen: Counter[str] = Counter()
-    hashes = []
-    for row in rows:
-        identity = json.dumps(
-            [
-                row.timestamp,
-                row.user,
-                row.related,
-                row.context,
-                row.component,
-                row.eventname,
-                row.description,
-                row.origin,
-                row.ip,
-            ]
-        )
-        seen[identity] += 1
-        digest = hashlib.sha1(
-            f"{identity}#{seen[identity]}".encode(), usedforsecurity=False
-        )
-        hashes.append(digest.hexdigest())
-    return hashes
-
-
 def _existing_hashes(course: Course) -> set[str]:
     found = set()
     prefix = '{"import": "'
@@ -284,7 +72,7 @@ def _existing_hashes(course: Course) -> set[str]:
 
 
 def _activities_ensure(
-    course: Course, rows: list[_Row]
+    course: Course, rows: list[LogRow]
 ) -> tuple[dict[tuple[str, str], Activity], int]:
     wanted = {(row.modname, row.activity_name) for row in rows if row.modname}
     existing = {(a.modname, a.name): a for a in Activity.objects.filter(course=course)}
@@ -376,9 +164,9 @@ def moodle_log_import(
             % {"shortname": course_shortname},
         )
     table = table_read(path, encoding=encoding)
-    columns = _columns_find(table)
-    rows, bad = _rows_parse(table, columns)
-    bad += _timestamps_set(rows, year=year, zone=zone, now=now or timezone.now())
+    columns = columns_find(table)
+    rows, bad = rows_parse(table, columns)
+    bad += timestamps_set(rows, year=year, zone=zone, now=now or timezone.now())
     if not table.rows:
         raise file_error(
             path,
@@ -415,8 +203,8 @@ def moodle_log_import(
     return result
 
 
-def _write(course: Course, rows: list[_Row], result: LogImportResult) -> None:
-    hashes = _row_hashes(rows)
+def _write(course: Course, rows: list[LogRow], result: LogImportResult) -> None:
+    hashes = row_hashes(rows)
     existing = _existing_hashes(course)
     fresh = [
         (row, digest)
