@@ -367,3 +367,10 @@ def test_the_prediction_page_lists_upcoming_activities_due(
     table = response.content.decode().split('id="activities-due"')[1]
     assert table.index("Essay 1") < table.index("Essay 2")
     assert "_activities_due" not in response.content.decode()
+
+
+def test_the_notifications_page_speaks_spanish(spanish, teacher_client, insight):
+    teacher_client.get(insight.get_absolute_url())  # reads its notification
+    response = teacher_client.get(f"/es{reverse('insights:notifications')}")
+    content = response.content.decode()
+    assert "Leída" in content and "Lectura" not in content
