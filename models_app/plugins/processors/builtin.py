@@ -61,8 +61,9 @@ class BuiltinProcessor(Processor):
     def _state(self, model_id: str, output_dir: Path) -> StateFolder:
         return StateFolder(self._model_dir(model_id, output_dir) / "model")
 
-    def _load(self, model_id: str, output_dir: Path) -> IncrementalClassifier | None:
-        files = self._state(model_id, output_dir).read()
+    @staticmethod
+    def _load(state: StateFolder) -> IncrementalClassifier | None:
+        files = state.read()
         return None if files is None else classifier_from_bundle(files)
 
     def is_ready(self) -> str | None:
@@ -75,11 +76,11 @@ class BuiltinProcessor(Processor):
     def train(
         self, *, model_id: str, dataset: Dataset | bytes, output_dir: Path
     ) -> Result:
+        state = self._state(model_id, output_dir)
         try:
             data = _dataset(dataset, labelled=True)
-            state = self._state(model_id, output_dir)
             with state.locked():
-                classifier = self._load(model_id, output_dir)
+                classifier = self._load(state)
                 if classifier is None:
                     classifier = IncrementalClassifier(
                         estimator=self.estimator, random_state=self.random_state
@@ -95,8 +96,9 @@ class BuiltinProcessor(Processor):
     def predict(
         self, *, model_id: str, dataset: Dataset | bytes, output_dir: Path
     ) -> Result:
+        state = self._state(model_id, output_dir)
         try:
-            classifier = self._load(model_id, output_dir)
+            classifier = self._load(state)
             if classifier is None:
                 return Result(status=NO_DATASET, info=[NOT_TRAINED])
             predictions = classifier.predict(_dataset(dataset, labelled=False))
@@ -115,11 +117,12 @@ class BuiltinProcessor(Processor):
         n_iterations: int = 10,
         trained_model: bool = False,
     ) -> Result:
+        state = self._state(model_id, output_dir)
         try:
             data = _dataset(dataset, labelled=True)
             trained = None
             if trained_model:
-                trained = self._load(model_id, output_dir)
+                trained = self._load(state)
                 if trained is None:
                     return Result(status=NO_DATASET, info=[NOT_TRAINED])
             result, files = evaluation_run(
