@@ -163,16 +163,24 @@ class AnalysisData:
         self.range_set = RangeSet(*[np.zeros(0, dtype=np.int64)] * 7)
         self.rows = Rows(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
         self._memo: dict[Any, Any] = {}
+        self._nested: list[float] = []
 
     # -- plumbing ------------------------------------------------------------------
 
     def memo(self, key: Any, load: Callable[[], Any], phase: str = "queries") -> Any:
+        """The fact `key`, loaded once. Its load time (less the time of facts it
+        loads in turn) is added to `phase` of the timings."""
         if key not in self._memo:
             started = time.perf_counter()
-            self._memo[key] = load()
-            self.timings[phase] = (
-                self.timings.get(phase, 0.0) + time.perf_counter() - started
-            )
+            self._nested.append(0.0)
+            try:
+                self._memo[key] = load()
+            finally:
+                inner = self._nested.pop()
+                spent = time.perf_counter() - started
+                self.timings[phase] = self.timings.get(phase, 0.0) + spent - inner
+                if self._nested:
+                    self._nested[-1] += spent
         return self._memo[key]
 
     def set_range_set(self, range_set: RangeSet) -> None:
@@ -241,7 +249,7 @@ class AnalysisData:
                 range_members[at] = member
             return buckets, range_members, members[n_ranges:]
 
-        return self.memo(("rs", "buckets"), load, "indicators")
+        return self.memo(("rs", "buckets"), load, "facts")
 
     def aggregates(self) -> Aggregates:
         """The chunk's log, grouped by bucket, user, context and named event."""
@@ -258,7 +266,7 @@ class AnalysisData:
         return self.memo(
             ("rs", "range_counts"),
             lambda: groups_in_ranges(self.aggregates(), self._buckets()[1]),
-            "indicators",
+            "facts",
         )
 
     def _range_count_rows(self) -> np.ndarray:
@@ -269,7 +277,7 @@ class AnalysisData:
             row_keys = pair_keys(self.rows.pos, self.row_user)
             return lookup(row_keys, pair_keys(counts.bucket, counts.userid))
 
-        return self.memo(("rows", "range_count_rows"), load, "indicators")
+        return self.memo(("rows", "range_count_rows"), load, "facts")
 
     def count_rows(
         self,
@@ -309,7 +317,7 @@ class AnalysisData:
                 row[keep], weights=weights[keep], minlength=len(self.rows)
             )
 
-        return self.memo(key, load, "indicators")
+        return self.memo(key, load, "facts")
 
     # -- per (course, user), whatever the range ------------------------------------
 
@@ -318,7 +326,7 @@ class AnalysisData:
             buckets, _ranges, inside = self._buckets()
             return course_user_summary(self.aggregates(), buckets, inside)
 
-        return self.memo(("rs", "course_user_summary"), load, "indicators")
+        return self.memo(("rs", "course_user_summary"), load, "facts")
 
     def summary_per_sample(self, field: str) -> np.ndarray:
         """A CourseUserSummary field per sample (-1 when the user has no event)."""
@@ -334,7 +342,7 @@ class AnalysisData:
             out[at >= 0] = values[at[at >= 0]]
             return out
 
-        return self.memo(("rows", "summary_per_sample", field), load, "indicators")
+        return self.memo(("rows", "summary_per_sample", field), load, "facts")
 
     def event_times(self, names: Iterable[str]) -> EventTimes:
         """Named events in activities per range position (`pos`), user and module.
@@ -359,7 +367,7 @@ class AnalysisData:
                     times.last[index],
                 )
 
-            return self.memo(("rs", "event_times", names), load, "indicators")
+            return self.memo(("rs", "event_times", names), load, "facts")
         rs = self.range_set
         return self.memo(
             ("rs", "event_times", names),

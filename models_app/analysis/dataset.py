@@ -339,13 +339,18 @@ def dataset_build(
     range_cols = _range_columns(interval_obj, ranges_seen)
     dataset.columns = range_cols + feature_columns
     if parts.X:
-        features = np.vstack(parts.X)
+        # Fill one matrix part by part, freeing each part: no second full copy.
+        n_range = len(range_cols)
+        features = np.zeros((sum(len(x) for x in parts.X), len(dataset.columns)))
+        offset = 0
+        while parts.X:
+            part = parts.X.pop(0)
+            features[offset : offset + len(part), n_range:] = part
+            offset += len(part)
         range_indexes = np.concatenate(parts.range_indexes)
         if range_cols:
-            onehot = np.zeros((len(features), len(range_cols)))
-            inside = range_indexes < len(range_cols)
-            onehot[np.flatnonzero(inside), range_indexes[inside]] = 1.0
-            features = np.hstack([onehot, features])
+            inside = range_indexes < n_range
+            features[np.flatnonzero(inside), range_indexes[inside]] = 1.0
         dataset.X = features
         dataset.sample_ids = np.concatenate(parts.sample_ids)
         dataset.range_indexes = range_indexes
@@ -399,6 +404,7 @@ def _chunk(
     timings["samples"] = timings.get("samples", 0.0) + time.perf_counter() - tick
 
     tick = time.perf_counter()
+    memo_before = _memo_time(timings)
     interval_key = dataset.interval
     first_analyses = (
         bookkeeping.first_analyses(model=model, analysable_ids=[a.id for a in chunk])
@@ -527,23 +533,28 @@ def _chunk(
     valid_rows = target.rows_valid(data=data, mode=mode)
     rows = rows.take(np.flatnonzero(valid_rows))
     data.set_rows(rs, rows)
-    timings["validity"] = timings.get("validity", 0.0) + time.perf_counter() - tick
+    timings["validity"] = (
+        timings.get("validity", 0.0)
+        + time.perf_counter()
+        - tick
+        - (_memo_time(timings) - memo_before)
+    )
     if len(rows) == 0:
         return None
 
-    # Indicators.
-    tick_queries = timings.get("log_queries", 0.0) + timings.get("queries", 0.0)
+    # Indicators (their queries and shared facts are timed as their own phases).
     tick = time.perf_counter()
+    memo_before = _memo_time(timings)
     values: dict[str, np.ndarray] = {}
     for indicator in [*indicators, *helpers]:
         values[indicator.key] = np.asarray(indicator.calculate(data), dtype=float)
     if use_cache:
         _cache_apply(data=data, values=values, keys=[i.key for i in indicators])
-    spent_queries = (
-        timings.get("log_queries", 0.0) + timings.get("queries", 0.0) - tick_queries
-    )
     timings["indicators"] = (
-        timings.get("indicators", 0.0) + time.perf_counter() - tick - spent_queries
+        timings.get("indicators", 0.0)
+        + time.perf_counter()
+        - tick
+        - (_memo_time(timings) - memo_before)
     )
 
     # Labels.
@@ -604,6 +615,13 @@ def _chunk(
         )
     timings["assemble"] = timings.get("assemble", 0.0) + time.perf_counter() - tick
     return matrix, labels, samples, rows, rs, extra
+
+
+MEMO_PHASES = ("queries", "log_queries", "facts")
+
+
+def _memo_time(timings: dict[str, float]) -> float:
+    return sum(timings.get(p, 0.0) for p in MEMO_PHASES)
 
 
 def _range_set(

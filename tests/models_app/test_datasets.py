@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import numpy as np
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from logstore.readers import LegacyLogReader, StandardLogReader
 from models_app.analysis.csvfile import dataset_read_csv, dataset_write_csv
-from models_app.models import PredictSample, TrainSample, UsedAnalysable
+from models_app.models import (
+    IndicatorCalculation,
+    PredictSample,
+    TrainSample,
+    UsedAnalysable,
+)
 from models_app.services.analysis import (
     analysables_ordered,
     dataset_build,
+    indicator_calculations_delete_expired,
     model_refusal_reason,
 )
 from settings_app.models import AnalyticsSettings
@@ -350,3 +358,51 @@ def test_processor_dataset_has_no_missing_values():
     assert converted.features.shape == ds.X.shape
     assert np.isfinite(converted.features).all()
     assert converted.labels.tolist() == ds.labels.tolist()
+
+
+def test_prediction_caches_indicator_values_and_reuses_them():
+    c = course(end=START + 80 * DAY)
+    e = student(c)
+    log(e.user_id, c, START + 5, crud="c")
+    model = analytics_model(
+        target="course_dropout", indicators=INDICATORS, interval="quarters"
+    )
+    now = START + 25 * DAY
+    first = dataset_build(model=model, mode="prediction", now=now, record=False)
+    assert first.X[0, 4] == 1  # a write in range 0
+    cached = IndicatorCalculation.objects.filter(sampleid=e.id)
+    assert sorted(cached.values_list("indicator", flat=True)) == sorted(INDICATORS)
+    assert cached.get(indicator="any_write_action_in_course").value == 1
+    # The stored value wins over a recomputation of the same range.
+    IndicatorCalculation.objects.filter(indicator="any_write_action_in_course").update(
+        value=-1
+    )
+    again = dataset_build(model=model, mode="prediction", now=now, record=False)
+    assert again.X[0, 4] == -1
+    assert IndicatorCalculation.objects.count() == len(INDICATORS)
+    # Training never writes the cache.
+    dataset_build(model=model, mode="evaluation", now=now)
+    assert IndicatorCalculation.objects.count() == len(INDICATORS)
+
+
+def test_expired_calculations_are_deleted():
+    def calc(days_old: int) -> None:
+        row = IndicatorCalculation.objects.create(
+            starttime=1,
+            endtime=2,
+            contextid=3,
+            sampleorigin="user_enrolments",
+            sampleid=4,
+            indicator="read_actions",
+            value=0.33,
+        )
+        IndicatorCalculation.objects.filter(pk=row.pk).update(
+            timecreated=timezone.now() - dt.timedelta(days=days_old)
+        )
+
+    for days in (1, 34, 36, 400):
+        calc(days)
+    assert indicator_calculations_delete_expired(lifetime_days=0) == 0
+    assert indicator_calculations_delete_expired() == 2  # the setting: 35 days
+    assert IndicatorCalculation.objects.count() == 2
+    assert indicator_calculations_delete_expired(lifetime_days=30) == 1

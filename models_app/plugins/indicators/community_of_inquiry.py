@@ -198,7 +198,7 @@ def counted_pairs(data: AnalysisData) -> dict[str, np.ndarray]:
         counted = np.where(has_due_type & (due >= 0), by_due, by_section)
         return {"pos": pos[counted], "act": act[counted]}
 
-    return data.memo(("rows", "coi_pairs"), load, "indicators")
+    return data.memo(("rows", "coi_pairs"), load, "facts")
 
 
 def user_activity_counts(data: AnalysisData) -> dict[str, np.ndarray]:
@@ -217,7 +217,7 @@ def user_activity_counts(data: AnalysisData) -> dict[str, np.ndarray]:
             "write": np.bincount(inverse, weights=write, minlength=len(uniq)),
         }
 
-    return data.memo(("rows", "coi_user_counts"), load, "indicators")
+    return data.memo(("rows", "coi_user_counts"), load, "facts")
 
 
 def feedback_events(data: AnalysisData) -> dict[str, object]:
@@ -232,7 +232,7 @@ def feedback_events(data: AnalysisData) -> dict[str, object]:
         codes = np.array([code[n] for n in ev.eventname], dtype=np.int64)
         return {"ev": ev, "row": user_pos, "code": codes}
 
-    return data.memo(("rows", "coi_feedback"), load, "indicators")
+    return data.memo(("rows", "coi_feedback"), load, "facts")
 
 
 class CommunityOfInquiryIndicator(LinearIndicator):
