@@ -183,6 +183,11 @@ def _courses(plan: SitePlan, rng: np.random.Generator, leaves: np.ndarray) -> No
     n = plan.config.courses
     plan.course_category = leaves[rng.integers(0, len(leaves), n)]
     status = rng.choice(3, size=n, p=[0.55, 0.35, 0.10])
+    # Small sites still get one course of each kind.
+    for kind in range(min(n, 3)):
+        if not (status == kind).any():
+            common = np.flatnonzero(status == np.bincount(status).argmax())
+            status[rng.choice(common)] = kind
     weeks = rng.integers(8, 17, n)
     duration = weeks * WEEK
     midnight = plan.now - plan.now % DAY
@@ -200,6 +205,8 @@ def _courses(plan: SitePlan, rng: np.random.Generator, leaves: np.ndarray) -> No
     plan.course_weeks = weeks
     plan.course_status = status
     hidden = rng.random(n) < 0.04
+    if n >= 5 and not hidden.any():
+        hidden[rng.integers(0, n)] = True
     plan.course_visible = ~hidden
     plan.course_completion = rng.random(n) < 0.85
     plan.course_grade_to_pass = rng.choice([40.0, 50.0, 50.0, 60.0], size=n)

@@ -173,6 +173,9 @@ def test_courses_mix_finished_running_and_hidden_ones(generated):
     courses = Course.objects.all()
     assert courses.count() == 6
     assert any(c.enddate < now for c in courses)
+    assert any(c.startdate <= now < c.enddate for c in courses)
+    assert any(c.startdate > now for c in courses)
+    assert any(not c.visible for c in courses)
     assert all(c.enddate > c.startdate for c in courses)
     assert all(c.grade_to_pass > 0 for c in courses)
     assert Category.objects.filter(parent__isnull=False).exists()
@@ -324,3 +327,27 @@ def test_a_failure_while_writing_the_log_leaves_nothing_behind(monkeypatch):
     assert get_user_model().objects.exists() is False
     assert StandardLogEntry.objects.exists() is False
     assert Context.objects.count() == contexts
+
+
+@pytest.mark.django_db
+def test_demo_admin_prints_a_fresh_login_that_works_and_makes_a_site_manager():
+    from django.contrib.auth import authenticate
+
+    first, second = StringIO(), StringIO()
+    call_command("demo_admin", stdout=first)
+    call_command("demo_admin", stdout=second)
+    username, password = first.getvalue().split("Login: ")[1].split(" / ")
+    new_password = second.getvalue().split(" / ")[1].strip()
+    assert username == "admin"
+    assert new_password != password.strip()
+    assert authenticate(username="admin", password=password.strip()) is None
+    admin = authenticate(username="admin", password=new_password)
+    assert admin is not None and admin.is_superuser and admin.is_staff
+    assert (
+        RoleAssignment.objects.filter(
+            user=admin,
+            role__shortname="manager",
+            context__contextlevel=ContextLevel.SYSTEM,
+        ).count()
+        == 1
+    )
