@@ -7,6 +7,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from lms.generator import PRESETS, site_config_build, site_generate
 from lms.generator.config import LOGSTORES
@@ -22,7 +23,10 @@ def _reference_time(value: str) -> dt.datetime:
             parsed = None
     if parsed is None:
         raise CommandError(
-            f"--now must be an ISO date and time such as 2026-01-15T00:00Z (got {value!r})."
+            _(
+                "--now must be an ISO date and time such as 2026-01-15T00:00Z (got %(value)r)."
+            )
+            % {"value": value}
         )
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
@@ -69,7 +73,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         if options["if_empty"] and Course.objects.exists():
-            self.stdout.write("The site has courses already; nothing generated.")
+            self.stdout.write(_("The site has courses already; nothing generated."))
             return
         now = _reference_time(options["now"]) if options["now"] else None
         try:
