@@ -17,7 +17,8 @@ from models_app.analysis import calculations
 from models_app.analysis.analysables import analysables_list
 from models_app.analysis.analysables import analysables_ordered as _ordered
 from models_app.analysis.csvfile import dataset_read_csv, dataset_write_csv
-from models_app.analysis.dataset import Dataset, dataset_build, model_refusal
+from models_app.analysis.dataset import Dataset, dataset_build
+from models_app.analysis.refusal import model_refusal
 from models_app.models import AnalyticsModel
 from models_app.plugins.base import Analysable
 

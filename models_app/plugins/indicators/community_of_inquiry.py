@@ -235,6 +235,21 @@ def feedback_events(data: AnalysisData) -> dict[str, object]:
     return data.memo(("rows", "coi_feedback"), load, "facts")
 
 
+def graded_arrays(data: AnalysisData) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted (user, activity) keys of first grades, and the grade times."""
+
+    def load() -> tuple[np.ndarray, np.ndarray]:
+        graded = data.first_graded()
+        if not graded:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        pairs = np.array(list(graded), dtype=np.int64)
+        keys = pair_keys(pairs[:, 0], pairs[:, 1])
+        order = np.argsort(keys)
+        return keys[order], np.array(list(graded.values()), dtype=float)[order]
+
+    return data.memo("coi_graded", load, "facts")
+
+
 class CommunityOfInquiryIndicator(LinearIndicator):
     """Base of the per activity type cognitive depth and social breadth indicators."""
 
@@ -289,12 +304,10 @@ class CommunityOfInquiryIndicator(LinearIndicator):
             return np.full(len(rows), -1.0)
         users = data.row_user[rows]
         if module.after == "graded":
-            graded = data.first_graded()
-            if not graded:
+            keys, times = graded_arrays(data)
+            if len(keys) == 0:
                 return np.full(len(rows), np.nan)
-            pairs = np.array(list(graded), dtype=np.int64)
-            times = np.array(list(graded.values()), dtype=float)
-            at = lookup(pair_keys(pairs[:, 0], pairs[:, 1]), pair_keys(users, act_ids))
+            at = lookup_sorted(keys, pair_keys(users, act_ids))
             return np.where(at >= 0, times[np.maximum(at, 0)], np.nan)
         # others_post: the first post of another user in the activity in the range.
         ev = data.event_times(FEEDBACK_EVENTS)
