@@ -75,9 +75,13 @@ def prediction_handle(
     except EngineError as exc:
         return _error(exc)
     best = proba.argmax(axis=1)
+    indexes = best.astype(str).tolist()
+    scores = proba[np.arange(proba.shape[0]), best].astype(np.float32).astype(str)
     rows = [
-        [sample_id, str(int(index)), str(np.float32(proba[row, index]))]
-        for row, (sample_id, index) in enumerate(zip(dataset.ids(), best, strict=True))
+        [sample_id, index, score]
+        for sample_id, index, score in zip(
+            dataset.ids(), indexes, scores.tolist(), strict=True
+        )
     ]
     return {"status": OK, "info": [], "predictions": rows}
 

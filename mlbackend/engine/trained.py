@@ -135,13 +135,11 @@ class IncrementalClassifier:
         self.check_compatible(dataset)
         proba = self.predict_proba(dataset.features)
         best = proba.argmax(axis=1)
+        values = np.asarray(self.classes_)[best].tolist()
+        scores = proba[np.arange(proba.shape[0]), best].tolist()
         return [
-            Prediction(
-                sample_id=sample_id,
-                prediction=self.classes_[index],
-                score=float(proba[row, index]),
-            )
-            for row, (sample_id, index) in enumerate(
-                zip(dataset.ids(), best, strict=True)
+            Prediction(sample_id=sample_id, prediction=value, score=score)
+            for sample_id, value, score in zip(
+                dataset.ids(), values, scores, strict=True
             )
         ]
