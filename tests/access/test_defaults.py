@@ -90,12 +90,11 @@ def test_install_again_changes_nothing_and_keeps_admin_edits(db):
     assert len(before[2]) == len(CAPABILITIES)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_defaults_come_back_after_a_flush():
+def test_defaults_come_back_after_a_flush(db):
     """Transactional tests flush every table; the next test still needs the roles.
 
-    serialized_rollback restores the database afterwards, so the content types this
-    flush recreates do not collide with other serialized-rollback tests.
+    The flush runs inside this test's transaction, so the rollback afterwards
+    restores the database for the tests that follow.
     """
     call_command("flush", interactive=False, verbosity=0)
     assert Role.objects.filter(shortname="editingteacher").exists()
