@@ -95,7 +95,8 @@ class EventTimes:
 
 @dataclass
 class Aggregates:
-    """Events grouped by time bucket, user, context and named event (see `aggregate`).
+    """Events grouped by time bucket, user, context, education level and named event
+    (see `aggregate`); crud letters are pivoted into counts.
 
     `bucket` is a global bucket number; `event` the position (1-based) of the event
     name in the names asked for, 0 for other events; then the number of events, of
@@ -107,6 +108,7 @@ class Aggregates:
     userid: np.ndarray
     contextlevel: np.ndarray
     contextinstanceid: np.ndarray
+    edulevel: np.ndarray
     event: np.ndarray
     n: np.ndarray
     n_c: np.ndarray
@@ -259,8 +261,9 @@ class LogReader:
         self, *, buckets: Buckets, eventnames: Sequence[str] = ()
     ) -> Aggregates:
         """The events of the buckets' courses, whatever their time, grouped by bucket,
-        user, context and event name (only `eventnames` are told apart). One query,
-        one pass over the log rows of these courses."""
+        user, context, education level and event name (only `eventnames` are told
+        apart), with counts per crud letter. One query, one pass over the log rows
+        of these courses."""
         if not buckets.course_ids:
             return Aggregates(*[np.zeros(0, dtype=np.int64)] * N_AGGREGATE_COLUMNS)
         c = self.col
@@ -294,6 +297,7 @@ class LogReader:
             f"l.{c['userid']}",
             c["contextlevel"],
             c["contextinstanceid"],
+            c["edulevel"],
             _event_code(c["eventname"], list(eventnames)),
             "COUNT(*)",
             f"SUM(CASE WHEN {crud} = 'c' THEN 1 ELSE 0 END)",
@@ -310,7 +314,7 @@ class LogReader:
             SELECT {select_list}
             FROM {source}
             WHERE {where}
-            GROUP BY 1, 2, 3, 4, 5
+            GROUP BY 1, 2, 3, 4, 5, 6
         """  # noqa: S608 - table, column expressions and integers are ours
         sql = prefix + select
         return Aggregates(*self._fetch_ints(sql, N_AGGREGATE_COLUMNS))
@@ -398,6 +402,7 @@ def regroup(groups: Aggregates) -> Aggregates:
         return groups
     keys = (
         groups.event,
+        groups.edulevel,
         groups.contextinstanceid,
         groups.contextlevel,
         groups.userid,
@@ -421,6 +426,7 @@ def regroup(groups: Aggregates) -> Aggregates:
         groups.userid[order][starts],
         groups.contextlevel[order][starts],
         groups.contextinstanceid[order][starts],
+        groups.edulevel[order][starts],
         groups.event[order][starts],
         total(groups.n),
         total(groups.n_c),

@@ -218,3 +218,15 @@ def test_get_reader_follows_the_setting():
     assert isinstance(get_reader(), StandardLogReader)
     with pytest.raises(ValueError):
         get_reader("nope")
+
+
+def test_aggregates_keep_education_levels_apart():
+    c = course()
+    log(5, c, START + 1, edulevel=2)
+    log(5, c, START + 2, edulevel=1)
+    log(5, c, START + 3, edulevel=1)
+    counts = StandardLogReader().range_counts(
+        course_ids=[c.id], starts=[START], ends=[START + DAY]
+    )
+    by_level = dict(zip(counts.edulevel.tolist(), counts.n.tolist(), strict=True))
+    assert by_level == {1: 2, 2: 1}
