@@ -59,19 +59,25 @@ def worker_env(*, broker: str, **extra: str) -> dict[str, str]:
 
 
 class Worker:
-    """One `celery worker` process; its output goes to a log file for failures."""
+    """One `celery worker` (or `celery beat`) process; its output goes to a log
+    file, shown when a test fails."""
 
     def __init__(
-        self, *, name: str, env: dict[str, str], log: Path, app: str = "config"
+        self,
+        *,
+        name: str,
+        env: dict[str, str],
+        log: Path,
+        app: str = "config",
+        beat: bool = False,
     ) -> None:
         self.name = name
         self.log = log
         self._handle = open(log, "wb")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(
-            [
-                str(CELERY),
-                "-A",
-                app,
+        command = (
+            ["beat", "--loglevel=INFO", "--pidfile=", f"--schedule={log}.schedule"]
+            if beat
+            else [
                 "worker",
                 "--pool=solo",
                 "--concurrency=1",
@@ -80,7 +86,10 @@ class Worker:
                 "--without-gossip",
                 "--without-mingle",
                 f"--hostname={name}@%h",
-            ],
+            ]
+        )
+        self.process = subprocess.Popen(
+            [str(CELERY), "-A", app, *command],
             cwd=ROOT,
             env=env,
             stdout=self._handle,
@@ -95,7 +104,7 @@ class Worker:
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if "ready." in self.output():
+            if "ready." in self.output() or "beat: Starting" in self.output():
                 return
             if self.process.poll() is not None:
                 break

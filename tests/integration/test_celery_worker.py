@@ -29,7 +29,12 @@ from tests.integration.celery_worker import (
     worker_env,
 )
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the flush after each test must not take the rows that
+# migrations create (schedules, default models) away from the tests that follow.
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 INDICATORS = ["any_course_access", "any_write_action_in_course", "read_actions"]
 

@@ -157,7 +157,7 @@ def test_evaluate_model_rejects_an_interval_with_trainedmodel_mode():
         _run("evaluate_model")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_exit_codes_from_the_shell():
     """manage.py in a subprocess on the test database: 0 on success, 1 on failure."""
     dropout_model(enabled=False)
