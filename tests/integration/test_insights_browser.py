@@ -13,7 +13,12 @@ import pytest
 
 from tests.factories import DEFAULT_PASSWORD
 
-pytestmark = pytest.mark.integration
+# serialized_rollback: another live-server test may have flushed the rows data
+# migrations made (default roles); this restores them before and after.
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 FAKE_TARGET = (
     "fake_course_risk",
