@@ -504,7 +504,33 @@ def _values_arrays(buckets: Buckets) -> str:
 
 
 def _copy_ints(sql: str, n_columns: int) -> list[np.ndarray]:
-    """Run `sql` as a binary COPY and parse the all-bigint, non-null rows with numpy."""
+    """Run `sql` as a binary COPY and parse the all-bigint, non-null rows with numpy.
+
+    Rows are fixed-width (a 2-byte field count, then a 4-byte length and 8 bytes per
+    column), so blocks are parsed as they arrive: memory holds the columns and at
+    most one batch of raw bytes, never the whole result twice.
+    """
+    row = [("count", ">i2")]
+    for i in range(n_columns):
+        row += [(f"len{i}", ">i4"), (f"v{i}", ">i8")]
+    dtype = np.dtype(row)
+    parts: list[list[np.ndarray]] = [[] for _ in range(n_columns)]
+    pending = bytearray()
+    header_done = False
+
+    def parse(final: bool) -> None:
+        nonlocal pending
+        usable = len(pending) - (2 if final else 0)  # the trailer is a 2-byte -1
+        usable -= usable % dtype.itemsize
+        if usable <= 0:
+            return
+        records = np.frombuffer(bytes(pending[:usable]), dtype=dtype)
+        if not (records["len0"] == 8).all():
+            raise ValueError("Unexpected column in a binary COPY of integers.")
+        for i in range(n_columns):
+            parts[i].append(records[f"v{i}"].astype(np.int64))
+        del pending[:usable]
+
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         # Enough memory to hash-aggregate a chunk's groups without spilling to disk;
@@ -512,7 +538,18 @@ def _copy_ints(sql: str, n_columns: int) -> list[np.ndarray]:
         cursor.execute(f"SET LOCAL work_mem = '{PG_WORK_MEM}'")
         raw = getattr(cursor, "cursor", cursor)
         with raw.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)") as copy:
-            data = b"".join(bytes(block) for block in copy)
+            for block in copy:
+                pending += block
+                if not header_done and len(pending) >= 19:
+                    # 11-byte signature, 4-byte flags, 4-byte extension length.
+                    ext = int.from_bytes(pending[15:19], "big")
+                    if len(pending) < 19 + ext:
+                        continue
+                    del pending[: 19 + ext]
+                    header_done = True
+                if header_done and len(pending) >= COPY_BATCH:
+                    parse(final=False)
+    parse(final=True)
     if connection.queries_logged:
         connection.queries_log.append(
             {
@@ -520,16 +557,11 @@ def _copy_ints(sql: str, n_columns: int) -> list[np.ndarray]:
                 "time": f"{time.perf_counter() - started:.3f}",
             }
         )
-    # Header: 11-byte signature, 4-byte flags, 4-byte extension length (+ extension).
-    ext = int.from_bytes(data[15:19], "big")
-    body = data[19 + ext : -2]  # the trailer is a 2-byte -1
-    row = [("count", ">i2")]
-    for i in range(n_columns):
-        row += [(f"len{i}", ">i4"), (f"v{i}", ">i8")]
-    records = np.frombuffer(body, dtype=np.dtype(row))
-    if len(records) and not (records["len0"] == 8).all():
-        raise ValueError("Unexpected column in a binary COPY of integers.")
-    return [records[f"v{i}"].astype(np.int64) for i in range(n_columns)]
+    return [np.concatenate(p) if p else np.zeros(0, dtype=np.int64) for p in parts]
+
+
+#: Raw bytes parsed at a time from a binary COPY.
+COPY_BATCH = 32 * 1024 * 1024
 
 
 class StandardLogReader(LogReader):

@@ -230,3 +230,19 @@ def test_aggregates_keep_education_levels_apart():
     )
     by_level = dict(zip(counts.edulevel.tolist(), counts.n.tolist(), strict=True))
     assert by_level == {1: 2, 2: 1}
+
+
+def test_results_do_not_depend_on_the_copy_batch_size(site, monkeypatch):
+    """PostgreSQL parses binary COPY blocks as they come: records cut across
+    batches must come out whole."""
+    from logstore import readers
+
+    c1, c2, _forum = site
+    args = {
+        "course_ids": [c1.id, c1.id, c2.id],
+        "starts": [START, START + 10 * DAY, START],
+        "ends": [START + 10 * DAY, START + 20 * DAY, START + 10 * DAY],
+    }
+    whole = _groups(StandardLogReader().range_counts(**args))
+    monkeypatch.setattr(readers, "COPY_BATCH", 37)
+    assert _groups(StandardLogReader().range_counts(**args)) == whole
