@@ -35,7 +35,7 @@ LMS_MODELS = [
 @pytest.fixture
 def site(db):
     config = site_config_build(
-        courses=3, students_per_course=6, events=1500, now=NOW, logstore="both"
+        courses=5, students_per_course=6, events=1500, now=NOW, logstore="both"
     )
     return site_generate(config=config)
 
