@@ -28,7 +28,7 @@ from models_app.models import AnalyticsModel
 from models_app.plugins import registry
 from models_app.plugins.base import Interval
 
-CHUNK_SIZE = 200
+CHUNK_SIZE = 400
 
 
 @dataclass
