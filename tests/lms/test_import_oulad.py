@@ -134,12 +134,19 @@ def test_every_click_is_one_event_on_its_day(real_import, files):
             "idnumber", "pk"
         )
     )
+    homepages = {r["id_site"] for r in files["vle"] if r["activity_type"] == "homepage"}
     expected_days: Counter = Counter()
     expected_sites: Counter = Counter()
     for row in files["studentVle"]:
         clicks = int(row["sum_click"])
         expected_days[(users[row["id_student"]], int(row["date"]))] += clicks
-        expected_sites[sites[f"vle:{row['id_site']}"]] += clicks
+        # The homepage is the course page: its clicks are course views.
+        where = (
+            (50, course.pk)
+            if row["id_site"] in homepages
+            else (70, sites[f"vle:{row['id_site']}"])
+        )
+        expected_sites[where] += clicks
     logs = StandardLogEntry.objects.filter(courseid=course.pk)
     assert logs.count() == sum(int(r["sum_click"]) for r in files["studentVle"])
     start = int(START.timestamp())
@@ -151,9 +158,20 @@ def test_every_click_is_one_event_on_its_day(real_import, files):
     )
     assert got_days == expected_days
     got_sites = Counter(
-        dict(logs.values_list("contextinstanceid").annotate(n=Count("id")))
+        {
+            (level, instance): n
+            for level, instance, n in logs.values_list(
+                "contextlevel", "contextinstanceid"
+            ).annotate(n=Count("id"))
+        }
     )
     assert got_sites == expected_sites
+    assert (
+        logs.filter(contextlevel=50)
+        .exclude(eventname=r"\core\event\course_viewed")
+        .exists()
+        is False
+    )
     forum = Activity.objects.filter(course=course, name__startswith="forumng ").first()
     assert forum.modname == "forum"
     viewed = logs.filter(contextinstanceid=forum.pk).first()
@@ -168,9 +186,10 @@ def test_every_click_is_one_event_on_its_day(real_import, files):
 @pytest.mark.django_db
 def test_activities_assessments_and_grades(real_import, files):
     course, _output = real_import
+    pages = [r for r in files["vle"] if r["activity_type"] != "homepage"]
     assert Activity.objects.filter(
         course=course, idnumber__startswith="vle:"
-    ).count() == len(files["vle"])
+    ).count() == len(pages)
     types = Counter(r["activity_type"] for r in files["vle"])
     assert (
         Activity.objects.filter(

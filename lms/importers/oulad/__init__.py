@@ -16,9 +16,12 @@ are read as CSV, quoted (the original release) or plain, each file plain or gzip
   Moodle keeps a withdrawn student's enrolment. Students get the student role in the
   course context.
 - Each VLE site is an activity (`VLE_TYPES` maps OU activity types to Moodle types),
-  in the section of its `week_from`, or section 0 when the site has no week.
-- Each click in studentVle is one `course_module_viewed` event of that activity in
-  the standard store. A day's clicks of one student on one site are spread evenly
+  in the section of its `week_from`, or section 0 when the site has no week; except
+  the module's "homepage", which is the course page itself.
+- Each click in studentVle is one event in the standard store: a
+  `course_module_viewed` of that activity, or for the homepage a `course_viewed` in
+  the course context (which Moodle's course-level indicators such as read_actions
+  count). A day's clicks of one student on one site are spread evenly
   over the day: the k-th of n clicks (k = 0..n-1) is at day start +
   (2k + 1) * 86400 // (2n) seconds, so counts are exact and times deterministic.
 - Each assessment is an activity with a due date (TMA → assign, CMA → quiz, Exam →

@@ -46,7 +46,6 @@ VLE_TYPES = {
     "forumng": "forum",
     "quiz": "quiz",
     "externalquiz": "quiz",
-    "homepage": "page",
     "subpage": "page",
     "sharedsubpage": "page",
     "page": "page",
@@ -63,6 +62,9 @@ VLE_TYPES = {
 }
 ASSESSMENT_TYPES = {"TMA": "assign", "CMA": "quiz", "Exam": "quiz"}
 FALLBACK_TYPE = "resource"
+# The module's home page is the course page, not an activity: its clicks are
+# course views in the course context, which Moodle's course-level indicators read.
+COURSE_PAGE_TYPES = {"homepage"}
 
 
 @dataclass
@@ -179,7 +181,9 @@ def _presentation_write(p: Presentation, start: dt.datetime) -> PresentationResu
             added=start,
         )
         for site, kind, week in p.sites
+        if kind not in COURSE_PAGE_TYPES
     ]
+    course_pages = {site for site, kind, _week in p.sites if kind in COURSE_PAGE_TYPES}
     assessments = [
         Activity(
             course=course,
@@ -220,7 +224,7 @@ def _presentation_write(p: Presentation, start: dt.datetime) -> PresentationResu
     result.students = len(p.students)
     result.withdrawn = len(timeends)
 
-    result.events = _clicks_write(p, course, start, users, sites)
+    result.events = _clicks_write(p, course, start, users, sites, course_pages)
 
     # Grades, completions and final grades.
     assessment_by_id = {int(a.idnumber.split(":")[1]): a for a in assessments}
@@ -294,8 +298,9 @@ def _clicks_write(
     start: dt.datetime,
     users: dict,
     sites: list[Activity],
+    course_pages: set[int],
 ) -> int:
-    """One course_module_viewed event per click, written columnar (see module docstring)."""
+    """One view event per click, written columnar (see the package docstring)."""
     student, site, date, clicks = (
         np.asarray(column, dtype=np.int64) for column in p.clicks
     )
@@ -310,7 +315,10 @@ def _clicks_write(
     keep = totals > 0
     unique, totals = unique[keep], totals[keep]
     site_by_id = {int(a.idnumber.split(":")[1]): a for a in sites}
-    known_sites = np.array([s in site_by_id for s in unique[:, 1].tolist()], dtype=bool)
+    known_sites = np.array(
+        [s in site_by_id or s in course_pages for s in unique[:, 1].tolist()],
+        dtype=bool,
+    )
     known_users = np.array([s in users for s in unique[:, 0].tolist()], dtype=bool)
     keep = known_sites & known_users
     unique, totals = unique[keep], totals[keep]
@@ -323,6 +331,9 @@ def _clicks_write(
             contextlevel=ContextLevel.MODULE, instanceid__in=activity_ids
         ).values_list("instanceid", "pk")
     )
+    course_context = Context.objects.get(
+        contextlevel=ContextLevel.COURSE, instanceid=course.pk
+    ).pk
     modnames = sorted({a.modname for a in sites})
     events = [
         EventType(
@@ -334,11 +345,41 @@ def _clicks_write(
         )
         for modname in modnames
     ]
+    events.append(
+        EventType(
+            eventname="\\core\\event\\course_viewed",
+            component="core",
+            crud=Crud.READ,
+            edulevel=int(EduLevel.PARTICIPATING),
+        )
+    )
+    # Per site: (activity or course id, context, context level, event, object id).
     site_ids, site_index = np.unique(unique[:, 1], return_inverse=True)
-    site_activity = np.array([site_by_id[int(s)].pk for s in site_ids], dtype=np.int64)
-    site_context = np.array([contexts[int(a)] for a in site_activity], dtype=np.int64)
-    site_event = np.array(
-        [modnames.index(site_by_id[int(s)].modname) for s in site_ids], dtype=np.int64
+    per_site = []
+    for site_id in site_ids.tolist():
+        activity = site_by_id.get(site_id)
+        if activity is None:
+            per_site.append(
+                (
+                    course.pk,
+                    course_context,
+                    ContextLevel.COURSE,
+                    len(events) - 1,
+                    NULL_ID,
+                )
+            )
+        else:
+            per_site.append(
+                (
+                    activity.pk,
+                    contexts[activity.pk],
+                    ContextLevel.MODULE,
+                    modnames.index(activity.modname),
+                    activity.pk,
+                )
+            )
+    site_instance, site_context, site_level, site_event, site_object = (
+        np.array(column, dtype=np.int64) for column in zip(*per_site, strict=True)
     )
     student_ids, student_index = np.unique(unique[:, 0], return_inverse=True)
     student_user = np.array([users[int(s)].pk for s in student_ids], dtype=np.int64)
@@ -360,10 +401,10 @@ def _clicks_write(
         userid=userid[order],
         courseid=np.full(n, course.pk, dtype=np.int64),
         contextid=site_context[site_rows],
-        contextlevel=np.full(n, int(ContextLevel.MODULE), dtype=np.int64),
-        contextinstanceid=site_activity[site_rows],
+        contextlevel=site_level[site_rows],
+        contextinstanceid=site_instance[site_rows],
         timecreated=timecreated[order],
-        objectid=site_activity[site_rows],
+        objectid=site_object[site_rows],
         relateduserid=np.full(n, NULL_ID, dtype=np.int64),
     )
     return standard_log_write(batch=batch)
