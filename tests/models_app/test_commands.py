@@ -170,3 +170,14 @@ def test_exit_codes_from_the_shell():
     assert "course_dropout" in listed.stdout
     assert missing.returncode == 1
     assert "no analytics model with id 424242" in missing.stderr
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_queueing_with_an_unreachable_broker_fails_plainly():
+    env = worker_env(broker="redis://127.0.0.1:1/0")  # nothing listens on port 1
+
+    queued = manage("predict_models", "--queue", env=env)
+
+    assert queued.returncode == 1
+    assert "The task queue cannot be reached" in queued.stderr
+    assert "Traceback" not in queued.stderr

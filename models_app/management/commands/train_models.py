@@ -11,7 +11,12 @@ from models_app.management.commands._running import (
     progress_bar,
     unix_time,
 )
-from models_app.services.running import model_train, models_to_train
+from models_app.services.running import (
+    BrokerUnreachable,
+    model_train,
+    models_run_queue,
+    models_to_train,
+)
 
 
 class Command(BaseCommand):
@@ -28,6 +33,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-progress", action="store_true", help="Do not show a progress bar."
         )
+        parser.add_argument(
+            "--queue",
+            action="store_true",
+            help="Queue the run for the Celery workers instead of running it here.",
+        )
 
     def run_one(self, *, model, now):
         return model_train(model=model, now=now)
@@ -35,9 +45,24 @@ class Command(BaseCommand):
     def models(self):
         return models_to_train()
 
+    def queue(self, options) -> None:
+        model_id = options["modelid"]
+        if model_id is not None:
+            model_or_fail(model_id)
+        if options["now"]:
+            raise CommandError("--now cannot be used with --queue.")
+        try:
+            result = models_run_queue(action=self.action, model_id=model_id)
+        except BrokerUnreachable as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(f"Queued for the workers (task {result.id}).")
+
     def handle(self, *args, **options):
         analytics_enabled_or_fail()
         now = unix_time(options["now"])
+        if options["queue"]:
+            self.queue(options)
+            return
         if options["modelid"] is not None:
             models = [model_or_fail(options["modelid"])]
         else:

@@ -28,8 +28,10 @@ from models_app.services.running.prediction import (
     models_to_predict,
 )
 from models_app.services.running.requests import (
+    BrokerUnreachable,
     model_evaluate_request,
     model_run_request,
+    models_run_queue,
 )
 from models_app.services.running.training import (
     model_train,
@@ -38,6 +40,7 @@ from models_app.services.running.training import (
 )
 
 __all__ = [
+    "BrokerUnreachable",
     "EvaluationRefused",
     "ModelNotEnabled",
     "RunNotAllowedFromWeb",
@@ -52,6 +55,7 @@ __all__ = [
     "model_run_request",
     "model_train",
     "models_predict",
+    "models_run_queue",
     "models_to_predict",
     "models_to_train",
     "models_train",

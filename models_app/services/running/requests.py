@@ -8,12 +8,51 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as BrokerError
 
 from models_app.models import AnalyticsModel
 from models_app.services.running.common import web_run_allowed
 from models_app.services.running.evaluation import evaluation_intervals_for
-from models_app.tasks import evaluate_model_task, predict_model_task, train_model_task
+from models_app.tasks import (
+    evaluate_model_task,
+    predict_model_task,
+    predict_models_task,
+    train_model_task,
+    train_models_task,
+)
+
+
+class BrokerUnreachable(Exception):
+    """The task queue cannot be reached; `str(exc)` says which and why."""
+
+
+def task_send(signature: Any) -> Any:
+    """Queue a task (or chain) now; BrokerUnreachable, in plain words, if the broker
+    is down, instead of a worker-less hang or a stack trace."""
+    try:
+        return signature.apply_async(retry=False)
+    except (BrokerError, OSError) as exc:
+        url = str(getattr(settings, "CELERY_BROKER_URL", ""))
+        raise BrokerUnreachable(
+            _(
+                "The task queue cannot be reached (CELERY_BROKER_URL=%(url)s): "
+                "%(error)s. Start the broker, or run the command without --queue "
+                "to work in this process."
+            )
+            % {"url": url.split("@")[-1], "error": str(exc).rstrip(".")}
+        ) from exc
+
+
+def models_run_queue(*, action: str, model_id: int | None = None) -> Any:
+    """Queue a run for the workers: every model's nightly task, or one model's."""
+    if model_id is None:
+        task = train_models_task if action == "train" else predict_models_task
+        return task_send(task.si())
+    task = train_model_task if action == "train" else predict_model_task
+    return task_send(task.si(model_id))
 
 
 def model_run_request(*, model: AnalyticsModel, user: Any = None) -> None:
@@ -23,7 +62,7 @@ def model_run_request(*, model: AnalyticsModel, user: Any = None) -> None:
 
     def queue() -> None:
         # One chain: prediction waits for the training it needs.
-        (train_model_task.si(model_id) | predict_model_task.si(model_id)).delay()
+        task_send(train_model_task.si(model_id) | predict_model_task.si(model_id))
 
     transaction.on_commit(queue)
 
@@ -44,5 +83,7 @@ def model_evaluate_request(
     evaluation_intervals_for(model=model, interval=interval, mode=mode)
     model_id, user_id = model.pk, getattr(user, "pk", None)
     transaction.on_commit(
-        lambda: evaluate_model_task.delay(model_id, mode, interval, True, user_id)
+        lambda: task_send(
+            evaluate_model_task.si(model_id, mode, interval, True, user_id)
+        )
     )
