@@ -1,0 +1,103 @@
+"""Forms of the models pages. Choices come from the plug-in registries, so a new
+plug-in needs no migration and appears here at once."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from models_app.plugins import registry
+from settings_app import selectors as settings_selectors
+
+
+def _processor_choices():
+    default = settings_selectors.default_processor()
+    labels = dict(registry.processor_choices())
+    return [
+        ("", _("Site default (%(name)s)") % {"name": labels.get(default, default)}),
+        *registry.processor_choices(),
+    ]
+
+
+class AnalyticsModelForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        required=False,
+        max_length=1333,
+        help_text=_("Empty means the target's name."),
+    )
+    target = forms.ChoiceField(
+        label=_("Target"), help_text=_("What the model predicts.")
+    )
+    indicators = forms.MultipleChoiceField(
+        label=_("Indicators"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("What the model learns from."),
+    )
+    interval = forms.ChoiceField(
+        label=_("Analysis interval"),
+        required=False,
+        help_text=_(
+            "When predictions are made. Only intervals the target accepts are valid."
+        ),
+    )
+    processor = forms.ChoiceField(
+        label=_("Predictions processor"),
+        required=False,
+        help_text=_("The machine learning backend for this model."),
+    )
+    enabled = forms.BooleanField(label=_("Enabled"), required=False)
+
+    def __init__(self, *args, fixed_target: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = registry.target_choices()
+        self.fields["indicators"].choices = registry.indicator_choices()
+        self.fields["interval"].choices = [
+            ("", _("None")),
+            *registry.interval_choices(),
+        ]
+        self.fields["processor"].choices = _processor_choices()
+        if fixed_target is not None:
+            # Moodle lets the target be chosen only when the model is created.
+            self.fields["target"].disabled = True
+            self.fields["target"].initial = fixed_target
+
+
+class EvaluateForm(forms.Form):
+    MODE_CHOICES = [
+        ("configuration", _("Evaluate the configuration")),
+        ("trainedmodel", _("Evaluate the trained model")),
+    ]
+
+    mode = forms.ChoiceField(label=_("Mode"), choices=MODE_CHOICES)
+    interval = forms.ChoiceField(
+        label=_("Analysis interval"),
+        required=False,
+        help_text=_(
+            "Empty: every interval chosen for evaluation in the analytics settings."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["interval"].choices = [
+            ("", _("All intervals for evaluation")),
+            *registry.interval_choices(),
+        ]
+
+
+class ImportModelForm(forms.Form):
+    file = forms.FileField(
+        label=_("Model file"),
+        help_text=_("A zip exported from Foresight or from Moodle."),
+    )
+
+
+class RestoreDefaultsForm(forms.Form):
+    models = forms.MultipleChoiceField(
+        label=_("Default models to restore"), widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["models"].choices = choices

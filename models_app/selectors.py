@@ -1,0 +1,86 @@
+"""Reads for the models pages: models with their figures, logs, evaluation reports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+
+from models_app.models import AnalyticsModel, ModelLog
+from settings_app import selectors as settings_selectors
+
+GRAPH_NAMES = (
+    "roc-curve.png",
+    "precision-recall.png",
+    "calibration.png",
+    "learning-curve.png",
+)
+EVALUATION_KINDS = (ModelLog.Kind.EVALUATION, ModelLog.Kind.EVALUATION_TRAINED)
+RUN_KINDS = (ModelLog.Kind.TRAINING, ModelLog.Kind.PREDICTION)
+
+
+def models_overview() -> QuerySet[AnalyticsModel]:
+    """Every model with its number of predictions, last run and last evaluation."""
+    logs = ModelLog.objects.filter(model=OuterRef("pk")).order_by("-timestarted", "-id")
+    return AnalyticsModel.objects.annotate(
+        predictions_count=Count("predictions", distinct=True),
+        last_run=Subquery(logs.filter(kind__in=RUN_KINDS).values("timestarted")[:1]),
+        last_run_result=Subquery(logs.filter(kind__in=RUN_KINDS).values("result")[:1]),
+        last_evaluation_score=Subquery(
+            logs.filter(kind__in=EVALUATION_KINDS, result__in=["ok", "warning"]).values(
+                "score"
+            )[:1]
+        ),
+    ).order_by("id")
+
+
+def model_logs(*, model: AnalyticsModel) -> QuerySet[ModelLog]:
+    return model.logs.all().order_by("-timestarted", "-id")
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def evaluation_files_dir(*, directory: str) -> Path | None:
+    """An evaluation's folder, only when it lies inside the models output directory."""
+    if not directory:
+        return None
+    path = Path(directory)
+    root = settings_selectors.models_output_dir()
+    return path if path.is_dir() and _inside(path, root) else None
+
+
+def evaluation_report(*, log: ModelLog) -> list[dict[str, Any]]:
+    """Per interval: the logged result plus the metrics and graphs the processor kept."""
+    report = []
+    results = log.details.get("results", []) if isinstance(log.details, dict) else []
+    for entry in results:
+        item = dict(entry)
+        folder = evaluation_files_dir(directory=str(entry.get("dir") or ""))
+        item["metrics"] = {}
+        item["graphs"] = []
+        if folder is not None:
+            metrics_file = folder / "metrics.json"
+            if metrics_file.is_file():
+                try:
+                    item["metrics"] = json.loads(metrics_file.read_text())
+                except ValueError:
+                    item["metrics"] = {}
+            item["graphs"] = [name for name in GRAPH_NAMES if (folder / name).is_file()]
+        report.append(item)
+    return report
+
+
+def evaluation_best(*, report: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The interval with the highest score among usable results (status 0 first)."""
+    scored = [item for item in report if item.get("score") is not None]
+    if not scored:
+        return None
+    return max(scored, key=lambda item: (item.get("status") == 0, item["score"]))

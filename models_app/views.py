@@ -1,0 +1,423 @@
+"""The analytics models page (Moodle's admin/tool/analytics): list, create, edit,
+enable, evaluate, run, clear, export, import, restore defaults, logs.
+
+Every view needs `analytics:managemodels` at system level. State changes are POST
+forms that work without JavaScript; each answers with a message and a redirect.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from access.services import context_system
+from models_app.forms import (
+    AnalyticsModelForm,
+    EvaluateForm,
+    ImportModelForm,
+    RestoreDefaultsForm,
+)
+from models_app.models import AnalyticsModel, ModelLog
+from models_app.plugins import registry
+from models_app.selectors import (
+    GRAPH_NAMES,
+    evaluation_best,
+    evaluation_files_dir,
+    evaluation_report,
+    model_logs,
+    models_overview,
+)
+from models_app.services.models import (
+    analytics_model_changes_clear,
+    analytics_model_create,
+    analytics_model_delete,
+    analytics_model_disable,
+    analytics_model_predictions_clear,
+    analytics_model_update,
+    default_models_missing,
+    default_models_restore,
+)
+from models_app.services.running.common import RunNotAllowedFromWeb
+from models_app.services.running.enabling import ModelNotEnabled, analytics_model_enable
+from models_app.services.running.evaluation import EvaluationRefused
+from models_app.services.running.requests import (
+    model_evaluate_request,
+    model_run_request,
+)
+from models_app.services.transfer import analytics_model_export, analytics_model_import
+from settings_app import selectors as settings_selectors
+
+CAPABILITY = "analytics:managemodels"
+
+
+def managemodels_required(view):
+    """Login, `analytics:managemodels` at system level, and analytics enabled."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.has_perm(CAPABILITY, context_system()):
+            raise PermissionDenied(_("You cannot manage analytics models."))
+        if not settings_selectors.analytics_enabled():
+            return render(
+                request,
+                "models_app/refused.html",
+                {"message": settings_selectors.analytics_disabled_message()},
+                status=403,
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _model(pk: int) -> AnalyticsModel:
+    return get_object_or_404(AnalyticsModel, pk=pk)
+
+
+def _errors(exc: ValidationError) -> list[str]:
+    return [str(message) for message in exc.messages]
+
+
+def _label(kind: str, key: str) -> str:
+    if not key:
+        return ""
+    loader = getattr(registry, f"{kind}_class")
+    try:
+        return str(loader(key).label)
+    except registry.UnknownPlugin:
+        return key
+
+
+@managemodels_required
+def model_list(request: HttpRequest) -> HttpResponse:
+    default = settings_selectors.default_processor()
+    rows = []
+    for model in models_overview():
+        rows.append(
+            {
+                "model": model,
+                "name": model.name or _label("target", model.target),
+                "target": _label("target", model.target),
+                "interval": _label("interval", model.interval),
+                "processor": _label("processor", model.processor)
+                if model.processor
+                else _("Site default (%(name)s)")
+                % {"name": _label("processor", default)},
+                "rule_based": bool(
+                    model.target in registry.TARGETS
+                    and registry.target_class(model.target).based_on_assumptions
+                ),
+            }
+        )
+    return render(
+        request,
+        "models_app/model_list.html",
+        {
+            "rows": rows,
+            "only_cli": settings_selectors.analytics_settings().only_cli,
+            "missing_defaults": len(default_models_missing()),
+        },
+    )
+
+
+def _form_data(form: AnalyticsModelForm) -> dict[str, Any]:
+    data = dict(form.cleaned_data)
+    data["indicators"] = list(data["indicators"])
+    return data
+
+
+@managemodels_required
+def model_create(request: HttpRequest) -> HttpResponse:
+    form = AnalyticsModelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            analytics_model_create(**_form_data(form), user=request.user)
+        except ValidationError as exc:
+            for error in _errors(exc):
+                form.add_error(None, error)
+        else:
+            messages.success(request, _("Model created."))
+            return redirect("models_app:list")
+    return render(
+        request, "models_app/model_form.html", {"form": form, "creating": True}
+    )
+
+
+@managemodels_required
+def model_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    model = _model(pk)
+    initial = {
+        "name": model.name,
+        "target": model.target,
+        "indicators": model.indicators,
+        "interval": model.interval,
+        "processor": model.processor,
+        "enabled": model.enabled,
+    }
+    form = AnalyticsModelForm(
+        request.POST or None, initial=initial, fixed_target=model.target
+    )
+    if request.method == "POST" and form.is_valid():
+        data = _form_data(form)
+        clears = analytics_model_changes_clear(model=model, data=data)
+        if clears and request.POST.get("confirm") != "yes":
+            return render(
+                request,
+                "models_app/model_edit_confirm.html",
+                {"model": model, "form": form, "post": request.POST},
+            )
+        try:
+            analytics_model_update(model=model, data=data, user=request.user)
+        except ValidationError as exc:
+            for error in _errors(exc):
+                form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("Model saved; what it had learned was cleared.")
+                if clears
+                else _("Model saved."),
+            )
+            return redirect("models_app:list")
+    return render(
+        request,
+        "models_app/model_form.html",
+        {"form": form, "model": model, "creating": False},
+    )
+
+
+@managemodels_required
+@require_POST
+def model_enable(request: HttpRequest, pk: int) -> HttpResponse:
+    model = _model(pk)
+    if request.POST.get("enabled") == "0":
+        analytics_model_disable(model=model, user=request.user)
+        messages.success(request, _("Model disabled."))
+        return redirect("models_app:list")
+    interval = request.POST.get("interval") or None
+    try:
+        analytics_model_enable(model=model, interval=interval, user=request.user)
+    except (ModelNotEnabled, ValidationError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, _("Model enabled."))
+    return redirect("models_app:list")
+
+
+@managemodels_required
+def model_evaluate(request: HttpRequest, pk: int) -> HttpResponse:
+    model = _model(pk)
+    form = EvaluateForm(request.POST or None)
+    only_cli = settings_selectors.analytics_settings().only_cli
+    command = f"python manage.py evaluate_model --modelid {model.pk}"
+    if request.method == "POST" and form.is_valid():
+        try:
+            model_evaluate_request(
+                model=model,
+                mode=form.cleaned_data["mode"],
+                interval=form.cleaned_data["interval"] or None,
+                user=request.user,
+            )
+        except RunNotAllowedFromWeb as exc:
+            messages.error(request, str(exc))
+        except EvaluationRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _("The evaluation is running in the background; this page follows it."),
+            )
+            return redirect("models_app:log", pk=model.pk)
+    return render(
+        request,
+        "models_app/model_evaluate.html",
+        {"model": model, "form": form, "only_cli": only_cli, "command": command},
+    )
+
+
+@managemodels_required
+@require_POST
+def model_run(request: HttpRequest, pk: int) -> HttpResponse:
+    model = _model(pk)
+    try:
+        model_run_request(model=model, user=request.user)
+    except RunNotAllowedFromWeb as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The analysis is queued; see the model's log."))
+    return redirect("models_app:list")
+
+
+@managemodels_required
+def model_predictions_clear(request: HttpRequest, pk: int) -> HttpResponse:
+    model = _model(pk)
+    if request.method == "POST":
+        count = analytics_model_predictions_clear(model=model)
+        messages.success(
+            request, _("%(count)d predictions deleted.") % {"count": count}
+        )
+        return redirect("models_app:list")
+    return render(
+        request,
+        "models_app/confirm.html",
+        {
+            "model": model,
+            "question": _(
+                "Delete every prediction of this model? People's actions on them "
+                "go too. The model stays trained and will predict again."
+            ),
+            "button": _("Clear predictions"),
+        },
+    )
+
+
+@managemodels_required
+def model_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    model = _model(pk)
+    if request.method == "POST":
+        analytics_model_delete(model=model, user=request.user)
+        messages.success(request, _("Model deleted."))
+        return redirect("models_app:list")
+    return render(
+        request,
+        "models_app/confirm.html",
+        {
+            "model": model,
+            "question": _(
+                "Delete this model with its predictions, logs and trained files? "
+                "This cannot be undone."
+            ),
+            "button": _("Delete"),
+        },
+    )
+
+
+@managemodels_required
+def model_export(request: HttpRequest, pk: int) -> HttpResponse:
+    model = _model(pk)
+    try:
+        export = analytics_model_export(
+            model=model, include_weights=request.GET.get("weights") == "1"
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(_errors(exc)))
+        return redirect("models_app:list")
+    except Exception as exc:  # the processor could not export: say why
+        messages.error(
+            request, _("The model could not be exported: %(error)s") % {"error": exc}
+        )
+        return redirect("models_app:list")
+    response = HttpResponse(export.content, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response
+
+
+@managemodels_required
+def model_import(request: HttpRequest) -> HttpResponse:
+    form = ImportModelForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            data = upload.read()
+            model = analytics_model_import(data=data, user=request.user)
+        except ValidationError as exc:
+            for error in _errors(exc):
+                form.add_error("file", error)
+        else:
+            messages.success(
+                request,
+                _("Model imported (disabled): %(name)s.")
+                % {"name": model.name or _label("target", model.target)},
+            )
+            return redirect("models_app:list")
+    return render(request, "models_app/model_import.html", {"form": form})
+
+
+@managemodels_required
+def restore_defaults(request: HttpRequest) -> HttpResponse:
+    missing = default_models_missing()
+    choices = [(m.key, _label("target", m.target)) for m in missing]
+    form = RestoreDefaultsForm(request.POST or None, choices=choices)
+    if request.method == "POST" and form.is_valid():
+        _count, message = default_models_restore(
+            keys=form.cleaned_data["models"], user=request.user
+        )
+        messages.success(request, message)
+        return redirect("models_app:list")
+    return render(
+        request,
+        "models_app/restore_defaults.html",
+        {"form": form, "nothing_missing": not missing},
+    )
+
+
+@managemodels_required
+def model_log(request: HttpRequest, pk: int) -> HttpResponse:
+    model = _model(pk)
+    logs = model_logs(model=model)[:100]
+    running = any(log.result == ModelLog.Result.RUNNING for log in logs[:5])
+    return render(
+        request,
+        "models_app/model_log.html",
+        {"model": model, "logs": logs, "running": running},
+    )
+
+
+@managemodels_required
+def log_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    log = get_object_or_404(ModelLog.objects.select_related("model"), pk=pk)
+    report = evaluation_report(log=log)
+    for item in report:
+        item["label"] = _label("interval", item.get("interval", ""))
+    return render(
+        request,
+        "models_app/log_detail.html",
+        {
+            "log": log,
+            "model": log.model,
+            "report": report,
+            "best": evaluation_best(report=report),
+            "running": log.result == ModelLog.Result.RUNNING,
+        },
+    )
+
+
+@managemodels_required
+@require_POST
+def model_use_interval(request: HttpRequest, pk: int) -> HttpResponse:
+    model = _model(pk)
+    key = request.POST.get("interval", "")
+    if key not in registry.INTERVALS:
+        messages.error(request, _("Unknown analysis interval."))
+        return redirect("models_app:list")
+    try:
+        analytics_model_update(model=model, data={"interval": key}, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(_errors(exc)))
+    else:
+        messages.success(
+            request,
+            _("The model now uses %(interval)s.")
+            % {"interval": _label("interval", key)},
+        )
+    return redirect("models_app:list")
+
+
+@managemodels_required
+def log_graph(request: HttpRequest, pk: int, index: int, name: str) -> HttpResponse:
+    log = get_object_or_404(ModelLog, pk=pk)
+    results = log.details.get("results", []) if isinstance(log.details, dict) else []
+    if name not in GRAPH_NAMES or not 0 <= index < len(results):
+        raise Http404
+    folder = evaluation_files_dir(directory=str(results[index].get("dir") or ""))
+    if folder is None or not (folder / name).is_file():
+        raise Http404
+    return FileResponse((folder / name).open("rb"), content_type="image/png")
