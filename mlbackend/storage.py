@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -182,7 +183,5 @@ def storage_from_settings() -> DirectoryStorage | S3Storage:
     """The configured storage, read from the settings on each call (never at import)."""
     bucket = getattr(settings, "FORESIGHT_MLBACKEND_S3_BUCKET", "")
     if bucket:
-        import os
-
         return S3Storage(bucket, endpoint_url=os.environ.get("AWS_ENDPOINT_URL"))
     return DirectoryStorage(Path(settings.FORESIGHT_MLBACKEND_DIR))

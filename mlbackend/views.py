@@ -127,6 +127,7 @@ def _upload(request: HttpRequest, name: str) -> bytes:
     return upload.read()
 
 
+@csrf_exempt
 def version(request: HttpRequest) -> HttpResponse:
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
