@@ -277,6 +277,7 @@ def main() -> None:
 
     output = {
         "cpus": os.cpu_count(),
+        "load_average_at_start": os.getloadavg()[0],
         "builtin": bench_builtin(
             ints(args.sizes), ints(args.eval_sizes), args.estimators.split(",")
         ),
@@ -285,6 +286,7 @@ def main() -> None:
         output["mlbackend"] = bench_mlbackend(
             ints(args.mlbackend_sizes), ints(args.eval_sizes)
         )
+    output["load_average_at_end"] = os.getloadavg()[0]
     print(json.dumps(output, indent=1))
 
 
