@@ -220,7 +220,12 @@ def test_killed_worker_keeps_the_trained_model_and_frees_the_lock(
         timeout=15,
         what="the lock to expire",
     )
+    [dead] = ModelLog.objects.filter(model=model, result="running")
     retry = model_train(model=model)
     assert retry.status == Status.OK, retry.message
+    # The dead run's log no longer claims to be running.
+    dead.refresh_from_db()
+    assert dead.result == "failed"
+    assert "stopped without finishing" in dead.info[-1]["message"]
     assert not ModelLock.objects.filter(model=model).exists()
     assert _state_files(model) != before

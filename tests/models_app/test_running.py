@@ -275,3 +275,17 @@ def test_trained_model_evaluation_needs_a_trained_model():
 
     assert outcome.status == Status.REFUSED
     assert "not been trained" in outcome.message
+
+
+def test_a_dead_runs_log_is_closed_by_the_next_run():
+    from models_app.services.logs import model_log_start
+
+    model = dropout_model()
+    dead = model_log_start(model=model, kind=ModelLog.Kind.TRAINING)
+
+    model_train(model=model, now=NOW)
+
+    dead.refresh_from_db()
+    assert dead.result == ModelLog.Result.FAILED
+    assert dead.timefinished is not None
+    assert "stopped without finishing" in dead.info[-1]["message"]

@@ -274,6 +274,7 @@ def model_run(
         return disabled_outcome(model_id=model.pk, action=action)
     try:
         with model_run_lock(model=model) as held:
+            stale_logs_close(model=model)
             log = model_log_start(model=model, kind=kind, interval=interval, user=user)
             try:
                 outcome = work(log=log, held=held)
@@ -302,6 +303,28 @@ def model_run(
             message=str(exc),
             log_id=log_id,
         )
+
+
+def stale_logs_close(*, model: AnalyticsModel) -> int:
+    """Mark as failed the runs of `model` still shown as running.
+
+    Called with the model's lock held, so no live run can own them: they are runs
+    whose worker died (killed, machine lost) before finishing.
+    """
+    stale = list(ModelLog.objects.filter(model=model, result=ModelLog.Result.RUNNING))
+    for log in stale:
+        log.info = [
+            *log.info,
+            {
+                "level": "error",
+                "message": _(
+                    "The run stopped without finishing (its worker was killed or "
+                    "lost); the next run took over."
+                ),
+            },
+        ]
+        model_log_finish(log=log, result=ModelLog.Result.FAILED)
+    return len(stale)
 
 
 def log_fail(*, log: ModelLog, action: str, message: str, **figures: Any) -> RunOutcome:
