@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from models_app.models import AnalyticsModel
 from models_app.plugins import registry
 from settings_app.models import AnalyticsSettings
 from tests.fixtures import fake_processors
@@ -49,7 +50,12 @@ def fake_plugins(monkeypatch) -> Iterator[type]:
 
 @pytest.fixture
 def settings_row(db, fake_plugins) -> AnalyticsSettings:
-    """The analytics settings row, with a registered (fake) default processor."""
+    """The analytics settings row, with a registered (fake) default processor.
+
+    The default models the migrations install are removed, so each test counts
+    only the models it creates.
+    """
+    AnalyticsModel.objects.all().delete()
     row = AnalyticsSettings.load()
     row.default_processor = "fake_ready"
     row.save()

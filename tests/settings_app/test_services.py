@@ -322,6 +322,7 @@ def test_real_mlbackend_processor_is_accepted_when_its_server_answers(
 ):
     from tests.settings_app.conftest import ML_PASSWORD
 
+    AnalyticsModel.objects.all().delete()  # the default models, if installed
     model = AnalyticsModel.objects.create(target="no_teaching", trained=True)
     trained_dir = (
         settings.FORESIGHT_DATA_DIR
