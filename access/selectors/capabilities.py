@@ -26,7 +26,6 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
@@ -39,71 +38,11 @@ from access.models import (
     RoleAssignment,
     RoleCapability,
 )
+from access.selectors.contexts import context_of
 
 #: Short name of the role every active user holds everywhere (Moodle's
 #: $CFG->defaultuserroleid); FORESIGHT_DEFAULT_USER_ROLE in settings overrides it.
 DEFAULT_USER_ROLE = "user"
-
-
-def context_of(obj: Any) -> Context | None:
-    """The context of `obj`, or None when it has none.
-
-    Accepted, in this order: a Context; a category, course or activity (any saved
-    model with a `context_level` class attribute) or a user, whose context is created
-    on first use if a bulk import skipped it; an object with a `context` attribute
-    holding a Context (an insight); an object with a `get_context()` method returning
-    a Context or None (the protocol for any other app; it must not call `context_of`
-    on itself).
-    """
-    if obj is None:
-        return None
-    if isinstance(obj, Context):
-        return obj
-    level = getattr(obj, "context_level", None)
-    if isinstance(obj, get_user_model()):
-        level = ContextLevel.USER
-    if level is not None and level != ContextLevel.SYSTEM:
-        if getattr(obj, "pk", None) is None:
-            return None
-        context = Context.objects.for_instance(level, obj.pk).first()
-        if context is None:
-            from access.services import context_ensure_for
-
-            context = context_ensure_for(obj=obj)
-        return context
-    if level == ContextLevel.SYSTEM:
-        from access.services import context_system
-
-        return context_system()
-    attribute = getattr(obj, "context", None)
-    if isinstance(attribute, Context):
-        return attribute
-    getter = getattr(obj, "get_context", None)
-    if callable(getter):
-        return getter()
-    return None
-
-
-def context_instance(context: Context) -> Any | None:
-    """The category, course, activity or user a context belongs to (None: system).
-
-    Found through the `context_level` class attribute, so `access` needs no import
-    of the apps above it.
-    """
-    if context.contextlevel == ContextLevel.USER:
-        model = get_user_model()
-    else:
-        model = next(
-            (
-                candidate
-                for candidate in apps.get_models()
-                if getattr(candidate, "context_level", None) == context.contextlevel
-            ),
-            None,
-        )
-    if model is None or context.contextlevel == ContextLevel.SYSTEM:
-        return None
-    return model._default_manager.filter(pk=context.instanceid).first()
 
 
 def default_user_role_id() -> int | None:
@@ -310,9 +249,14 @@ def contexts_with_capability(
     relevant = set(by_context) | {context_id for context_id, _r in definitions}
     decided: dict[tuple[int, ...], bool] = {}
     matching, failing = [], []
-    for context_id, path in candidates.values_list("pk", "path"):
-        path_ids = Context(pk=context_id, path=path).path_ids()
-        key = tuple(cid for cid in path_ids if cid in relevant)
+    relevant_parts = {str(context_id) for context_id in relevant}
+    for context_id, path in candidates.values_list("pk", "path").iterator(5000):
+        # Deepest first, as Context.path_ids(), keeping only the relevant ids.
+        key = tuple(
+            int(part)
+            for part in reversed(path.strip("/").split("/"))
+            if part in relevant_parts
+        )
         if key not in decided:
             role_ids = user_role_ids_at(
                 assignments=by_context, path_ids=key, default_role_id=default_role_id
