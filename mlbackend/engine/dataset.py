@@ -232,14 +232,10 @@ def _parse_rows(
         )
         ids = None
         if not labelled:
-            ids = np.loadtxt(
-                io.StringIO(body),
-                delimiter=",",
-                quotechar='"',
-                dtype=str,
-                ndmin=1,
-                usecols=0,
-            ).tolist()
+            # Sample ids ("<sample>-<range>") need no CSV quoting: split, don't parse.
+            ids = [line.split(",", 1)[0] for line in body.splitlines() if line.strip()]
+            if any(i.startswith('"') for i in ids) or len(ids) != matrix.shape[0]:
+                raise ValueError("quoted sample ids")
         if matrix.shape[1] == n_columns - first and _same_width(body, n_columns):
             return matrix, ids
     except ValueError:

@@ -93,3 +93,13 @@ def test_bad_files_are_refused_with_the_reason(text, message):
 def test_a_prediction_file_needs_the_sampleid_column():
     with pytest.raises(DatasetError, match="sampleid"):
         dataset_from_csv(MOODLE_LABELLED, labelled=False)
+
+
+def test_quoted_sample_ids_are_unquoted():
+    original = dataset_build(
+        features=np.array([[0.5], [0.25]]),
+        target_classes=[0, 1],
+        sample_ids=["a b-0", 'q"1-0'],
+    )
+    again = dataset_from_csv(dataset_to_csv(original), labelled=False)
+    assert again.sample_ids == ["a b-0", 'q"1-0']
