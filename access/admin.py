@@ -41,7 +41,9 @@ class ContextRoleCapabilityInline(admin.TabularInline):
 
 @admin.register(Context)
 class ContextAdmin(admin.ModelAdmin):
-    list_display = ("id", "contextlevel", "instanceid", "path", "depth")
+    # belongs_to costs one query per row; 50 rows a page keeps that cheap.
+    list_display = ("id", "contextlevel", "instanceid", "belongs_to", "path", "depth")
+    list_per_page = 50
     list_filter = ("contextlevel", "depth")
     search_fields = ("=id", "=instanceid", "path")
     ordering = ("path",)

@@ -61,6 +61,16 @@ def test_role_assignment_list_filters_by_role_and_level(
     assert {ra.user for ra in response.context["cl"].result_list} == {student}
 
 
+def test_context_list_names_what_each_context_belongs_to(
+    admin_client_with_data, course
+):
+    response = admin_client_with_data.get(
+        reverse("admin:access_context_changelist"), {"contextlevel__exact": 50}
+    )
+    assert response.status_code == 200
+    assert course.fullname in response.content.decode()
+
+
 def test_change_pages_load(admin_client_with_data, course, teacher):
     pages = [
         ("admin:access_context_change", context_of(course).pk),
