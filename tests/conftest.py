@@ -1,4 +1,4 @@
-"""Shared fixtures. App-specific personas live in tests/<app>/conftest.py."""
+"""Shared fixtures and the personas every app uses (course, teacher, manager, ...)."""
 
 from __future__ import annotations
 
