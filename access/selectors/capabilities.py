@@ -1,4 +1,4 @@
-"""Reads in `access`: the context of an object, and who holds a capability where.
+"""Who holds a capability where, by Moodle's resolution rules.
 
 Moodle's resolution rules, shared by `CapabilityBackend.has_perm`,
 `users_with_capability` and `contexts_with_capability` through one function,
@@ -168,8 +168,9 @@ def user_has_capability(
 def users_with_capability(capability: str, context: Context | Any) -> QuerySet:
     """Active users who hold `capability` in `context`, by the rules in the module doc.
 
-    `context` may be anything `context_of` accepts. Costs three queries (two to
-    resolve the roles, one when the QuerySet is evaluated) however many users match.
+    `context` may be anything `context_of` accepts (finding it may cost a query).
+    Then three queries (two to resolve the roles, one when the QuerySet is
+    evaluated), however many users match.
     Superusers are returned only when an assigned role grants the capability.
     """
     user_model = get_user_model()
