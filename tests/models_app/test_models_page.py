@@ -19,6 +19,17 @@ pytestmark = pytest.mark.django_db
 DROPOUT_INDICATORS = ["any_write_action_in_course", "read_actions", "any_course_access"]
 
 
+@pytest.fixture(autouse=True)
+def _default_models():
+    """What migrate installs; transactional tests elsewhere may have flushed it."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("models_app.migrations.0003_default_models")
+    migration.create_default_models(apps, None)
+
+
 @pytest.fixture
 def manager_client(client, manager):
     client.force_login(manager)
