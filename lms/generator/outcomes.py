@@ -16,7 +16,6 @@ from lms.generator.plan import (
     _TEACHER_GRADED,
     DAY,
     FINISHED,
-    RUNNING,
     WEEK,
     SitePlan,
     _active_at,
@@ -339,6 +338,3 @@ def _background_cells(plan: SitePlan) -> None:
     c_seconds = np.clip(c_hi - c_start, 0, None).astype(np.float64)
     c_seconds[plan.course_teacher_absent] = 0
     plan.teacher_cells = c_seconds / WEEK
-
-
-__all__ = ["outcomes_build", "RUNNING"]
