@@ -7,6 +7,11 @@ database of its own; the analysis benchmark reuses it afterwards:
     createdb -h 127.0.0.1 -U postgres foresight_bench
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/foresight_bench \\
         .venv/bin/python bench/generate_site.py
+
+Measured 2026-11-24 on PostgreSQL 15, 2 shared cores under load from other jobs:
+10,000,000 log rows, 50,000 enrolments, 31,586 users, 13,044 activities in 220 s
+(plan 3.5 s, site 42 s, log 175 s including 57 s of index building: 57,000 log
+rows/s overall, about 85,000 rows/s while copying); database size 3.2 GiB.
 """
 
 from __future__ import annotations
