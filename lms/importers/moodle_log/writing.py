@@ -40,6 +40,8 @@ from logstore.services import log_rows_write
 
 @dataclass
 class LogImportResult:
+    """What an import did (or would do, in a dry run), for the command's summary."""
+
     path: str
     kind: str
     encoding: str
@@ -101,7 +103,11 @@ def course_for_log(
     create: bool,
     rows_hint: tuple[int, int] | None = None,
 ) -> Course:
-    """The course named by `shortname`; created (hidden dates from the log) when asked."""
+    """The course named by `shortname`, created when asked.
+
+    A created course spans the log: from midnight (UTC) of the first event's day to a
+    day after the last event, so the analysis sees it as a finished course.
+    """
     course = Course.objects.filter(shortname=shortname).first()
     if course is not None:
         return course
