@@ -127,15 +127,23 @@ class Worker:
         self._handle.close()
 
 
-def wait_for(check: Callable[[], object], *, timeout: float, what: str) -> object:
-    """Poll `check` until it returns something truthy; fail after `timeout`."""
+def wait_for(
+    check: Callable[[], object],
+    *,
+    timeout: float,
+    what: str,
+    detail: Callable[[], str] | None = None,
+) -> object:
+    """Poll `check` until it returns something truthy; fail after `timeout`,
+    with `detail()` (e.g. a worker's output) in the message."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = check()
         if value:
             return value
         time.sleep(0.2)
-    raise AssertionError(f"Timed out after {timeout} s waiting for {what}.")
+    extra = f"\n{detail()}" if detail else ""
+    raise AssertionError(f"Timed out after {timeout} s waiting for {what}.{extra}")
 
 
 def manage(*args: str, env: dict[str, str], timeout: float = 120):

@@ -116,18 +116,28 @@ def test_nightly_train_and_predict_end_to_end(site, broker, workers):
     from django_celery_results.models import TaskResult
 
     model = _model()
+    # Only this model runs (Moodle's default models may be installed too).
+    AnalyticsModel.objects.exclude(pk=model.pk).update(enabled=False)
     worker = workers("nightly", broker=broker)
     worker.wait_ready()
 
     _send(train_models_task, broker)
-    wait_for(lambda: _finished_logs(model, "training"), timeout=90, what="the training")
+    wait_for(
+        lambda: _finished_logs(model, "training"),
+        timeout=90,
+        what="the training",
+        detail=worker.output,
+    )
     model.refresh_from_db()
     assert model.trained is True, worker.output()
     assert TrainSample.objects.filter(model=model).exists()
 
     _send(predict_models_task, broker)
     [log] = wait_for(
-        lambda: _finished_logs(model, "prediction"), timeout=60, what="predictions"
+        lambda: _finished_logs(model, "prediction"),
+        timeout=90,
+        what="predictions",
+        detail=worker.output,
     )
     assert log.result in {"ok", "warning"}, log.info
     assert log.samples > 0
@@ -145,6 +155,7 @@ def test_nightly_train_and_predict_end_to_end(site, broker, workers):
 
 def test_two_workers_on_one_model_give_exactly_one_training(site, broker, workers):
     model = _model()
+    AnalyticsModel.objects.exclude(pk=model.pk).update(enabled=False)
     started = [
         workers(
             name,
