@@ -289,3 +289,24 @@ def test_a_dead_runs_log_is_closed_by_the_next_run():
     assert dead.result == ModelLog.Result.FAILED
     assert dead.timefinished is not None
     assert "stopped without finishing" in dead.info[-1]["message"]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_heartbeat_keeps_a_long_runs_lock_alive(settings):
+    import time
+
+    from django.utils import timezone
+
+    from models_app.services.running.heartbeat import model_run_lock
+
+    settings.FORESIGHT_MODEL_LOCK_TTL = 0.9
+    model = dropout_model()
+
+    with model_run_lock(model=model) as held:
+        time.sleep(2.5)  # well past the TTL
+        assert ModelLock.objects.get(model=model).expires > timezone.now()
+        assert held.lost is False
+        assert not model_lock_acquire(
+            model=model, owner="other", ttl=timedelta(minutes=1)
+        )
+    assert not ModelLock.objects.filter(model=model).exists()
