@@ -169,12 +169,14 @@ class AnalyticsSettingsAdmin(SingletonAdmin):
         form = self.get_form(request, saved, change=True)(request.POST, instance=saved)
         if not form.is_valid():
             return None  # the admin's own view shows the errors
+        # The submitted values wait in the (server-side) session, not in hidden
+        # fields, so a password typed with the change never goes back to the page.
         request.session[PENDING_SESSION_KEY] = {
             key: request.POST.getlist(key)
             for key in request.POST
             if key != "csrfmiddlewaretoken"
         }
-        saved = AnalyticsSettings.load()
+        saved = AnalyticsSettings.load()  # the form changed the other instance
         labels = dict(hooks.processor_choices())
         count = hooks.default_processor_users()
         context = {
