@@ -75,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "insights.context_processors.notifications",
+                "models_app.context_processors.manage_models",
             ],
         },
     },

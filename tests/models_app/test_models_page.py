@@ -557,3 +557,12 @@ def test_graphs_outside_the_models_directory_are_not_served(
         reverse("models_app:graph", args=[log.pk, 0, "roc-curve.png"])
     )
     assert response.status_code == 404
+
+
+def test_header_links_to_the_models_page_only_for_managers(client, manager, teacher):
+    client.force_login(manager)
+    assert 'id="models-link"' in client.get(reverse("insights:list")).content.decode()
+    client.force_login(teacher)
+    assert (
+        'id="models-link"' not in client.get(reverse("insights:list")).content.decode()
+    )
