@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
@@ -38,11 +39,27 @@ def redis_url() -> str:
     return os.environ.get("FORESIGHT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
-def redis_flush(url: str) -> None:
-    """Empty the test Redis database; a missing server fails the test."""
+TEST_APP = "tests.integration.celery_test_app"
+
+
+def queue_name() -> str:
+    """A queue of this test alone (see celery_test_app)."""
+    return f"foresight-test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+def redis_queue_clear(url: str, queue: str) -> None:
+    """Delete this test's queue from the Redis test database.
+
+    Only our own keys: other sessions may be running these tests on the same Redis
+    database at the same time, and a FLUSHDB would drop their queued tasks. A
+    missing server fails the test.
+    """
     import redis
 
-    redis.Redis.from_url(url, socket_connect_timeout=3).flushdb()
+    client = redis.Redis.from_url(url, socket_connect_timeout=3)
+    client.ping()
+    keys = [*client.scan_iter(match=f"{queue}*"), f"_kombu.binding.{queue}"]
+    client.delete(*keys)
 
 
 def worker_env(*, broker: str, **extra: str) -> dict[str, str]:
@@ -68,7 +85,7 @@ class Worker:
         name: str,
         env: dict[str, str],
         log: Path,
-        app: str = "config",
+        app: str = TEST_APP,
         beat: bool = False,
     ) -> None:
         self.name = name

@@ -1,9 +1,11 @@
 """Real Celery workers on the Redis broker: nightly runs end to end, one run per
 model across workers, and a worker killed while training.
 
-Workers are subprocesses sharing the test database (DATABASE_URL) and data folder;
-the Redis database (FORESIGHT_TEST_REDIS_URL, default db 15) is flushed before and
-after each test. A missing Redis fails the tests.
+Workers are subprocesses sharing the test database (DATABASE_URL) and data folder,
+on the Redis test database (FORESIGHT_TEST_REDIS_URL, default db 15). Each test
+uses a queue of its own, emptied before and after it, so concurrent test runs of
+other sessions on the same Redis never take each other's tasks. A missing Redis
+fails the tests.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from models_app.services.running.common import model_storage
 from models_app.tasks import predict_models_task, train_model_task, train_models_task
 from tests.integration.celery_worker import (
     Worker,
-    redis_flush,
+    queue_name,
+    redis_queue_clear,
     redis_url,
     wait_for,
     worker_env,
@@ -40,24 +43,29 @@ INDICATORS = ["any_course_access", "any_write_action_in_course", "read_actions"]
 
 
 @pytest.fixture
-def broker():
-    url = redis_url()
-    redis_flush(url)
-    yield url
-    redis_flush(url)
+def queue():
+    name = queue_name()
+    redis_queue_clear(redis_url(), name)
+    yield name
+    redis_queue_clear(redis_url(), name)
 
 
 @pytest.fixture
-def workers(tmp_path):
-    """`start(name, **env)` starts a worker; all are stopped at teardown."""
+def broker(queue):
+    return redis_url()
+
+
+@pytest.fixture
+def workers(tmp_path, queue):
+    """`start(name, **env)` starts a worker on this test's queue; all are stopped
+    at teardown."""
     started: list[Worker] = []
 
-    def start(name: str, *, broker: str, app: str = "config", **env: str) -> Worker:
+    def start(name: str, *, broker: str, **env: str) -> Worker:
         worker = Worker(
             name=name,
-            env=worker_env(broker=broker, **env),
+            env=worker_env(broker=broker, FORESIGHT_TEST_QUEUE=queue, **env),
             log=tmp_path / f"{name}.log",
-            app=app,
         )
         started.append(worker)
         return worker
@@ -93,10 +101,11 @@ def _model(**kwargs) -> AnalyticsModel:
     return AnalyticsModel.objects.create(**fields)
 
 
-def _send(task, broker: str, *args) -> None:
-    """Queue `task` on the Redis broker (this process's default is another)."""
+def _send(task, broker: str, queue: str, *args) -> None:
+    """Queue `task` on this test's queue of the Redis broker (this process's
+    default broker is another)."""
     with celery_app.connection_for_write(broker) as connection:
-        task.apply_async(args=args, connection=connection)
+        task.apply_async(args=args, connection=connection, queue=queue)
 
 
 def _state_files(model: AnalyticsModel) -> dict[str, bytes]:
@@ -112,7 +121,7 @@ def _finished_logs(model: AnalyticsModel, kind: str) -> list[ModelLog]:
     )
 
 
-def test_nightly_train_and_predict_end_to_end(site, broker, workers):
+def test_nightly_train_and_predict_end_to_end(site, broker, queue, workers):
     from django_celery_results.models import TaskResult
 
     model = _model()
@@ -121,7 +130,7 @@ def test_nightly_train_and_predict_end_to_end(site, broker, workers):
     worker = workers("nightly", broker=broker)
     worker.wait_ready()
 
-    _send(train_models_task, broker)
+    _send(train_models_task, broker, queue)
     wait_for(
         lambda: _finished_logs(model, "training"),
         timeout=90,
@@ -132,7 +141,7 @@ def test_nightly_train_and_predict_end_to_end(site, broker, workers):
     assert model.trained is True, worker.output()
     assert TrainSample.objects.filter(model=model).exists()
 
-    _send(predict_models_task, broker)
+    _send(predict_models_task, broker, queue)
     [log] = wait_for(
         lambda: _finished_logs(model, "prediction"),
         timeout=90,
@@ -153,14 +162,15 @@ def test_nightly_train_and_predict_end_to_end(site, broker, workers):
     } <= names
 
 
-def test_two_workers_on_one_model_give_exactly_one_training(site, broker, workers):
+def test_two_workers_on_one_model_give_exactly_one_training(
+    site, broker, queue, workers
+):
     model = _model()
     AnalyticsModel.objects.exclude(pk=model.pk).update(enabled=False)
     started = [
         workers(
             name,
             broker=broker,
-            app="tests.integration.celery_slow_app",
             FORESIGHT_TEST_TRAIN_DELAY="4",
         )
         for name in ("first", "second")
@@ -168,8 +178,8 @@ def test_two_workers_on_one_model_give_exactly_one_training(site, broker, worker
     for worker in started:
         worker.wait_ready()
 
-    _send(train_model_task, broker, model.pk)
-    _send(train_model_task, broker, model.pk)
+    _send(train_model_task, broker, queue, model.pk)
+    _send(train_model_task, broker, queue, model.pk)
 
     logs = wait_for(
         lambda: (
@@ -193,7 +203,7 @@ def test_two_workers_on_one_model_give_exactly_one_training(site, broker, worker
 
 
 def test_killed_worker_keeps_the_trained_model_and_frees_the_lock(
-    site, broker, workers
+    site, broker, queue, workers
 ):
     model = _model()
     assert model_train(model=model).status == Status.OK
@@ -204,18 +214,18 @@ def test_killed_worker_keeps_the_trained_model_and_frees_the_lock(
     worker = workers(
         "doomed",
         broker=broker,
-        app="tests.integration.celery_slow_app",
         FORESIGHT_TEST_TRAIN_DELAY="60",
         FORESIGHT_MODEL_LOCK_TTL="6",
     )
     worker.wait_ready()
-    _send(train_model_task, broker, model.pk)
+    _send(train_model_task, broker, queue, model.pk)
     wait_for(
         lambda: ModelLog.objects.filter(
             model=model, kind="training", details__stage="training"
         ).exists(),
         timeout=60,
         what="the worker to start training",
+        detail=lambda: f"{list(ModelLog.objects.values())}\n{worker.output()}",
     )
     worker.kill()
 
