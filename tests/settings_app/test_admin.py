@@ -64,7 +64,7 @@ def test_no_add_and_no_delete(admin_client, model):
 def test_analytics_section_lists_the_pages(admin_client):
     page = admin_client.get(reverse("admin:app_list", args=["settings_app"]))
     content = page.content.decode()
-    assert "<h1>Analytics administration</h1>" in content or "Analytics" in content
+    assert "Analytics administration" in content  # the section's own title
     assert "Analytics settings" in content
     assert "Site information" in content
     assert "Setting changes" in content
