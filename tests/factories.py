@@ -105,6 +105,20 @@ class EnrolmentFactory(factory.django.DjangoModelFactory):
         model = Enrolment
 
 
+def _default_role(shortname: str) -> Role:
+    """A default role, reinstalled first if a transactional test's flush took them.
+
+    A flush after a serialized-rollback test leaves every table empty and emits no
+    post_migrate, so the next transactional test may start without roles.
+    """
+    from django.apps import apps
+
+    from access.defaults import defaults_install
+
+    defaults_install(apps)
+    return Role.objects.get(shortname=shortname)
+
+
 class RoleAssignmentFactory(factory.django.DjangoModelFactory):
     """A role assignment made through `access.services.role_assign`.
 
@@ -126,7 +140,7 @@ class RoleAssignmentFactory(factory.django.DjangoModelFactory):
         from access.services import role_assign
 
         if isinstance(role, str):
-            role = Role.objects.get(shortname=role)
+            role = Role.objects.filter(shortname=role).first() or _default_role(role)
         return role_assign(user=user, role=role, context=context_of(context))
 
     @classmethod

@@ -104,3 +104,14 @@ def test_defaults_come_back_after_a_flush(db):
     )
     system = context_system()
     assert system.path == f"/{system.pk}"
+
+
+def test_role_assignment_factory_reinstalls_roles_an_emptied_database_lacks(db):
+    from tests.factories import RoleAssignmentFactory
+
+    Role.objects.all().delete()
+    Capability.objects.all().delete()
+    assignment = RoleAssignmentFactory(role="editingteacher")
+    assert assignment.role.shortname == "editingteacher"
+    assert Role.objects.count() == len(ROLES)
+    assert assignment.user.has_perm("analytics:listinsights", assignment.context)
