@@ -27,6 +27,19 @@ FAKE_TARGET = (
 
 
 @pytest.fixture(autouse=True)
+def _default_roles(transactional_db):
+    """The default roles, reinstalled if an earlier live-server test's flush took
+    them and no serialized copy was there to restore (idempotent)."""
+    from django.apps import apps
+
+    from access.defaults import defaults_install
+    from access.models import Role
+
+    if not Role.objects.exists():
+        defaults_install(apps)
+
+
+@pytest.fixture(autouse=True)
 def _english_urls():
     """URLs built here are unprefixed whatever language an earlier test left active."""
     from django.utils import translation
