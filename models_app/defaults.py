@@ -7,7 +7,10 @@ restore page does.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+
+from django.utils import timezone
 
 _ACTIVITY_MODULES = [
     "assign",
@@ -102,3 +105,83 @@ DEFAULT_MODELS: tuple[DefaultModel, ...] = (
         rule_based=True,
     ),
 )
+
+
+# Nightly runs and the hourly cleanup: (name, task, minute, hour, description).
+DEFAULT_SCHEDULES: tuple[tuple[str, str, str, str, str], ...] = (
+    (
+        "Train models",
+        "models_app.tasks.train_models_task",
+        "0",
+        "1",
+        "Every night at 01:00: trains every enabled model that learns from data.",
+    ),
+    (
+        "Predict models",
+        "models_app.tasks.predict_models_task",
+        "0",
+        "3",
+        "Every night at 03:00: predicts with every enabled, trained model.",
+    ),
+    (
+        "Analytics cleanup",
+        "models_app.tasks.analytics_cleanup_task",
+        "42",
+        "*",
+        "Every hour at minute 42: deletes indicator calculations older than the "
+        "calculations lifetime setting.",
+    ),
+)
+
+
+def default_models_install(apps) -> int:
+    """Create each default model whose target has no model yet; return how many.
+
+    Moodle does the same on install and upgrade, so a model an admin edited stays
+    theirs. `apps` is the app registry of a migration or of post_migrate.
+    """
+    model_cls = apps.get_model("models_app", "AnalyticsModel")
+    version = int(time.time())
+    created = 0
+    for default in DEFAULT_MODELS:
+        if model_cls.objects.filter(target=default.target).exists():
+            continue
+        model_cls.objects.create(
+            target=default.target,
+            indicators=list(default.indicators),
+            interval=default.interval,
+            enabled=default.enabled,
+            trained=default.rule_based,
+            version=version,
+        )
+        created += 1
+    return created
+
+
+def default_schedules_install(apps) -> int:
+    """Create each missing periodic task (matched by name); never touch existing ones."""
+    crontab_cls = apps.get_model("django_celery_beat", "CrontabSchedule")
+    task_cls = apps.get_model("django_celery_beat", "PeriodicTask")
+    tasks_changed = apps.get_model("django_celery_beat", "PeriodicTasks")
+    created = 0
+    for name, task, minute, hour, description in DEFAULT_SCHEDULES:
+        if task_cls.objects.filter(name=name).exists():
+            continue
+        crontab, _created = crontab_cls.objects.get_or_create(
+            minute=minute,
+            hour=hour,
+            day_of_week="*",
+            day_of_month="*",
+            month_of_year="*",
+            timezone="UTC",
+        )
+        task_cls.objects.create(
+            name=name, task=task, crontab=crontab, description=description
+        )
+        created += 1
+    if created:
+        # Tell a running beat to reload its schedule.
+        tasks_changed.objects.update_or_create(
+            ident=1, defaults={"last_update": timezone.now()}
+        )
+    return created

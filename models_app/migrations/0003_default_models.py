@@ -4,27 +4,13 @@ As Moodle does on install and upgrade, a default is created only if no model wit
 target exists yet, so a model an admin changed or deleted-and-recreated stays theirs.
 """
 
-import time
-
 from django.db import migrations
 
 
 def create_default_models(apps, schema_editor):
-    from models_app.defaults import DEFAULT_MODELS
+    from models_app.defaults import default_models_install
 
-    AnalyticsModel = apps.get_model("models_app", "AnalyticsModel")
-    version = int(time.time())
-    for default in DEFAULT_MODELS:
-        if AnalyticsModel.objects.filter(target=default.target).exists():
-            continue
-        AnalyticsModel.objects.create(
-            target=default.target,
-            indicators=list(default.indicators),
-            interval=default.interval,
-            enabled=default.enabled,
-            trained=default.rule_based,
-            version=version,
-        )
+    default_models_install(apps)
 
 
 class Migration(migrations.Migration):

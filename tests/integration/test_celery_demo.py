@@ -17,7 +17,7 @@ from tests.integration.celery_worker import Worker, wait_for, worker_env
 
 pytestmark = [
     pytest.mark.integration,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 

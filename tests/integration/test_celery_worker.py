@@ -32,11 +32,11 @@ from tests.integration.celery_worker import (
     worker_env,
 )
 
-# serialized_rollback: the flush after each test must not take the rows that
-# migrations create (schedules, default models) away from the tests that follow.
+# The flush after each test ends in post_migrate, which re-installs what
+# migrations create (roles, default models, schedules) for the tests after.
 pytestmark = [
     pytest.mark.integration,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 INDICATORS = ["any_course_access", "any_write_action_in_course", "read_actions"]

@@ -13,11 +13,11 @@ import pytest
 
 from tests.factories import DEFAULT_PASSWORD
 
-# serialized_rollback: another live-server test may have flushed the rows data
-# migrations made (default roles); this restores them before and after.
+# The flush after each test ends in post_migrate, which re-installs what
+# migrations create (roles, default models, schedules) for the tests after.
 pytestmark = [
     pytest.mark.integration,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 FAKE_TARGET = (

@@ -16,11 +16,11 @@ from models_app.models import AnalyticsModel
 from settings_app.models import AnalyticsSettings, SettingChange
 from tests.fixtures.catalogues import catalogues_compile
 
-# serialized_rollback: the flush after each live-server test would otherwise delete
-# the rows data migrations made (default roles, capabilities) for the tests after.
+# The flush after each test ends in post_migrate, which re-installs what
+# migrations create (roles, default models, schedules) for the tests after.
 pytestmark = [
     pytest.mark.integration,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 ML_PASSWORD = "browser-test-ml-password"

@@ -157,7 +157,7 @@ def test_evaluate_model_rejects_an_interval_with_trainedmodel_mode():
         _run("evaluate_model")
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_exit_codes_from_the_shell():
     """manage.py in a subprocess on the test database: 0 on success, 1 on failure."""
     dropout_model(enabled=False)
@@ -172,7 +172,7 @@ def test_exit_codes_from_the_shell():
     assert "no analytics model with id 424242" in missing.stderr
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_queueing_with_an_unreachable_broker_fails_plainly():
     env = worker_env(broker="redis://127.0.0.1:1/0")  # nothing listens on port 1
 

@@ -291,7 +291,7 @@ def test_a_dead_runs_log_is_closed_by_the_next_run():
     assert "stopped without finishing" in dead.info[-1]["message"]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_heartbeat_keeps_a_long_runs_lock_alive(settings):
     import time
 
