@@ -228,3 +228,12 @@ def activities_due(calculations: dict[str, Any]) -> list[dict[str, Any]]:
         if isinstance(row, dict)
     ]
     return sorted(out, key=lambda row: (row["due"] is None, row["due"] or 0))
+
+
+def class_label(target: Any, value: float) -> str:
+    """The target's description of a predicted class ("Student at risk")."""
+    try:
+        descriptions = list(target.classes_description())
+        return str(descriptions[list(target.classes).index(int(value))])
+    except (AttributeError, NotImplementedError, ValueError, IndexError):
+        return str(value)

@@ -1,0 +1,28 @@
+"""Pages where teachers and managers see insights and act on predictions.
+
+Every page needs a login and checks `has_perm` on the context of what it shows
+(`insight_context_viewable`): an id of someone else's insight or prediction gets a
+403, a missing one a 404, never data. Actions are POST forms that work without
+JavaScript; each answers with a message and a redirect.
+"""
+
+from insights.views.insights import insight_actions, insight_detail, insight_list
+from insights.views.notifications import (
+    notification_list,
+    notification_open,
+    notifications_read,
+    preferences,
+)
+from insights.views.predictions import prediction_action, prediction_detail
+
+__all__ = [
+    "insight_actions",
+    "insight_detail",
+    "insight_list",
+    "notification_list",
+    "notification_open",
+    "notifications_read",
+    "preferences",
+    "prediction_action",
+    "prediction_detail",
+]

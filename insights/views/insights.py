@@ -1,0 +1,175 @@
+"""The list of insights a person may see, an insight's page and its bulk actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from insights.actions import (
+    DETAILS,
+    bulk_actions_of,
+    prediction_actions_of,
+    target_for,
+)
+from insights.describe import (
+    class_label,
+    context_name,
+    samples_describe,
+)
+from insights.forms import BulkActionForm
+from insights.models import Prediction
+from insights.selectors import (
+    insights_visible_to,
+    predictions_of_insight,
+    predictions_visible_to,
+)
+from insights.services import (
+    notifications_mark_read,
+    prediction_actions_record,
+)
+from insights.views.permissions import insight_or_refuse
+
+PER_PAGE = 100
+
+
+@login_required
+def insight_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(
+        insights_visible_to(user=request.user).order_by("context_id", "model_id"),
+        50,
+    ).get_page(request.GET.get("page"))
+    groups: list[dict[str, Any]] = []
+    for insight in page:
+        if not groups or groups[-1]["context"].pk != insight.context_id:
+            groups.append(
+                {
+                    "context": insight.context,
+                    "name": context_name(insight.context),
+                    "insights": [],
+                }
+            )
+        count = predictions_visible_to(user=request.user, insight=insight).count()
+        groups[-1]["insights"].append({"insight": insight, "count": count})
+    return render(
+        request, "insights/insight_list.html", {"groups": groups, "page": page}
+    )
+
+
+@login_required
+def insight_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    insight = insight_or_refuse(request, pk)
+    notifications_mark_read(user=request.user, insight=insight)
+    target = target_for(insight.model.target)
+    page = Paginator(
+        predictions_visible_to(user=request.user, insight=insight), PER_PAGE
+    ).get_page(request.GET.get("page"))
+    kind = getattr(target, "sample_kind", None)
+    samples = samples_describe(kind=kind, ids=[p.sampleid for p in page])
+    rows = []
+    for prediction in page:
+        sample = samples.get(prediction.sampleid)
+        if sample is None:  # deleted between the two queries
+            continue
+        actions = [
+            action
+            for action in prediction_actions_of(
+                target,
+                sample_url_args={**sample.url_args, "prediction_id": prediction.pk},
+            )
+            if action.name != DETAILS
+        ]
+        rows.append(
+            {
+                "prediction": prediction,
+                "sample": sample,
+                "class_label": class_label(target, prediction.prediction),
+                "actions": actions,
+            }
+        )
+    return render(
+        request,
+        "insights/insight_detail.html",
+        {
+            "insight": insight,
+            "name": context_name(insight.context),
+            "target": target,
+            "rows": rows,
+            "page": page,
+            "bulk_actions": bulk_actions_of(target),
+            "is_ml": target is not None and not target.based_on_assumptions,
+        },
+    )
+
+
+@login_required
+@require_POST
+def insight_actions(request: HttpRequest, pk: int) -> HttpResponse:
+    """Apply one action to the ticked predictions of an insight (all or nothing)."""
+    insight = insight_or_refuse(request, pk)
+    ids = set(
+        Prediction.objects.filter(
+            model_id=insight.model_id, context_id=insight.context_id
+        ).values_list("pk", flat=True)
+    )
+    form = BulkActionForm(request.POST, prediction_ids=ids)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(insight)
+    predictions = list(
+        predictions_of_insight(insight=insight)
+        .filter(pk__in=form.cleaned_data["predictions"])
+        .select_related("model")
+    )
+    if len(predictions) != len(set(form.cleaned_data["predictions"])):
+        messages.error(
+            request,
+            _(
+                "Some selected predictions are outdated or their student or course "
+                "no longer exists: nothing was recorded."
+            ),
+        )
+        return redirect(insight)
+    try:
+        created, already = prediction_actions_record(
+            predictions=predictions,
+            user=request.user,
+            actionname=form.cleaned_data["action"],
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect(insight)
+    if created:
+        messages.success(
+            request,
+            ngettext(
+                "Your feedback was saved for %(count)d prediction.",
+                "Your feedback was saved for %(count)d predictions.",
+                created,
+            )
+            % {"count": created},
+        )
+    if already:
+        messages.info(
+            request,
+            ngettext(
+                "%(count)d prediction already had this feedback from you: "
+                "nothing changed for it.",
+                "%(count)d predictions already had this feedback from you: "
+                "nothing changed for them.",
+                already,
+            )
+            % {"count": already},
+        )
+    return redirect(insight)

@@ -1,0 +1,79 @@
+"""Notifications in the site, and whether they also come by email."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from insights.forms import EmailPreferenceForm
+from insights.models import Notification
+from insights.selectors import (
+    email_notifications_enabled,
+    notifications_of,
+)
+from insights.services import (
+    email_notifications_set,
+    notifications_mark_read,
+)
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(notifications_of(user=request.user), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "insights/notification_list.html", {"page": page})
+
+
+@login_required
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark the notification read and go to its insight; only the recipient's."""
+    notification = Notification.objects.filter(pk=pk, user=request.user).first()
+    if notification is None:
+        raise Http404(_("No such notification."))
+    notifications_mark_read(user=request.user, notification_ids=[notification.pk])
+    return redirect(notification.insight)
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    """Mark one (`notification`) or all of the user's notifications read."""
+    raw = request.POST.get("notification", "")
+    ids = [int(raw)] if raw.isdigit() else None
+    count = notifications_mark_read(user=request.user, notification_ids=ids)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d notification marked as read.",
+            "%(count)d notifications marked as read.",
+            count,
+        )
+        % {"count": count},
+    )
+    return redirect("insights:notifications")
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = EmailPreferenceForm(request.POST)
+        if form.is_valid():
+            email_notifications_set(
+                user=request.user, enabled=form.cleaned_data["email_notifications"]
+            )
+            messages.success(request, _("Your preferences have been saved."))
+            return redirect("insights:preferences")
+    else:
+        form = EmailPreferenceForm(
+            initial={
+                "email_notifications": email_notifications_enabled(user=request.user)
+            }
+        )
+    return render(request, "insights/preferences.html", {"form": form})

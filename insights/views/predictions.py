@@ -1,0 +1,130 @@
+"""A prediction's page (indicator values in words) and one action on it."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from insights.actions import (
+    DETAILS,
+    bulk_actions_of,
+    details_action,
+    prediction_actions_of,
+    target_for,
+)
+from insights.describe import (
+    activities_due,
+    class_label,
+    context_name,
+    indicator_values,
+    indicators_weighed_most,
+    samples_describe,
+    unix_to_datetime,
+)
+from insights.forms import PredictionActionForm
+from insights.selectors import (
+    prediction_actions_by,
+    prediction_insight,
+)
+from insights.services import prediction_action_record
+from insights.views.permissions import prediction_or_refuse
+
+
+def _safe_next(request: HttpRequest, url: str) -> bool:
+    return bool(url) and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+
+
+@login_required
+def prediction_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    prediction = prediction_or_refuse(request, pk)
+    insight = prediction_insight(prediction=prediction)
+    target = target_for(prediction.model.target)
+    kind = getattr(target, "sample_kind", None)
+    sample = samples_describe(kind=kind, ids=[prediction.sampleid]).get(
+        prediction.sampleid
+    )
+    context = {
+        "prediction": prediction,
+        "insight": insight,
+        "name": context_name(prediction.context),
+        "sample": sample,
+        "target": target,
+    }
+    if sample is None:
+        return render(request, "insights/prediction_gone.html", context, status=410)
+    prediction_action_record(
+        prediction=prediction, user=request.user, actionname=DETAILS
+    )
+    weighed, by_weights = indicators_weighed_most(prediction.calculations)
+    taken = prediction_actions_by(user=request.user, prediction=prediction)
+    context.update(
+        {
+            "class_label": class_label(target, prediction.prediction),
+            "values": indicator_values(prediction.calculations),
+            "activities_due": activities_due(prediction.calculations),
+            "range_start": unix_to_datetime(prediction.timestart),
+            "range_end": unix_to_datetime(prediction.timeend),
+            "weighed": weighed,
+            "by_weights": by_weights,
+            "actions": [
+                action
+                for action in prediction_actions_of(
+                    target,
+                    sample_url_args={**sample.url_args, "prediction_id": prediction.pk},
+                )
+                if action.name != DETAILS
+            ],
+            "taken": taken,
+        }
+    )
+    return render(request, "insights/prediction_detail.html", context)
+
+
+@login_required
+@require_POST
+def prediction_action(request: HttpRequest, pk: int) -> HttpResponse:
+    prediction = prediction_or_refuse(request, pk)
+    insight = prediction_insight(prediction=prediction)
+    back = insight.get_absolute_url() if insight else "insights:list"
+    form = PredictionActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose an action."))
+        return redirect(back)
+    # A target's own action (e.g. an outline report) goes on to its page.
+    next_url = form.cleaned_data["next"] or request.GET.get("next", "")
+    if _safe_next(request, next_url):
+        back = next_url
+    actionname = form.cleaned_data["action"]
+    try:
+        _action, created = prediction_action_record(
+            prediction=prediction, user=request.user, actionname=actionname
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect(back)
+    target = target_for(prediction.model.target)
+    known = [details_action(target=target), *bulk_actions_of(target)]
+    label = next((a.label for a in known if a.name == actionname), actionname)
+    if created:
+        messages.success(
+            request,
+            _('Your feedback of "%(action)s" has been saved.') % {"action": label},
+        )
+    else:
+        messages.info(
+            request,
+            _(
+                'You had already chosen "%(action)s" for this prediction: nothing changed.'
+            )
+            % {"action": label},
+        )
+    return redirect(back)
