@@ -298,7 +298,10 @@ class LogReader:
             c["contextlevel"],
             c["contextinstanceid"],
             c["edulevel"],
-            _event_code(c["eventname"], list(eventnames)),
+            # Named events are only looked for in activities: other rows skip the
+            # string comparisons.
+            f"CASE WHEN {c['contextlevel']} = 70 THEN "
+            f"{_event_code(c['eventname'], list(eventnames))} ELSE 0 END",
             "COUNT(*)",
             f"SUM(CASE WHEN {crud} = 'c' THEN 1 ELSE 0 END)",
             f"SUM(CASE WHEN {crud} = 'r' THEN 1 ELSE 0 END)",
