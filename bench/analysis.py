@@ -13,11 +13,12 @@ Everything runs in a transaction that is rolled back: the benchmark leaves the
 database as it found it (no model, no bookkeeping rows).
 
 Measured on 2026-11-24 on the shared two-core machine while other sessions kept
-its load average at 11-13 (so each process had a fraction of a core), 1,000
+its load average at 8-13 (so each process had a fraction of a core), 1,000
 courses, 51,524 enrolments, 10,000,000 log rows, 416,102 rows x 104 columns:
 
-- PostgreSQL, chunks of 400 (default): 116 s, 86,000 log rows/s, peak 1,035 MB;
-  the aggregate queries took 76 s of it. Chunks of 500: 84 s, 119,000 rows/s,
+- PostgreSQL, chunks of 400 (default): 81 s, 123,000 log rows/s, peak 1,034 MB
+  (load average 8; the aggregate queries 56 s, numpy facts 13 s); 116 s at load
+  average 12. Chunks of 500: 84 s, 119,000 rows/s,
   peak 1,250 MB. Chunks of 200: 122 s, peak 766 MB.
 - SQLite, `generate_site --preset small` (60 courses, 400,000 rows): 6.7 s,
   59,500 rows/s, peak 148 MB; the legacy store 8.4 s, 47,800 rows/s.
