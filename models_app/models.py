@@ -86,7 +86,14 @@ class AnalyticsModel(models.Model):
         indexes = [models.Index(fields=["enabled", "trained"])]
 
     def __str__(self) -> str:
-        return self.name or self.target
+        if self.name:
+            return self.name
+        from models_app.plugins import registry
+
+        try:
+            return str(registry.target_class(self.target).label)
+        except registry.UnknownPlugin:
+            return self.target
 
 
 class ModelLog(models.Model):

@@ -93,7 +93,7 @@ def test_enable_model_lists_and_enables_with_moodles_interval_name():
     model = dropout_model(enabled=False, trained=True)
 
     listing, _err = _run("enable_model", "--list")
-    assert f"{model.pk}  course_dropout  (Disabled, trained" in listing
+    assert f"{model.pk}  Students at risk of dropping out  (Disabled, trained" in listing
 
     out, _err = _run(
         "enable_model",
@@ -167,7 +167,7 @@ def test_exit_codes_from_the_shell():
     missing = manage("train_models", "--modelid", "424242", env=env)
 
     assert listed.returncode == 0, listed.stderr
-    assert "course_dropout" in listed.stdout
+    assert "Students at risk of dropping out" in listed.stdout
     assert missing.returncode == 1
     assert "no analytics model with id 424242" in missing.stderr
 

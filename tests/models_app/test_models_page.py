@@ -566,3 +566,10 @@ def test_header_links_to_the_models_page_only_for_managers(client, manager, teac
     assert (
         'id="models-link"' not in client.get(reverse("insights:list")).content.decode()
     )
+
+
+def test_a_model_without_name_is_called_by_its_target():
+    model = AnalyticsModel(target="no_recent_accesses")
+    assert str(model) == "Students who have not accessed the course recently"
+    assert str(AnalyticsModel(target="gone_plugin")) == "gone_plugin"
+    assert str(AnalyticsModel(target="no_teaching", name="Mine")) == "Mine"
