@@ -217,6 +217,17 @@ def test_wrong_credentials_are_refused(server, request):
     assert url in caught.value.message
 
 
+def test_readiness_checks_the_credentials_not_only_the_version(server):
+    url, username, password = server
+    good = MlbackendClient(url=url, username=username, password=password)
+    assert good.ready() is None
+    wrong = MlbackendClient(url=url, username=username, password="wrong-password")
+    reason = wrong.ready()
+    assert reason is not None
+    assert "refused the user and password" in reason
+    assert "401" in reason
+
+
 def test_an_unreachable_server_is_named_with_the_reason(db):
     url = f"http://127.0.0.1:{free_port()}"
     config = AnalyticsSettings.load()

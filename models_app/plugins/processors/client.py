@@ -25,6 +25,10 @@ class MlbackendError(EngineError):
     """The server could not be used: unreachable, refused, or answered nonsense."""
 
 
+# A model id no site uses (Moodle's ids are sha1 hex digests of the site and model).
+CREDENTIALS_PROBE_ID = "0" * 40
+
+
 def _version_tuple(text: str) -> tuple[int, ...] | None:
     try:
         return tuple(int(part) for part in text.strip().split("."))
@@ -156,6 +160,12 @@ class MlbackendClient:
                 f"The ML backend server at {self.url} has version {version[:40]!r}; "
                 "a 3.x version from 3.0.5 is required."
             )
+        # /version needs no login, so check the credentials on an endpoint that does:
+        # deleting a model id that no site uses changes nothing.
+        try:
+            self.delete(uniqueid=CREDENTIALS_PROBE_ID)
+        except MlbackendError as exc:
+            return exc.message
         return None
 
     def train(self, *, uniqueid: str, dirhash: str, dataset: Dataset | bytes) -> Result:
