@@ -142,8 +142,14 @@ STORAGES = {
     },
 }
 
-LOGIN_URL = "admin:login"
-LOGIN_REDIRECT_URL = "/"
+# Teachers and managers are not staff: they log in on the site's own page.
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "insights:list"
+LOGOUT_REDIRECT_URL = "login"
+
+# The site's public address, for links in emails (notifications are sent by workers,
+# which have no request to build URLs from).
+FORESIGHT_SITE_URL = env("FORESIGHT_SITE_URL", default="")
 
 # Security: production turns these on through the environment (.env.example).
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)

@@ -3,6 +3,7 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -12,8 +13,10 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("analytics/", include("models_app.urls")),
     path("insights/", include("insights.urls")),
     path("", include("lms.urls")),
+    path("", RedirectView.as_view(pattern_name="insights:list"), name="home"),
     prefix_default_language=False,
 )
