@@ -93,7 +93,7 @@ def test_enable_model_lists_and_enables_with_moodles_interval_name():
     model = dropout_model(enabled=False, trained=True)
 
     listing, _err = _run("enable_model", "--list")
-    assert f"{model.pk}  Students at risk of dropping out  (Disabled, trained" in listing
+    assert f"{model.pk}  {model}  (Disabled, trained" in listing
 
     out, _err = _run(
         "enable_model",
@@ -160,14 +160,14 @@ def test_evaluate_model_rejects_an_interval_with_trainedmodel_mode():
 @pytest.mark.django_db(transaction=True)
 def test_exit_codes_from_the_shell():
     """manage.py in a subprocess on the test database: 0 on success, 1 on failure."""
-    dropout_model(enabled=False)
+    model = dropout_model(enabled=False)
     env = worker_env(broker="memory://")
 
     listed = manage("enable_model", "--list", env=env)
     missing = manage("train_models", "--modelid", "424242", env=env)
 
     assert listed.returncode == 0, listed.stderr
-    assert "Students at risk of dropping out" in listed.stdout
+    assert f"{model.pk}  {model}  (Disabled" in listed.stdout
     assert missing.returncode == 1
     assert "no analytics model with id 424242" in missing.stderr
 
