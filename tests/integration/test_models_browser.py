@@ -86,6 +86,9 @@ def test_admin_restores_enables_evaluates_and_sees_graphs(
     assert re.search(r"Score \(weighted F1\): \d\.\d{4}", result.inner_text())
     graphs = result.locator("img.graph")
     assert graphs.count() >= 3
-    # Every graph is a real PNG the browser decoded.
+    # Every graph is a real PNG the browser decoded (waiting for the last to load).
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('img.graph')].every(img => img.complete)"
+    )
     widths = graphs.evaluate_all("imgs => imgs.map(img => img.naturalWidth)")
     assert all(width > 100 for width in widths), widths
