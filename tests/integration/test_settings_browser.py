@@ -6,15 +6,14 @@ server on 127.0.0.1 for its version, as the processor does with Moodle's server.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from models_app.models import AnalyticsModel
 from settings_app.models import AnalyticsSettings, SettingChange
 from tests.fixtures.catalogues import catalogues_compile
+from tests.fixtures.ml_server import ML_PASSWORD, ml_server_running
 
 # The flush after each test ends in post_migrate, which re-installs what
 # migrations create (roles, default models, schedules) for the tests after.
@@ -23,32 +22,12 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-ML_PASSWORD = "browser-test-ml-password"
-
-
-class _VersionHandler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        body = b"3.0.5" if self.path == "/version" else b""
-        self.send_response(200 if body else 404)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
 
 @pytest.fixture
 def ml_server() -> Iterator[str]:
     """A server answering /version like Moodle's ML backend 3.0.5."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _VersionHandler)
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with ml_server_running() as url:
+        yield url
 
 
 @pytest.fixture

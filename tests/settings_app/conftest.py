@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -15,9 +12,7 @@ from models_app.plugins import registry
 from settings_app.models import AnalyticsSettings
 from tests.fixtures import fake_processors
 from tests.fixtures.catalogues import catalogues_compile
-
-ML_USER = "default"
-ML_PASSWORD = "s3cret-ml-password"
+from tests.fixtures.ml_server import ml_server_running
 
 
 @pytest.fixture
@@ -62,43 +57,12 @@ def settings_row(db, fake_plugins) -> AnalyticsSettings:
     return row
 
 
-class _VersionHandler(BaseHTTPRequestHandler):
-    """/version like Moodle's server (no credentials needed), but credentials that
-    are sent must be right."""
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        expected = base64.b64encode(f"{ML_USER}:{ML_PASSWORD}".encode()).decode()
-        sent = self.headers.get("Authorization")
-        if self.path != "/version":
-            self.send_response(404)
-        elif sent is not None and sent != f"Basic {expected}":
-            self.send_response(401)
-        else:
-            body = b"3.0.5"
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            return
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def version_server() -> Iterator[str]:
-    """A real HTTP server on 127.0.0.1 answering /version (credentials: ML_USER,
-    ML_PASSWORD)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _VersionHandler)
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    """A real HTTP server on 127.0.0.1 answering /version and checking the login on
+    /deletemodel (credentials: ML_USER, ML_PASSWORD)."""
+    with ml_server_running() as url:
+        yield url
 
 
 @pytest.fixture

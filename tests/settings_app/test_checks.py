@@ -11,7 +11,7 @@ import pytest
 from django.core.checks import run_checks
 
 from settings_app.models import AnalyticsSettings
-from tests.settings_app.conftest import ML_PASSWORD
+from tests.fixtures.ml_server import ML_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 

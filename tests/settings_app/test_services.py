@@ -193,7 +193,7 @@ def test_wrong_ml_credentials_are_refused(settings_row, version_server):
 def test_ml_server_answering_with_the_new_credentials_is_accepted(
     settings_row, version_server
 ):
-    from tests.settings_app.conftest import ML_PASSWORD
+    from tests.fixtures.ml_server import ML_PASSWORD
 
     analytics_settings_update(
         values={
@@ -208,7 +208,7 @@ def test_ml_server_answering_with_the_new_credentials_is_accepted(
 def test_changing_ml_credentials_rechecks_the_current_mlbackend_default(
     settings_row, version_server
 ):
-    from tests.settings_app.conftest import ML_PASSWORD
+    from tests.fixtures.ml_server import ML_PASSWORD
 
     AnalyticsSettings.objects.filter(pk=1).update(
         default_processor="mlbackend",
@@ -320,7 +320,7 @@ def test_real_mlbackend_processor_is_refused_when_its_server_is_unreachable(
 def test_real_mlbackend_processor_is_accepted_when_its_server_answers(
     db, version_server, django_capture_on_commit_callbacks, settings
 ):
-    from tests.settings_app.conftest import ML_PASSWORD
+    from tests.fixtures.ml_server import ML_PASSWORD
 
     AnalyticsModel.objects.all().delete()  # the default models, if installed
     model = AnalyticsModel.objects.create(target="no_teaching", trained=True)
@@ -343,3 +343,16 @@ def test_real_mlbackend_processor_is_accepted_when_its_server_answers(
     assert AnalyticsSettings.load().default_processor == "mlbackend"
     assert result.models_cleared == 1
     assert not trained_dir.exists()  # the builtin processor removed its files
+
+
+def test_real_mlbackend_processor_with_a_wrong_password_is_refused(db, version_server):
+    with pytest.raises(ValidationError) as error:
+        analytics_settings_update(
+            values={
+                "default_processor": "mlbackend",
+                "mlbackend_url": version_server,
+                "mlbackend_password": "not-the-password",
+            }
+        )
+    assert "refused the user and password" in str(error.value)
+    assert AnalyticsSettings.load().default_processor != "mlbackend"
