@@ -49,6 +49,7 @@ from models_app.services.running.common import RunNotAllowedFromWeb
 from models_app.services.running.enabling import ModelNotEnabled, analytics_model_enable
 from models_app.services.running.evaluation import EvaluationRefused
 from models_app.services.running.requests import (
+    BrokerUnreachable,
     model_evaluate_request,
     model_run_request,
 )
@@ -226,7 +227,7 @@ def model_evaluate(request: HttpRequest, pk: int) -> HttpResponse:
                 interval=form.cleaned_data["interval"] or None,
                 user=request.user,
             )
-        except RunNotAllowedFromWeb as exc:
+        except (RunNotAllowedFromWeb, BrokerUnreachable) as exc:
             messages.error(request, str(exc))
         except EvaluationRefused as exc:
             form.add_error(None, str(exc))
@@ -249,7 +250,7 @@ def model_run(request: HttpRequest, pk: int) -> HttpResponse:
     model = _model(pk)
     try:
         model_run_request(model=model, user=request.user)
-    except RunNotAllowedFromWeb as exc:
+    except (RunNotAllowedFromWeb, BrokerUnreachable) as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("The analysis is queued; see the model's log."))
