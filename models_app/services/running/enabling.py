@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from django.apps import apps
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from models_app.models import (
-    AnalyticsModel,
-    PredictSample,
-    TrainSample,
-    UsedAnalysable,
-)
+from models_app.models import AnalyticsModel
 from models_app.plugins import registry
 from models_app.services.analysis import model_refusal_reason
+from models_app.services.clearing import analytics_model_clear
 
 
 class ModelNotEnabled(ValueError):
@@ -47,7 +41,7 @@ def analytics_model_enable(
         raise ModelNotEnabled(reason)
     with transaction.atomic():
         if key != model.interval:
-            _reset(model)
+            analytics_model_clear(model=model, user=user)
             model.interval = key
         model.enabled = True
         if getattr(user, "pk", None):
@@ -55,18 +49,3 @@ def analytics_model_enable(
         model.full_clean()
         model.save()
     return model
-
-
-def _reset(model: AnalyticsModel) -> None:
-    """Forget what the model learnt and predicted with its old interval.
-
-    The version moves on, so the old trained files (kept under the old version's
-    unique id) are never read again.
-    """
-    Prediction = apps.get_model("insights", "Prediction")  # noqa: N806 - a model
-    Prediction.objects.filter(model=model).delete()
-    for table in (PredictSample, TrainSample, UsedAnalysable):
-        table.objects.filter(model=model).delete()
-    target = registry.target_class(model.target)
-    model.trained = bool(target.based_on_assumptions)
-    model.version = max(model.version + 1, int(time.time()))
