@@ -20,20 +20,22 @@ from django.utils.translation import gettext as _
 
 from models_app.analysis import bookkeeping
 from models_app.models import AnalyticsModel, ModelLog
-from models_app.services.analysis import dataset_build, model_refusal_reason
+from models_app.services.analysis import model_refusal_reason
 from models_app.services.logs import model_log_finish
 from models_app.services.running.common import (
     RunOutcome,
     Status,
     log_fail,
-    log_messages,
     model_run,
     model_storage,
     processor_for,
     target_of,
-    time_limit,
 )
-from models_app.services.running.training import _details, _progress
+from models_app.services.running.training import (
+    _details,
+    _progress,
+    dataset_for_run,
+)
 
 ACTION = "predict"
 
@@ -103,34 +105,19 @@ def _predict(
         if reason:
             return log_fail(log=log, action=ACTION, message=reason)
 
-    _progress(log, stage="analysis")
-    options: dict[str, Any] = {"chunk_size": chunk_size} if chunk_size else {}
-    dataset = dataset_build(
+    dataset, ended = dataset_for_run(
         model=model,
+        log=log,
         mode="prediction",
+        action=ACTION,
         now=now,
-        record=False,
-        time_limit=time_limit(),
-        **options,
+        chunk_size=chunk_size,
+        started=started,
+        nothing=_("No new samples to predict."),
     )
-    log_messages(log=log, messages=dataset.messages)
+    if ended is not None:
+        return ended
     figures = {"analysables": dataset.analysables_analysed, "samples": len(dataset)}
-    if dataset.refused:
-        return log_fail(log=log, action=ACTION, message=dataset.refused, **figures)
-    if len(dataset) == 0:
-        model_log_finish(
-            log=log,
-            result=ModelLog.Result.OK,
-            details=_details(dataset, started),
-            **figures,
-        )
-        return RunOutcome(
-            model_id=model.pk,
-            action=ACTION,
-            status=Status.NOTHING,
-            message=_("No new samples to predict."),
-            analysables=dataset.analysables_analysed,
-        )
 
     held.check()
     _progress(log, stage="predicting")

@@ -94,36 +94,19 @@ def _train(
     if reason:
         return log_fail(log=log, action=ACTION, message=reason)
 
-    _progress(log, stage="analysis")
-    options: dict[str, Any] = {}
-    if chunk_size:
-        options["chunk_size"] = chunk_size
-    dataset = dataset_build(
+    dataset, ended = dataset_for_run(
         model=model,
+        log=log,
         mode="training",
+        action=ACTION,
         now=now,
-        record=False,
-        time_limit=time_limit(),
-        **options,
+        chunk_size=chunk_size,
+        started=started,
+        nothing=_("No new samples to train on."),
     )
-    log_messages(log=log, messages=dataset.messages)
+    if ended is not None:
+        return ended
     figures = {"analysables": dataset.analysables_analysed, "samples": len(dataset)}
-    if dataset.refused:
-        return log_fail(log=log, action=ACTION, message=dataset.refused, **figures)
-    if len(dataset) == 0:
-        model_log_finish(
-            log=log,
-            result=ModelLog.Result.OK,
-            details=_details(dataset, started),
-            **figures,
-        )
-        return RunOutcome(
-            model_id=model.pk,
-            action=ACTION,
-            status=Status.NOTHING,
-            message=_("No new samples to train on."),
-            analysables=dataset.analysables_analysed,
-        )
 
     held.check()
     _progress(log, stage="training")
@@ -180,6 +163,53 @@ def _used_samples(dataset: Any) -> dict[int, list[int]]:
             seen.add((aid, sid))
             used.setdefault(aid, []).append(sid)
     return used
+
+
+def dataset_for_run(
+    *,
+    model: AnalyticsModel,
+    log: ModelLog,
+    mode: str,
+    action: str,
+    now: int | None,
+    chunk_size: int | None,
+    started: float,
+    nothing: str,
+) -> tuple[Any, RunOutcome | None]:
+    """The analysis phase of a training or prediction run: build the dataset and log
+    its messages. The outcome is set when the run ends here (refused, or nothing new).
+    """
+    _progress(log, stage="analysis")
+    options: dict[str, Any] = {"chunk_size": chunk_size} if chunk_size else {}
+    dataset = dataset_build(
+        model=model,
+        mode=mode,
+        now=now,
+        record=False,
+        time_limit=time_limit(),
+        **options,
+    )
+    log_messages(log=log, messages=dataset.messages)
+    figures = {"analysables": dataset.analysables_analysed, "samples": len(dataset)}
+    if dataset.refused:
+        return dataset, log_fail(
+            log=log, action=action, message=dataset.refused, **figures
+        )
+    if len(dataset) == 0:
+        model_log_finish(
+            log=log,
+            result=ModelLog.Result.OK,
+            details=_details(dataset, started),
+            **figures,
+        )
+        return dataset, RunOutcome(
+            model_id=model.pk,
+            action=action,
+            status=Status.NOTHING,
+            message=nothing,
+            analysables=dataset.analysables_analysed,
+        )
+    return dataset, None
 
 
 def _progress(log: ModelLog, *, stage: str, **extra: Any) -> None:
