@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 
 from models_app.analysis import bookkeeping
 from models_app.models import AnalyticsModel, ModelLog
-from models_app.services.analysis import model_refusal_reason
 from models_app.services.logs import model_log_finish
 from models_app.services.running.common import (
     RunOutcome,
@@ -35,6 +34,7 @@ from models_app.services.running.training import (
     _details,
     _progress,
     dataset_for_run,
+    run_refusal,
 )
 
 ACTION = "predict"
@@ -74,19 +74,9 @@ def _predict(
     chunk_size: int | None,
 ) -> RunOutcome:
     started = time.perf_counter()
-    if not model.enabled:
-        return log_fail(
-            log=log,
-            action=ACTION,
-            message=_(
-                "The model is disabled. Enable it first: python manage.py "
-                "enable_model --modelid %(id)s"
-            )
-            % {"id": model.pk},
-        )
-    refusal = model_refusal_reason(model=model, mode="prediction")
-    if refusal:
-        return log_fail(log=log, action=ACTION, message=refusal)
+    refused = run_refusal(model=model, log=log, mode="prediction", action=ACTION)
+    if refused is not None:
+        return refused
     target = target_of(model)
     rule_based = bool(target.based_on_assumptions)
     processor = None

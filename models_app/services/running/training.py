@@ -77,19 +77,9 @@ def _train(
     chunk_size: int | None,
 ) -> RunOutcome:
     started = time.perf_counter()
-    if not model.enabled:
-        return log_fail(
-            log=log,
-            action=ACTION,
-            message=_(
-                "The model is disabled. Enable it first: python manage.py "
-                "enable_model --modelid %(id)s"
-            )
-            % {"id": model.pk},
-        )
-    refusal = model_refusal_reason(model=model, mode="training")
-    if refusal:
-        return log_fail(log=log, action=ACTION, message=refusal)
+    refused = run_refusal(model=model, log=log, mode="training", action=ACTION)
+    if refused is not None:
+        return refused
     processor, reason = processor_for(model)
     if reason:
         return log_fail(log=log, action=ACTION, message=reason)
@@ -163,6 +153,27 @@ def _used_samples(dataset: Any) -> dict[int, list[int]]:
             seen.add((aid, sid))
             used.setdefault(aid, []).append(sid)
     return used
+
+
+def run_refusal(
+    *, model: AnalyticsModel, log: ModelLog, mode: str, action: str
+) -> RunOutcome | None:
+    """End a training or prediction run at once when the model is disabled or its
+    configuration cannot work; None when the run may go on."""
+    if not model.enabled:
+        return log_fail(
+            log=log,
+            action=action,
+            message=_(
+                "The model is disabled. Enable it first: python manage.py "
+                "enable_model --modelid %(id)s"
+            )
+            % {"id": model.pk},
+        )
+    refusal = model_refusal_reason(model=model, mode=mode)
+    if refusal:
+        return log_fail(log=log, action=action, message=refusal)
+    return None
 
 
 def dataset_for_run(
