@@ -46,6 +46,11 @@ INDICATORS: dict[str, str] = {
     "activities_due": "models_app.plugins.indicators.activities_due.ActivitiesDue",
     "no_teacher": "models_app.plugins.indicators.no_teacher.NoTeacher",
     "no_student": "models_app.plugins.indicators.no_student.NoStudent",
+    # Foresight's own indicators (not in Moodle).
+    "relative_activity": "models_app.plugins.indicators.relative_activity.RelativeActivity",
+    "days_since_last_access": "models_app.plugins.indicators.days_since_last_access.DaysSinceLastAccess",
+    "assessments_submitted": "models_app.plugins.indicators.assessments_submitted.AssessmentsSubmitted",
+    "assessment_scores": "models_app.plugins.indicators.assessment_scores.AssessmentScores",
     "mod_assign_cognitive_depth": "models_app.plugins.indicators.mod_assign.AssignCognitiveDepth",
     "mod_assign_social_breadth": "models_app.plugins.indicators.mod_assign.AssignSocialBreadth",
     "mod_book_cognitive_depth": "models_app.plugins.indicators.mod_book.BookCognitiveDepth",

@@ -15,7 +15,7 @@ INDICATORS = ["any_course_access", "any_write_action_in_course", "read_actions"]
 
 def finished_course(*, students: int = 24):
     """A 40-day course; even students active until the end, odd ones leave in the
-    first quarter. Enough samples for gradient boosting to learn the difference."""
+    first quarter. Enough samples for any estimator to learn the difference."""
     c = course()
     teacher(c)
     for n in range(students):

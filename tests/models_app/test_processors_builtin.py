@@ -28,7 +28,7 @@ def test_every_registered_processor_loads_and_round_trips_its_params(key):
 
 
 def test_the_default_estimator_is_the_one_chosen_on_oulad():
-    assert BuiltinProcessor().estimator == DEFAULT_ESTIMATOR == "gradient_boosting"
+    assert BuiltinProcessor().estimator == DEFAULT_ESTIMATOR == "logistic_regression"
     assert BuiltinProcessor().is_ready() is None
     assert "Unknown estimator" in BuiltinProcessor(estimator="svm").is_ready()
 

@@ -44,7 +44,7 @@ def _dataset(dataset: Dataset | bytes, *, labelled: bool) -> Dataset:
 
 
 class BuiltinProcessor(Processor):
-    """Learns with scikit-learn in process; gradient boosting unless told otherwise."""
+    """Learns with scikit-learn in process; logistic regression unless told otherwise."""
 
     key = "builtin"
     label = _("Built-in (scikit-learn)")
