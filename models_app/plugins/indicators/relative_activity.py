@@ -44,12 +44,13 @@ class RelativeActivity(LinearIndicator):
     student with no event at all is -1. Everyone equal gives 0. Unlike a fixed scale
     it reads the same in a course full of short pages and in one of long videos.
     Classmates are the samples analysed together: in a prediction run, the students
-    predicted for that range.
+    predicted for that range. No "/mean" column: the mean of percentiles says nothing.
     """
 
     key = "relative_activity"
     label = _("Activity compared with classmates")
     moodle_id = "\\foresight\\analytics\\indicator\\relative_activity"
+    include_averages = False
 
     def calculate(self, data: AnalysisData) -> np.ndarray:
         events = data.count_rows()
