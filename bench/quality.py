@@ -30,9 +30,11 @@ one course, not a train-on-last-year test.
 from __future__ import annotations
 
 import argparse
+import atexit
 import io
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -52,12 +54,19 @@ CUTS = [0.25, 0.5]
 WEEK = 7 * 86400
 
 
+def _scratch(prefix: str) -> str:
+    """A temporary folder removed when the script exits."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
 def _setup(database_url: str | None) -> float:
     if database_url:
         os.environ["DATABASE_URL"] = database_url
     else:
         os.environ.pop("DATABASE_URL", None)
-        os.environ["FORESIGHT_DATA_DIR"] = tempfile.mkdtemp(prefix="foresight-quality-")
+        os.environ["FORESIGHT_DATA_DIR"] = _scratch("foresight-quality-")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
@@ -89,7 +98,7 @@ def _mlbackend_start():
     env = {
         **os.environ,
         "MOODLE_MLBACKEND_PYTHON_USERS": "quality:quality",
-        "MOODLE_MLBACKEND_PYTHON_DIR": tempfile.mkdtemp(prefix="quality-mlbackend-"),
+        "MOODLE_MLBACKEND_PYTHON_DIR": _scratch("quality-mlbackend-"),
         "DJANGO_SETTINGS_MODULE": "mlbackend.standalone_settings",
     }
     server = subprocess.Popen(
@@ -238,7 +247,7 @@ def evaluate(args) -> dict:
     if not args.no_mlbackend:
         server, client = _mlbackend_start()
         runners.append(("mlbackend", DEFAULT_ESTIMATOR, client))
-    output_dir = Path(tempfile.mkdtemp(prefix="quality-models-"))
+    output_dir = Path(_scratch("quality-models-"))
     results = []
     try:
         for target in args.targets:
