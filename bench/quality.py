@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/quality.py                  # all targets, intervals, estimators
     .venv/bin/python bench/quality.py --folds 5 --no-mlbackend --estimators gradient_boosting
-    .venv/bin/python bench/quality.py --indicators moodle   # Moodle's dropout indicators only
+    .venv/bin/python bench/quality.py --indicators moodle   # Moodle's dropout indicators
 
 Imports the OULAD presentation in ../shared/data/oulad (383 students, AAA 2013J) into a
 throw-away SQLite database (or DATABASE_URL when `--database-url` is given), then for
@@ -10,9 +10,9 @@ the targets `course_dropout` and `course_gradetopass`, each interval (`quarters`
 `quarters_accum`, `deciles`), each processor (`builtin` with every estimator, and
 `mlbackend`: our ML backend server over HTTP, with its default estimator):
 
-- builds the training dataset with the analysis engine (every registered indicator,
-  or with `--indicators moodle` those of Moodle's default dropout model, to see what
-  Foresight's own indicators add),
+- builds the training dataset with the analysis engine (every registered indicator;
+  with `--indicators default` those of the default dropout model; with
+  `--indicators moodle` those of Moodle's, to see what Foresight's own add),
 - splits the students into `--folds` folds (stratified, seeded); for each fold,
   trains on every range of the other students and predicts the held-out students
   at the range whose prediction time is the last one at or before 25% and 50% of
@@ -226,18 +226,20 @@ def evaluate(args) -> dict:
 
     from mlbackend.engine.estimators import DEFAULT_ESTIMATOR, ESTIMATORS
     from models_app.analysis.dataset import dataset_build
-    from models_app.defaults import DEFAULT_MODELS
+    from models_app.defaults import DEFAULT_MODELS, FORESIGHT_DROPOUT_INDICATORS
     from models_app.models import AnalyticsModel
     from models_app.plugins import registry
     from models_app.plugins.processors.builtin import BuiltinProcessor
 
     course, start, end, timeend, enrolment_users = _course_facts()
-    if args.indicators == "moodle":
-        indicators = list(
-            next(d for d in DEFAULT_MODELS if d.key == "course_dropout").indicators
-        )
-    else:
-        indicators = list(registry.INDICATORS)
+    dropout = next(d for d in DEFAULT_MODELS if d.key == "course_dropout")
+    indicators = {
+        "all": list(registry.INDICATORS),
+        "default": list(dropout.indicators),
+        "moodle": [
+            key for key in dropout.indicators if key not in FORESIGHT_DROPOUT_INDICATORS
+        ],
+    }[args.indicators]
     estimators = args.estimators or list(ESTIMATORS)
     runners: list[tuple[str, str, object]] = [
         ("builtin", e, BuiltinProcessor(estimator=e, random_state=0))
@@ -434,9 +436,10 @@ def main() -> None:
     parser.add_argument("--estimators", nargs="+")
     parser.add_argument(
         "--indicators",
-        choices=["all", "moodle"],
+        choices=["all", "default", "moodle"],
         default="all",
-        help="Every registered indicator, or those of Moodle's default dropout model.",
+        help="Every registered indicator, those of the default dropout model, or "
+        "those of Moodle's (the default without Foresight's own).",
     )
     parser.add_argument(
         "--no-mlbackend", action="store_true", help="Skip the ML backend server."

@@ -110,7 +110,7 @@ def test_disabled_analytics_refuses_with_how_to_turn_it_on(manager_client):
 # --- list and defaults ---------------------------------------------------------
 
 
-def test_migrate_installs_moodles_default_models():
+def test_migrate_installs_the_default_models():
     targets = dict(AnalyticsModel.objects.values_list("target", "enabled"))
     assert targets == {
         "course_dropout": False,
@@ -120,7 +120,14 @@ def test_migrate_installs_moodles_default_models():
         "no_recent_accesses": True,
     }
     dropout = AnalyticsModel.objects.get(target="course_dropout")
-    assert len(dropout.indicators) == 49
+    # Moodle's 49 indicators and Foresight's own four.
+    assert len(dropout.indicators) == 53
+    assert set(dropout.indicators) >= {
+        "relative_activity",
+        "days_since_last_access",
+        "assessments_submitted",
+        "assessment_scores",
+    }
     assert AnalyticsModel.objects.get(target="no_teaching").trained is True
     assert dropout.trained is False
 
