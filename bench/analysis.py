@@ -4,8 +4,8 @@
         .venv/bin/python bench/analysis.py                 # the generated bench site
     .venv/bin/python bench/analysis.py --interval quarters --store legacy
 
-Builds the training dataset of Moodle's default dropout model (its 49 indicators)
-with `deciles` over every course of the site, and prints JSON: log rows per second
+Builds the training dataset of the default dropout model (Moodle's 49 indicators
+and Foresight's 4; `--indicators moodle` for Moodle's alone) with `deciles` over every course of the site, and prints JSON: log rows per second
 end to end (rows in the log table / seconds of the whole build), seconds per phase,
 peak memory of the process (max RSS), dataset shape and analysable counts.
 
@@ -15,6 +15,12 @@ database as it found it (no model, no bookkeeping rows).
 Measured on 2026-11-25 on the same two-core machine, idle (load average < 1),
 default chunks of 250 courses: PostgreSQL 17.4 s, 576,000 log rows/s, peak 829 MB;
 SQLite, `small` preset (400,000 rows): 1.4 s, 290,000 rows/s, peak 181 MB.
+
+On 2026-11-25, on another two-core machine about twice as slow (generate_site took
+152 s there against 62 s), idle: Moodle's 49 indicators 33.6-36.1 s (298,000-277,000
+log rows/s, the aggregate queries 22-23 s), peak 832 MB; the default model's 53 (with
+Foresight's 4) 37.2 s, 269,000 rows/s, peak 883 MB, 111 columns: Foresight's
+indicators cost about 10% (their grade and activity queries 1.5 s, facts 0.9 s).
 
 Earlier, on 2026-11-24, on the shared two-core machine while other sessions kept
 its load average at 8-13 (so each process had a fraction of a core), 1,000
@@ -42,24 +48,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-MODULES = [
-    "assign", "book", "chat", "choice", "data", "feedback", "folder", "forum",
-    "glossary", "imscp", "label", "lesson", "lti", "page", "quiz", "resource",
-    "scorm", "survey", "url", "wiki", "workshop",
-]  # fmt: skip
-
-#: Moodle's default dropout model (lib/db/analytics.php).
-DROPOUT_INDICATORS = [
-    "any_access_after_end",
-    "any_access_before_start",
-    "any_write_action_in_course",
-    "read_actions",
-    "completion_enabled",
-    "potential_cognitive_depth",
-    "potential_social_breadth",
-    *[f"mod_{m}_{d}" for m in MODULES for d in ("cognitive_depth", "social_breadth")],
-]
-
 
 class Rollback(Exception):
     pass
@@ -72,6 +60,13 @@ def main() -> None:
     parser.add_argument("--store", choices=["standard", "legacy"], default="standard")
     parser.add_argument("--chunk-size", type=int, default=None)
     parser.add_argument("--now", type=int, default=None, help="Unix time of the run")
+    parser.add_argument(
+        "--indicators",
+        choices=["default", "moodle"],
+        default="default",
+        help="The default dropout model's indicators, or Moodle's (without "
+        "Foresight's own).",
+    )
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -82,9 +77,17 @@ def main() -> None:
 
     from logstore.readers import get_reader
     from models_app.analysis import dataset as dataset_module
+    from models_app.defaults import DEFAULT_MODELS, FORESIGHT_DROPOUT_INDICATORS
     from models_app.models import AnalyticsModel
     from models_app.services.analysis import dataset_build
 
+    indicators = [
+        key
+        for key in next(
+            d for d in DEFAULT_MODELS if d.key == "course_dropout"
+        ).indicators
+        if args.indicators == "default" or key not in FORESIGHT_DROPOUT_INDICATORS
+    ]
     reader = get_reader(args.store)
     log_rows = reader.total_rows()
     result: dict = {}
@@ -92,7 +95,7 @@ def main() -> None:
         with transaction.atomic():
             model = AnalyticsModel.objects.create(
                 target=args.target,
-                indicators=DROPOUT_INDICATORS,
+                indicators=indicators,
                 interval=args.interval,
             )
             started = time.perf_counter()
@@ -110,6 +113,7 @@ def main() -> None:
                 "store": args.store,
                 "interval": args.interval,
                 "target": args.target,
+                "indicators": len(indicators),
                 "log_rows": log_rows,
                 "seconds": round(seconds, 2),
                 "log_rows_per_second": round(log_rows / seconds),

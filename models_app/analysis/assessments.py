@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from models_app.analysis.data import lookup, pair_keys, ts
+from models_app.analysis.data import lookup_sorted, pair_keys, ts
 
 if TYPE_CHECKING:
     from models_app.analysis.data import AnalysisData
@@ -61,30 +61,25 @@ def _graded_activities(data: AnalysisData) -> dict[str, np.ndarray]:
 
 
 def _grades(data: AnalysisData) -> dict[str, np.ndarray]:
-    """Grades of the chunk's students in those activities, sorted by (user, activity)."""
+    """Grades in the chunk's courses, keyed by (user, activity)."""
     from lms.models import ActivityGrade
 
     def load() -> dict[str, np.ndarray]:
-        activities = _graded_activities(data)["id"].tolist()
-        users = np.unique(data.samples.user).tolist()
         rows = list(
             ActivityGrade.objects.filter(
-                activity_id__in=activities, user_id__in=users
+                activity__course_id__in=data.course_ids
             ).values_list("user_id", "activity_id", "grade", "timesubmitted")
         )
-        keys = pair_keys(
-            np.array([r[0] for r in rows], dtype=np.int64),
-            np.array([r[1] for r in rows], dtype=np.int64),
-        )
+        users = np.array([r[0] for r in rows], dtype=np.int64)
+        activities = np.array([r[1] for r in rows], dtype=np.int64)
+        grades = [np.nan if r[2] is None else float(r[2]) for r in rows]
+        submitted = [-1 if r[3] is None else ts(r[3]) for r in rows]
+        keys = pair_keys(users, activities)
+        order = np.argsort(keys, kind="stable")
         return {
-            "key": keys,
-            "grade": np.array(
-                [np.nan if r[2] is None else float(r[2]) for r in rows],
-                dtype=np.float64,
-            ),
-            "submitted": np.array(
-                [-1 if r[3] is None else ts(r[3]) for r in rows], dtype=np.int64
-            ),
+            "key": keys[order],
+            "grade": np.array(grades, dtype=np.float64)[order],
+            "submitted": np.array(submitted, dtype=np.int64)[order],
         }
 
     return data.memo("activity_grades", load)
@@ -104,6 +99,8 @@ def assessment_progress(data: AnalysisData) -> AssessmentProgress:
         grades = _grades(data)
         row_course, row_user, row_end = data.row_course, data.row_user, data.row_end
         enrol_start = data.samples.enrol_start[data.rows.sample]
+        by_course = np.argsort(row_course, kind="stable")
+        sorted_course = row_course[by_course]
         for activity, course, due, grade_max in zip(
             activities["id"].tolist(),
             activities["course"].tolist(),
@@ -111,14 +108,18 @@ def assessment_progress(data: AnalysisData) -> AssessmentProgress:
             activities["grade_max"].tolist(),
             strict=True,
         ):
-            rows = np.flatnonzero(
-                (row_course == course)
-                & (row_end >= due)
-                & ~(enrol_start > due)  # NaN (unknown start) counts the activity
-            )
+            in_course = by_course[
+                np.searchsorted(sorted_course, course, "left") : np.searchsorted(
+                    sorted_course, course, "right"
+                )
+            ]
+            # An unknown (NaN) enrolment start counts the activity.
+            rows = in_course[
+                (row_end[in_course] >= due) & ~(enrol_start[in_course] > due)
+            ]
             if not len(rows):
                 continue
-            at = lookup(
+            at = lookup_sorted(
                 grades["key"], pair_keys(row_user[rows], np.full(len(rows), activity))
             )
             found = at >= 0
