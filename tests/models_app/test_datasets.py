@@ -177,6 +177,8 @@ def test_both_log_stores_give_the_same_dataset():
             "any_access_before_start",
             "mod_forum_cognitive_depth",
             "mod_forum_social_breadth",
+            "relative_activity",
+            "days_since_last_access",
         ],
         interval="quarters",
     )
