@@ -135,3 +135,12 @@ def test_assessment_scores_wait_for_the_due_date_when_handed_in_early():
     )
     # Not due yet in the first range: no value; due and known in the second.
     assert indicator_values("assessment_scores", data) == [None, -0.4]
+
+
+def test_assessments_nobody_handed_in_count_as_missing():
+    c = course()
+    activity(c, "assign", due=START + 5 * DAY, grade_max=100)
+    student(c)
+    data = analysis_data([c], [(START, START + 10 * DAY)])
+    assert indicator_values("assessments_submitted", data) == [-1]
+    assert indicator_values("assessment_scores", data) == [-1]
