@@ -1,4 +1,5 @@
-"""Read-only admin for predictions, actions, insights and notifications.
+"""Read-only admin for predictions, actions, insights, notifications and the
+messages teachers sent to students.
 
 Predictions and what people did with them are records of what happened: nobody
 edits them here. The predictions list opens with per-model figures (how many
@@ -13,7 +14,13 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from insights.models import Insight, Notification, Prediction, PredictionAction
+from insights.models import (
+    Insight,
+    Notification,
+    Prediction,
+    PredictionAction,
+    StudentMessage,
+)
 from insights.selectors import prediction_figures_by_model
 
 
@@ -108,3 +115,12 @@ class NotificationAdmin(ReadOnlyAdmin):
     search_fields = ("user__username", "subject")
     list_select_related = ("user",)
     raw_id_fields = ("user", "insight")
+
+
+@admin.register(StudentMessage)
+class StudentMessageAdmin(ReadOnlyAdmin):
+    list_display = ("subject", "sender", "recipient", "timecreated", "timeemailed")
+    list_filter = (("timeemailed", admin.EmptyFieldListFilter),)
+    search_fields = ("sender__username", "recipient__username", "subject")
+    list_select_related = ("sender", "recipient")
+    raw_id_fields = ("sender", "recipient", "prediction")

@@ -33,7 +33,7 @@ class Sample:
     url_args: dict[str, Any] = field(default_factory=dict)
 
 
-def _user_name(user: Any) -> str:
+def user_name(user: Any) -> str:
     return user.get_full_name() or user.get_username()
 
 
@@ -66,7 +66,7 @@ def samples_describe(*, kind: str | None, ids: Iterable[int]) -> dict[int, Sampl
         ):
             found[enrolment.pk] = Sample(
                 id=enrolment.pk,
-                name=_user_name(enrolment.user),
+                name=user_name(enrolment.user),
                 detail=enrolment.course.fullname,
                 url_args={
                     "enrolment_id": enrolment.pk,
@@ -85,7 +85,7 @@ def samples_describe(*, kind: str | None, ids: Iterable[int]) -> dict[int, Sampl
     elif kind == "user":
         for user in get_user_model().objects.filter(pk__in=ids):
             found[user.pk] = Sample(
-                id=user.pk, name=_user_name(user), url_args={"user_id": user.pk}
+                id=user.pk, name=user_name(user), url_args={"user_id": user.pk}
             )
     else:
         # A target we do not know: show the id rather than nothing.
@@ -111,7 +111,7 @@ def context_name(context: Context) -> str:
     if obj is None:
         return str(context)
     if level == ContextLevel.USER:
-        return _user_name(obj)
+        return user_name(obj)
     if level == ContextLevel.COURSE:
         return obj.fullname
     return obj.name

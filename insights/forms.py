@@ -40,3 +40,14 @@ class EmailPreferenceForm(forms.Form):
         required=False,
         help_text=_("Notifications always appear in the site as well."),
     )
+
+
+class StudentMessageForm(forms.Form):
+    """What a teacher writes to the students of the ticked predictions."""
+
+    subject = forms.CharField(label=_("Subject"), max_length=255)
+    body = forms.CharField(
+        label=_("Message"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=20000,
+    )

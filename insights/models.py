@@ -180,3 +180,47 @@ class Notification(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("insights:notification_open", args=[self.pk])
+
+
+class StudentMessage(models.Model):
+    """A message a teacher sent to a student from an insight (Moodle's "Send message"
+    action). Delivered by email, with the teacher as the address to reply to."""
+
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sender"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="student_messages_sent",
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="student_messages",
+    )
+    prediction = models.ForeignKey(
+        Prediction,
+        verbose_name=_("prediction"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="student_messages",
+    )
+    subject = models.CharField(_("subject"), max_length=255)
+    body = models.TextField(_("message"))
+    timecreated = models.DateTimeField(_("sent"), auto_now_add=True)
+    timeemailed = models.DateTimeField(
+        _("emailed"),
+        null=True,
+        blank=True,
+        help_text=_("Empty when the student has no email address or sending failed."),
+    )
+
+    class Meta:
+        verbose_name = _("message to a student")
+        verbose_name_plural = _("messages to students")
+        ordering = ["-timecreated", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.sender} → {self.recipient}: {self.subject}"

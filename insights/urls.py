@@ -9,11 +9,17 @@ urlpatterns = [
     path("", views.insight_list, name="list"),
     path("<int:pk>/", views.insight_detail, name="insight"),
     path("<int:pk>/actions/", views.insight_actions, name="insight_actions"),
+    path("<int:pk>/message/", views.student_message, name="student_message"),
     path("predictions/<int:pk>/", views.prediction_detail, name="prediction"),
     path(
         "predictions/<int:pk>/actions/",
         views.prediction_action,
         name="prediction_action",
+    ),
+    path(
+        "predictions/<int:pk>/message/",
+        views.prediction_message,
+        name="prediction_message",
     ),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/<int:pk>/", views.notification_open, name="notification_open"),

@@ -7,6 +7,7 @@ JavaScript; each answers with a message and a redirect.
 """
 
 from insights.views.insights import insight_actions, insight_detail, insight_list
+from insights.views.messages import prediction_message, student_message
 from insights.views.notifications import (
     notification_list,
     notification_open,
@@ -25,4 +26,6 @@ __all__ = [
     "preferences",
     "prediction_action",
     "prediction_detail",
+    "prediction_message",
+    "student_message",
 ]

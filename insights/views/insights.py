@@ -36,6 +36,8 @@ from insights.services import (
     notifications_mark_read,
     prediction_actions_record,
 )
+from insights.student_messages import SEND_MESSAGE
+from insights.views.messages import student_message_url
 from insights.views.permissions import insight_or_refuse
 
 PER_PAGE = 100
@@ -150,6 +152,13 @@ def insight_actions(request: HttpRequest, pk: int) -> HttpResponse:
         for message in error.messages:
             messages.error(request, message)
         return redirect(insight)
+    if form.cleaned_data["action"] == SEND_MESSAGE:
+        # Recorded as Moodle does on the click; now write the message.
+        return redirect(
+            student_message_url(
+                insight=insight, prediction_ids=[p.pk for p in predictions]
+            )
+        )
     if created:
         messages.success(
             request,

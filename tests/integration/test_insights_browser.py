@@ -48,12 +48,28 @@ def _english_urls():
         yield
 
 
-@pytest.fixture
-def insight_for_teacher(monkeypatch, admin_user, course, teacher, student):
+def _insight_on(model, course, student, calculations: dict):
+    """The insight of one prediction (class 1) about `student` in `course`."""
     from access.selectors import context_of
     from insights.models import Prediction
     from insights.services import insights_generate
     from lms.models import Enrolment
+
+    prediction = Prediction.objects.create(
+        model=model,
+        context=context_of(course),
+        sampleid=Enrolment.objects.get(user=student, course=course).pk,
+        rangeindex=0,
+        prediction=1,
+        predictionscore=0.9,
+        calculations=calculations,
+    )
+    (insight,) = insights_generate(model=model, predictions=[prediction])
+    return insight, prediction
+
+
+@pytest.fixture
+def insight_for_teacher(monkeypatch, admin_user, course, teacher, student):
     from models_app.models import AnalyticsModel
     from models_app.plugins import registry
 
@@ -62,17 +78,7 @@ def insight_for_teacher(monkeypatch, admin_user, course, teacher, student):
     model = AnalyticsModel.objects.create(
         name="Students at risk", target=FAKE_TARGET[0], enabled=True, trained=True
     )
-    prediction = Prediction.objects.create(
-        model=model,
-        context=context_of(course),
-        sampleid=Enrolment.objects.get(user=student, course=course).pk,
-        rangeindex=0,
-        prediction=1,
-        predictionscore=0.9,
-        calculations={"any_course_access": -1.0},
-    )
-    (insight,) = insights_generate(model=model, predictions=[prediction])
-    return insight, prediction
+    return _insight_on(model, course, student, {"any_course_access": -1.0})
 
 
 def test_teacher_marks_a_prediction_fixed_and_it_no_longer_shows(
@@ -106,6 +112,40 @@ def test_teacher_marks_a_prediction_fixed_and_it_no_longer_shows(
     assert student.get_full_name() not in intruder.content()
     response = intruder.goto(live_url("insights:prediction", pk=prediction.pk))
     assert response.status == 403
+
+
+def test_teacher_writes_to_a_student_at_risk_from_the_insight(
+    admin_user, course, teacher, student, new_page, admin_login, live_url
+):
+    from django.core import mail
+
+    from insights.models import StudentMessage
+    from models_app.models import AnalyticsModel
+
+    _staff_with_password(teacher)
+    model = AnalyticsModel.objects.create(
+        name="Dropout", target="course_dropout", enabled=True, trained=True
+    )
+    insight, prediction = _insight_on(
+        model, course, student, {"assessment_scores": -0.6}
+    )
+    page = new_page()
+    admin_login(page, username="teacher", password=DEFAULT_PASSWORD)
+    page.goto(live_url("insights:insight", pk=insight.pk))
+
+    page.locator(f"#prediction-{prediction.pk} button.action-studentmessage").click()
+    page.wait_for_url(re.compile(rf".*/insights/{insight.pk}/message/\?predictions=.*"))
+    assert student.get_full_name() in page.locator(".recipients").inner_text()
+    page.fill("textarea[name=body]", "Can we meet on Monday?")
+    page.click("button.send")
+    page.wait_for_url(re.compile(rf".*/insights/{insight.pk}/$"))
+    assert "sent to 1 student" in page.locator(".messages").inner_text()
+    message = StudentMessage.objects.get()
+    assert (message.recipient, message.body) == (student, "Can we meet on Monday?")
+    # The insight's notification went to the teacher; the message to the student.
+    assert [(e.to, e.reply_to) for e in mail.outbox[1:]] == [
+        ([student.email], [teacher.email])
+    ]
 
 
 def _staff_with_password(user):

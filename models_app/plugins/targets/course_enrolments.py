@@ -115,11 +115,14 @@ class CourseEnrolments(AnalysisTarget):
 
     def prediction_actions(self, *, sample_url_args: dict[str, Any]) -> list[Action]:
         user = sample_url_args.get("user_id")
+        prediction = sample_url_args.get("prediction_id")
         return [
             Action(
                 name="studentmessage",
                 label=gettext_lazy("Send message"),
-                url=url_or_blank("admin:auth_user_change", user) if user else "",
+                url=url_or_blank("insights:prediction_message", prediction)
+                if prediction
+                else "",
             ),
             Action(
                 name="viewoutlinereport",
