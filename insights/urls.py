@@ -21,6 +21,11 @@ urlpatterns = [
         views.prediction_message,
         name="prediction_message",
     ),
+    path(
+        "predictions/<int:pk>/outline/",
+        views.prediction_outline,
+        name="prediction_outline",
+    ),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),

@@ -388,6 +388,24 @@ class LogReader:
         sql = f"SELECT COUNT(*) FROM {self.table}{where}"  # noqa: S608 - ours
         return int(self._fetch(sql)[0][0])
 
+    def user_course_activity(
+        self, *, course_id: int, user_id: int
+    ) -> dict[tuple[int, int], tuple[int, int]]:
+        """One user's events in one course, whatever their time:
+        (context level, context instance id) -> (events, last event time)."""
+        c = self.col
+        sql = f"""
+            SELECT {c["contextlevel"]}, {c["contextinstanceid"]}, COUNT(*),
+                   MAX(l.{c["timecreated"]})
+            FROM {self.table} l
+            WHERE l.{c["courseid"]} = {int(course_id)} AND l.{c["userid"]} = {int(user_id)}
+            GROUP BY 1, 2
+        """  # noqa: S608 - column expressions and integers are ours
+        return {
+            (int(level), int(instance)): (int(n), int(last))
+            for level, instance, n, last in self._fetch(sql)
+        }
+
 
 def groups_in_ranges(groups: Aggregates, members: list[np.ndarray]) -> Aggregates:
     """Bucket groups summed into ranges (`bucket` becomes the range position)."""

@@ -14,7 +14,11 @@ from insights.views.notifications import (
     notifications_read,
     preferences,
 )
-from insights.views.predictions import prediction_action, prediction_detail
+from insights.views.predictions import (
+    prediction_action,
+    prediction_detail,
+    prediction_outline,
+)
 
 __all__ = [
     "insight_actions",
@@ -27,5 +31,6 @@ __all__ = [
     "prediction_action",
     "prediction_detail",
     "prediction_message",
+    "prediction_outline",
     "student_message",
 ]

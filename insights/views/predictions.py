@@ -1,11 +1,12 @@
-"""A prediction's page (indicator values in words) and one action on it."""
+"""A prediction's page (indicator values in words), one action on it, and the
+outline of its student in the course."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -28,6 +29,7 @@ from insights.describe import (
     unix_to_datetime,
 )
 from insights.forms import PredictionActionForm
+from insights.outline import student_outline
 from insights.selectors import (
     prediction_actions_by,
     prediction_insight,
@@ -128,3 +130,31 @@ def prediction_action(request: HttpRequest, pk: int) -> HttpResponse:
             % {"action": label},
         )
     return redirect(back)
+
+
+@login_required
+def prediction_outline(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Outline report": the student's activity in the course, activity by activity."""
+    from lms.models import Enrolment
+
+    prediction = prediction_or_refuse(request, pk)
+    target = target_for(prediction.model.target)
+    enrolment = None
+    if getattr(target, "sample_kind", None) == "enrolment":
+        enrolment = (
+            Enrolment.objects.select_related("user", "course")
+            .filter(pk=prediction.sampleid)
+            .first()
+        )
+    if enrolment is None:
+        raise Http404(_("This prediction is not about a student in a course."))
+    return render(
+        request,
+        "insights/outline.html",
+        {
+            "prediction": prediction,
+            "insight": prediction_insight(prediction=prediction),
+            "enrolment": enrolment,
+            "outline": student_outline(enrolment=enrolment),
+        },
+    )

@@ -114,7 +114,6 @@ class CourseEnrolments(AnalysisTarget):
         ) % {"first_name": first_name, "course": context_name}
 
     def prediction_actions(self, *, sample_url_args: dict[str, Any]) -> list[Action]:
-        user = sample_url_args.get("user_id")
         prediction = sample_url_args.get("prediction_id")
         return [
             Action(
@@ -127,7 +126,9 @@ class CourseEnrolments(AnalysisTarget):
             Action(
                 name="viewoutlinereport",
                 label=gettext_lazy("Outline report"),
-                url=url_or_blank("admin:auth_user_change", user) if user else "",
+                url=url_or_blank("insights:prediction_outline", prediction)
+                if prediction
+                else "",
             ),
             *self.details_action(sample_url_args=sample_url_args),
         ]
