@@ -11,11 +11,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from insights.actions import target_for
 from insights.forms import EmailPreferenceForm
 from insights.models import Notification
 from insights.selectors import (
     email_notifications_enabled,
     notifications_of,
+    predictions_visible_to,
 )
 from insights.services import (
     email_notifications_set,
@@ -33,12 +35,26 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
-    """Mark the notification read and go to its insight; only the recipient's."""
-    notification = Notification.objects.filter(pk=pk, user=request.user).first()
+    """Mark the notification read and go to its insight; only the recipient's.
+
+    An insight of a one-sample target (one user, one course) goes straight to its
+    prediction while that is the only one left to see, as Moodle's does.
+    """
+    notification = (
+        Notification.objects.filter(pk=pk, user=request.user)
+        .select_related("insight__model")
+        .first()
+    )
     if notification is None:
         raise Http404(_("No such notification."))
     notifications_mark_read(user=request.user, notification_ids=[notification.pk])
-    return redirect(notification.insight)
+    insight = notification.insight
+    target = target_for(insight.model.target)
+    if target is not None and target.one_sample_per_analysable:
+        visible = list(predictions_visible_to(user=request.user, insight=insight)[:2])
+        if len(visible) == 1:
+            return redirect("insights:prediction", pk=visible[0].pk)
+    return redirect(insight)
 
 
 @login_required

@@ -246,6 +246,24 @@ def test_the_header_shows_the_unread_count(teacher_client, insight):
     assert 'id="unread-count"' not in after.content.decode()
 
 
+def test_a_one_sample_notification_opens_its_prediction(
+    client, student, user_model, make_prediction
+):
+    prediction = make_prediction(user_model, student)
+    (insight,) = insights_generate(model=user_model, predictions=[prediction])
+    notification = Notification.objects.get(user=student)
+    client.force_login(student)
+    opened = client.get(notification.get_absolute_url())
+    assert opened.url == reverse("insights:prediction", args=[prediction.pk])
+    # Once answered (Useful hides it), the notification opens the insight.
+    client.post(
+        reverse("insights:prediction_action", args=[prediction.pk]),
+        {"action": "useful"},
+    )
+    again = client.get(notification.get_absolute_url())
+    assert again.url == insight.get_absolute_url()
+
+
 def test_opening_the_insight_marks_its_notifications_read(teacher_client, insight):
     teacher_client.get(insight.get_absolute_url())
     assert Notification.objects.filter(user__username="teacher").unread().count() == 0
