@@ -10,14 +10,11 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from insights.describe import unix_to_datetime
 from lms.models import Activity, ActivityGrade, Enrolment
 from logstore.readers import get_reader
 
 COURSE_LEVEL, MODULE_LEVEL = 50, 70
-
-
-def _when(timestamp: int | None) -> dt.datetime | None:
-    return None if not timestamp else dt.datetime.fromtimestamp(timestamp, tz=dt.UTC)
 
 
 @dataclass
@@ -58,7 +55,7 @@ def student_outline(*, enrolment: Enrolment) -> Outline:
             OutlineRow(
                 activity=activity,
                 events=events,
-                last=_when(last),
+                last=unix_to_datetime(last or None),
                 grade=grade.grade if grade else None,
                 submitted=grade.timesubmitted if grade else None,
             )
@@ -66,6 +63,6 @@ def student_outline(*, enrolment: Enrolment) -> Outline:
     return Outline(
         events=sum(n for n, _last in seen.values()),
         course_page_events=seen.get((COURSE_LEVEL, enrolment.course_id), (0, 0))[0],
-        last=_when(max((last for _n, last in seen.values()), default=0)),
+        last=unix_to_datetime(max((t for _n, t in seen.values()), default=None)),
         rows=rows,
     )

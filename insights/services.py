@@ -84,8 +84,9 @@ def _email(notification: Notification, *, url: str, lang: str | None) -> Any:
     return message
 
 
-def _emails_send(messages: list[tuple[int, Any]]) -> None:
-    """Send over one connection; mark what left. A failure keeps the in-site copy."""
+def emails_send(*, messages: list[tuple[int, Any]], sent_model: type) -> None:
+    """Send over one connection; set `timeemailed` on the `sent_model` rows whose
+    email left. A failure (SMTP down) keeps the in-site copy, logged."""
     if not messages:
         return
     sent_ids: list[int] = []
@@ -93,15 +94,15 @@ def _emails_send(messages: list[tuple[int, Any]]) -> None:
         connection = get_connection()
         connection.open()
         try:
-            for notification_id, message in messages:
+            for row_id, message in messages:
                 message.connection = connection
                 if message.send():
-                    sent_ids.append(notification_id)
+                    sent_ids.append(row_id)
         finally:
             connection.close()
-    except Exception:  # SMTP down: the notification is still in the site
-        logger.exception("Sending insight emails failed after %d", len(sent_ids))
-    Notification.objects.filter(pk__in=sent_ids).update(timeemailed=timezone.now())
+    except Exception:  # SMTP down: the copy is still in the site
+        logger.exception("Sending emails failed after %d", len(sent_ids))
+    sent_model.objects.filter(pk__in=sent_ids).update(timeemailed=timezone.now())
 
 
 @transaction.atomic
@@ -163,7 +164,9 @@ def insights_generate(
         (notification.pk, _email(notification, url=url, lang=lang))
         for notification, url, lang in emails
     ]
-    transaction.on_commit(lambda: _emails_send(messages))
+    transaction.on_commit(
+        lambda: emails_send(messages=messages, sent_model=Notification)
+    )
     return insights
 
 

@@ -8,21 +8,18 @@ student's predictions were ticked. Emails leave after the transaction commits.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from insights.actions import allowed_action_names, target_for
 from insights.describe import samples_describe
 from insights.models import Prediction, StudentMessage
-
-logger = logging.getLogger(__name__)
+from insights.services import emails_send
 
 #: Moodle's name of the action.
 SEND_MESSAGE = "studentmessage"
@@ -60,21 +57,6 @@ def message_recipients(*, predictions: list[Prediction]) -> dict[int, Prediction
                 )
             by_user.setdefault(user_id, prediction)
     return by_user
-
-
-def _emails_send(messages: list[tuple[int, EmailMessage]]) -> None:
-    if not messages:
-        return
-    sent: list[int] = []
-    try:
-        with get_connection() as connection:
-            for message_id, email in messages:
-                email.connection = connection
-                if email.send():
-                    sent.append(message_id)
-    except Exception:  # SMTP down: the copy stays, without timeemailed
-        logger.exception("Sending messages to students failed after %d", len(sent))
-    StudentMessage.objects.filter(pk__in=sent).update(timeemailed=timezone.now())
 
 
 @transaction.atomic
@@ -116,5 +98,7 @@ def student_messages_send(
         for message in sent
         if message.recipient.email
     ]
-    transaction.on_commit(lambda: _emails_send(emails))
+    transaction.on_commit(
+        lambda: emails_send(messages=emails, sent_model=StudentMessage)
+    )
     return sent

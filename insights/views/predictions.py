@@ -36,6 +36,7 @@ from insights.selectors import (
 )
 from insights.services import prediction_action_record
 from insights.views.permissions import prediction_or_refuse
+from lms.models import Enrolment
 
 
 def _safe_next(request: HttpRequest, url: str) -> bool:
@@ -135,7 +136,6 @@ def prediction_action(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def prediction_outline(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Outline report": the student's activity in the course, activity by activity."""
-    from lms.models import Enrolment
 
     prediction = prediction_or_refuse(request, pk)
     target = target_for(prediction.model.target)
