@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from models_app.analysis.data import lookup_sorted, pair_keys, ts
+from models_app.analysis.data import lookup_sorted, pair_keys, take, ts
 
 if TYPE_CHECKING:
     from models_app.analysis.data import AnalysisData
@@ -85,14 +85,6 @@ def _grades(data: AnalysisData) -> dict[str, np.ndarray]:
     return data.memo("activity_grades", load)
 
 
-def _at(values: np.ndarray, at: np.ndarray, default: float) -> np.ndarray:
-    """`values[at]`, with `default` where `at` is -1 (not found)."""
-    out = np.full(len(at), default, dtype=values.dtype)
-    found = at >= 0
-    out[found] = values[at[found]]
-    return out
-
-
 def assessment_progress(data: AnalysisData) -> AssessmentProgress:
     """The chunk's rows, with one pass per graded activity over its course's rows."""
 
@@ -130,8 +122,8 @@ def assessment_progress(data: AnalysisData) -> AssessmentProgress:
             at = lookup_sorted(
                 grades["key"], pair_keys(row_user[rows], np.full(len(rows), activity))
             )
-            grade = _at(grades["grade"], at, np.nan)
-            submitted_at = _at(grades["submitted"], at, -1)
+            grade = take(grades["grade"], at, np.nan)
+            submitted_at = take(grades["submitted"], at, -1)
             # A grade without a submission time was handed in by the due date.
             submitted_at = np.where(
                 (submitted_at < 0) & ~np.isnan(grade), due, submitted_at

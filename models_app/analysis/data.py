@@ -139,6 +139,19 @@ def lookup_sorted(sorted_keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     return np.where(sorted_keys[at] == wanted, at, -1)
 
 
+def take(values: np.ndarray, at: np.ndarray, default: float | int) -> np.ndarray:
+    """`values[at]`, with `default` where `at` is -1 (as `lookup` gives for "absent").
+
+    Safe when `values` is empty, as it is for a chunk without any event: indexing with
+    -1 there fails, and `np.where` evaluates both branches before choosing.
+    """
+    dtype = np.result_type(values.dtype, np.min_scalar_type(default))
+    out = np.full(len(at), default, dtype=dtype)
+    found = at >= 0
+    out[found] = values[at[found]]
+    return out
+
+
 class AnalysisData:
     """What indicators and targets read for a chunk: samples, rows and lazy facts."""
 

@@ -310,3 +310,37 @@ def test_the_heartbeat_keeps_a_long_runs_lock_alive(settings):
             model=model, owner="other", ttl=timedelta(minutes=1)
         )
     assert not ModelLock.objects.filter(model=model).exists()
+
+
+def test_a_new_student_without_events_does_not_fail_the_next_prediction_run(site):
+    """Issue 13.1: after a first prediction, the next run analyses only what is new,
+    here one student enrolled since, with no event; every default indicator must
+    cope with that chunk (it failed with IndexError in the inquiry indicators)."""
+    from models_app.defaults import DEFAULT_MODELS
+    from tests.fixtures.analysis_site import DAY, activity, student
+
+    finished_a, finished_b, running = site
+    for c in (finished_a, finished_b, running):
+        activity(c, "forum", section=1)
+        activity(c, "assign", section=2, due=int(c.startdate.timestamp()) + 5 * DAY)
+    dropout = next(m for m in DEFAULT_MODELS if m.key == "course_dropout")
+    model = dropout_model(
+        indicators=list(dropout.indicators), interval="quarters_accum"
+    )
+    assert model_train(model=model, now=NOW).status == Status.OK
+    assert model_predict(model=model, now=NOW).status in (Status.OK, Status.NOTHING)
+    newcomer = student(running, timestart=NOW - 2 * DAY)
+
+    again = model_predict(model=model, now=NOW)
+
+    assert again.status in (Status.OK, Status.NOTHING), again
+    assert ModelLog.objects.filter(model=model).latest("pk").result in (
+        ModelLog.Result.OK,
+        ModelLog.Result.WARNING,
+    )
+    predicted = {
+        sample
+        for row in PredictSample.objects.filter(model=model, analysableid=running.pk)
+        for sample in row.sampleids
+    }
+    assert newcomer.pk in predicted

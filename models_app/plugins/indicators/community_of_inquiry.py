@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from models_app.analysis.data import lookup, lookup_sorted, pair_keys
+from models_app.analysis.data import lookup, lookup_sorted, pair_keys, take
 from models_app.plugins.indicators.kinds import LinearIndicator, php_round
 
 if TYPE_CHECKING:
@@ -271,7 +271,7 @@ class CommunityOfInquiryIndicator(LinearIndicator):
         if kind == "viewed" and module.viewed_is_write:
             counts = user_activity_counts(data)
             at = lookup_sorted(counts["key"], pair_keys(rows, act_ids))
-            return (at >= 0) & (np.where(at >= 0, counts["write"][at], 0) > 0)
+            return take(counts["write"], at, 0) > 0
         if not names:
             return np.zeros(len(rows), dtype=bool)
         fb = feedback_events(data)
@@ -283,7 +283,7 @@ class CommunityOfInquiryIndicator(LinearIndicator):
             uniq, inv = np.unique(keys, return_inverse=True)
             total = np.bincount(inv, weights=ev.n[sel], minlength=len(uniq))
             at = lookup(uniq, pair_keys(rows, act_ids))
-            return (at >= 0) & (np.where(at >= 0, total[at], 0) >= 2)
+            return take(total, at, 0) >= 2
         if not sel.any():
             return np.zeros(len(rows), dtype=bool)
         keys = pair_keys(ev_row[sel], ev.cmid[sel])
@@ -291,7 +291,7 @@ class CommunityOfInquiryIndicator(LinearIndicator):
         last = np.full(len(uniq), -1, dtype=np.int64)
         np.maximum.at(last, inv, ev.last[sel])
         at = lookup(uniq, pair_keys(rows, act_ids))
-        last_here = np.where(at >= 0, last[np.maximum(at, 0)], -1)
+        last_here = take(last, at, -1)
         after = self._after(data, rows, act_ids)
         return (at >= 0) & ~np.isnan(after) & (last_here > after)
 
@@ -308,7 +308,7 @@ class CommunityOfInquiryIndicator(LinearIndicator):
             if len(keys) == 0:
                 return np.full(len(rows), np.nan)
             at = lookup_sorted(keys, pair_keys(users, act_ids))
-            return np.where(at >= 0, times[np.maximum(at, 0)], np.nan)
+            return take(times.astype(float), at, np.nan)
         # others_post: the first post of another user in the activity in the range.
         ev = data.event_times(FEEDBACK_EVENTS)
         is_post = np.isin(feedback_events(data)["code"], _codes(module.posts))
@@ -359,11 +359,11 @@ class CommunityOfInquiryIndicator(LinearIndicator):
         potential = self.potential()
         counts = user_activity_counts(data)
         at = lookup_sorted(counts["key"], pair_keys(rows, act_ids))
-        any_event = (at >= 0) & (np.where(at >= 0, counts["any"][at], 0) > 0)
+        any_event = take(counts["any"], at, 0) > 0
         level = np.where(any_event, 1, 0)
         if self.dimension == "cognitive":
             if potential >= 2:
-                write = (at >= 0) & (np.where(at >= 0, counts["write"][at], 0) > 0)
+                write = take(counts["write"], at, 0) > 0
                 level = np.where(write, 2, level)
             for needed, kind in ((3, "viewed"), (4, "replied"), (5, "submitted")):
                 if potential >= needed:
