@@ -102,3 +102,24 @@ def test_a_silent_student_beside_an_active_one_is_not_credited(key):
         assert np.all(together[2:] <= alone)
     else:
         np.testing.assert_array_equal(together[2:], alone)
+
+
+ENROLMENT_TARGETS = sorted(
+    key
+    for key in registry.TARGETS
+    if registry.target_class(key).sample_kind == "enrolment"
+)
+
+
+@pytest.mark.parametrize("key", ENROLMENT_TARGETS)
+def test_targets_label_and_validate_a_chunk_of_silent_students(key):
+    c = _site_with_activities(silent_only=True)
+    student(c)
+    data = analysis_data([c], RANGES)
+    target = registry.target_class(key)()
+    indicators = {k: _values(k, data) for k in INDICATOR_KEYS}
+    for mode in ("training", "prediction"):
+        assert target.samples_valid(data=data, mode=mode, now=START).shape == (1,)
+        assert target.rows_valid(data=data, mode=mode).shape == (2,)
+    labels = np.asarray(target.calculate(data=data, indicators=indicators), float)
+    assert labels.shape == (2,)
