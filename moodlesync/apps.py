@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MoodlesyncConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "moodlesync"
+    verbose_name = _("Sync from Moodle")
+
+    def ready(self) -> None:
+        from moodlesync import checks  # noqa: F401 - registers the system checks

@@ -1,0 +1,133 @@
+"""What every part of the sync shares: the run's context, id maps, times, problems.
+
+A part reads what it needs from the Moodle source, writes Foresight rows in bulk
+inside one transaction (the runner's), and reports counts and problems. A problem
+with one row names the Moodle table and row id and skips that row; a problem with
+the part (a missing table, a query refused) raises PartRefused and the runner
+rolls the whole part back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.utils.translation import gettext as _
+
+from moodlesync.models import ExternalId
+from moodlesync.source import Source
+
+MAX_MESSAGES = 50  # per part: the rest are counted, not listed
+
+
+class PartRefused(Exception):
+    """This part cannot be synced as the site is; nothing of it was written."""
+
+
+@dataclass
+class PartResult:
+    part: str
+    counts: dict[str, Any] = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)
+    problems: int = 0
+    refused: str = ""
+    cursor: int | None = None
+
+    def problem(self, table: str, row_id: Any, text: str, *, prefix: str) -> None:
+        """Note a row that was skipped or changed, naming its table and id."""
+        self.problems += 1
+        if len(self.messages) < MAX_MESSAGES:
+            self.messages.append(
+                _("%(table)s row %(id)s: %(text)s")
+                % {"table": f"{prefix}{table}", "id": row_id, "text": text}
+            )
+
+
+@dataclass
+class SyncContext:
+    """What the parts of one run share."""
+
+    source: Source
+    site_timezone: str = "UTC"
+    full: bool = False
+    dry_run: bool = False
+    siteid: int = 1
+
+    @property
+    def prefix(self) -> str:
+        return self.source.config.prefix
+
+    def t(self, name: str) -> str:
+        return self.source.t(name)
+
+
+def when(value: Any) -> dt.datetime | None:
+    """A Moodle Unix time as an aware datetime; 0 and NULL mean "not set"."""
+    if value is None:
+        return None
+    seconds = int(value)
+    if seconds <= 0:
+        return None
+    return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
+
+
+def decimal_or_none(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(Decimal("0.00001"))
+
+
+def zone_known(name: str) -> bool:
+    if not name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def idmap_load(kind: int) -> dict[int, int]:
+    """Moodle id -> Foresight id of one kind."""
+    return dict(
+        ExternalId.objects.filter(kind=kind).values_list("moodle_id", "local_id")
+    )
+
+
+def idmap_replace(kind: int, mapping: dict[int, int]) -> None:
+    """Make the stored map of `kind` exactly `mapping` (few queries, any size)."""
+    current = idmap_load(kind)
+    gone = [mid for mid in current if mid not in mapping]
+    changed = {
+        mid for mid, lid in mapping.items() if mid in current and current[mid] != lid
+    }
+    for start in range(0, len(gone), 5000):
+        ExternalId.objects.filter(
+            kind=kind, moodle_id__in=gone[start : start + 5000]
+        ).delete()
+    for chunk in chunks(sorted(changed)):
+        ExternalId.objects.filter(kind=kind, moodle_id__in=chunk).delete()
+    ExternalId.objects.bulk_create(
+        [
+            ExternalId(kind=kind, moodle_id=mid, local_id=lid)
+            for mid, lid in mapping.items()
+            if mid not in current or mid in changed
+        ],
+        batch_size=2000,
+    )
+
+
+def idmap_add(kind: int, pairs: Iterable[tuple[int, int]]) -> None:
+    ExternalId.objects.bulk_create(
+        [ExternalId(kind=kind, moodle_id=m, local_id=lid) for m, lid in pairs],
+        batch_size=2000,
+    )
+
+
+def chunks(items: list[Any], size: int = 5000) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
