@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "insights",
     "mlbackend",
     "moodlesync",
+    "ops",
 ]
 
 MIDDLEWARE = [
@@ -224,15 +225,29 @@ FORESIGHT_MLBACKEND_MAX_UPLOAD_BYTES = env.int(
     "FORESIGHT_MLBACKEND_MAX_UPLOAD_BYTES", default=500 * 1024 * 1024
 )
 
+# Logs go to stderr, as plain lines or (FORESIGHT_LOG_FORMAT=json) one JSON object
+# per line for a log collector. Celery's worker keeps this format instead of its own.
+FORESIGHT_LOG_FORMAT = env("FORESIGHT_LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "ops.logformat.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if FORESIGHT_LOG_FORMAT == "json" else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }
+CELERY_WORKER_HIJACK_ROOT_LOGGER = FORESIGHT_LOG_FORMAT != "json"
+
+# /metrics: a Prometheus scraper sends "Authorization: Bearer <this>"; empty means
+# only logged-in staff may read the metrics.
+FORESIGHT_METRICS_TOKEN = env("FORESIGHT_METRICS_TOKEN", default="")
 
 # --- Sync from a Moodle site (moodlesync): a read-only account on its database ---
 MOODLE_DATABASE_URL = env("MOODLE_DATABASE_URL", default="")

@@ -10,6 +10,8 @@ urlpatterns = [
     # The ML backend protocol has fixed paths (/version, /training, ...): mounted
     # under a prefix and outside i18n so Moodle's client can use it unchanged.
     path("mlbackend/", include("mlbackend.urls")),
+    # Probes and scrapers use fixed paths: /healthz and /metrics.
+    path("", include("ops.urls")),
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),

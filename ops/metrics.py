@@ -1,0 +1,187 @@
+"""Prometheus metrics, counted from the database at scrape time.
+
+Runs are ModelLog rows, predictions are Prediction rows, notifications are
+Notification rows: every web, worker and beat process writes the same tables, so a
+scrape of any one gunicorn worker gives the figures of the whole site. This is why
+there are no in-process counters (which would need prometheus_client's
+multiprocess mode and would still miss what the Celery workers did).
+
+The totals are monotonic while rows are kept; deleting a model (its logs and
+predictions go with it) lowers them, which Prometheus reads as a counter reset.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
+from prometheus_client.registry import Collector
+
+#: Upper bounds (seconds) of the run-duration histogram: a run lasts from seconds
+#: (a rule-based model on a small site) to the model time limit (20 minutes by
+#: default) and beyond for a first training.
+DURATION_BUCKETS = (1, 5, 15, 60, 300, 900, 1800, 3600, 7200)
+
+
+def _runs(families: dict[str, Any]) -> None:
+    from django.db.models import Count, Sum
+
+    from models_app.models import ModelLog
+
+    rows = ModelLog.objects.values("model_id", "kind", "result").annotate(
+        runs=Count("id"), samples=Sum("samples")
+    )
+    samples: dict[tuple[str, str], int] = defaultdict(int)
+    for row in rows.order_by():
+        labels = [str(row["model_id"]), row["kind"]]
+        if row["result"] == ModelLog.Result.RUNNING:
+            families["running"].add_metric(labels, row["runs"])
+            continue
+        families["runs"].add_metric([*labels, row["result"]], row["runs"])
+        samples[(labels[0], labels[1])] += row["samples"] or 0
+    for labels, value in sorted(samples.items()):
+        families["samples"].add_metric(list(labels), value)
+
+
+def _durations(family: HistogramMetricFamily) -> None:
+    from models_app.models import ModelLog
+
+    finished = (
+        ModelLog.objects.filter(timefinished__isnull=False)
+        .exclude(result=ModelLog.Result.RUNNING)
+        .values_list("model_id", "kind", "timestarted", "timefinished")
+        .order_by()
+    )
+    by_labels: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for model_id, kind, started, ended in finished.iterator():
+        seconds = max((ended - started).total_seconds(), 0.0)
+        by_labels[(str(model_id), kind)].append(seconds)
+    for labels, values in sorted(by_labels.items()):
+        buckets = [
+            (str(bound), sum(1 for v in values if v <= bound))
+            for bound in DURATION_BUCKETS
+        ]
+        buckets.append(("+Inf", len(values)))
+        family.add_metric(list(labels), buckets, sum(values))
+
+
+def _predictions(family: CounterMetricFamily) -> None:
+    from django.db.models import Count
+
+    from insights.models import Prediction
+
+    rows = Prediction.objects.values("model_id").annotate(n=Count("id")).order_by()
+    for row in sorted(rows, key=lambda r: r["model_id"]):
+        family.add_metric([str(row["model_id"])], row["n"])
+
+
+def _notifications(families: dict[str, Any]) -> None:
+    """Sent: the email left. Failed: email was wanted (an address, email not turned
+    off) and did not leave. The rest were in-site only by the recipient's choice."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from insights.models import Notification
+    from lms.models import UserProfile
+
+    opted_out = UserProfile.objects.filter(
+        user_id=OuterRef("user_id"), email_notifications=False
+    )
+    notifications = Notification.objects.order_by()
+    families["notifications"].add_metric([], notifications.count())
+    families["emails"].add_metric(
+        ["sent"], notifications.filter(timeemailed__isnull=False).count()
+    )
+    failed = notifications.filter(timeemailed__isnull=True).filter(
+        ~Q(user__email=""), ~Exists(opted_out)
+    )
+    families["emails"].add_metric(["failed"], failed.count())
+
+
+def _models(family: GaugeMetricFamily) -> None:
+    from models_app.models import AnalyticsModel
+
+    for model in AnalyticsModel.objects.order_by("id"):
+        family.add_metric(
+            [str(model.pk), str(model), model.target, str(model.enabled).lower()], 1
+        )
+
+
+class DatabaseCollector(Collector):
+    """Collects every Foresight metric with a few aggregate queries."""
+
+    def collect(self) -> Iterator[Metric]:
+        model = ["model_id"]
+        runs = {
+            "runs": CounterMetricFamily(
+                "foresight_model_runs",
+                "Finished runs of an analytics model (training, prediction, "
+                "evaluation) by outcome.",
+                labels=[*model, "kind", "outcome"],
+            ),
+            "running": GaugeMetricFamily(
+                "foresight_model_runs_running",
+                "Runs of an analytics model started and not finished.",
+                labels=[*model, "kind"],
+            ),
+            "samples": CounterMetricFamily(
+                "foresight_samples_analysed",
+                "Samples analysed by finished runs of an analytics model.",
+                labels=[*model, "kind"],
+            ),
+        }
+        _runs(runs)
+        yield from runs.values()
+
+        durations = HistogramMetricFamily(
+            "foresight_model_run_duration_seconds",
+            "How long finished runs of an analytics model took.",
+            labels=[*model, "kind"],
+        )
+        _durations(durations)
+        yield durations
+
+        predictions = CounterMetricFamily(
+            "foresight_predictions",
+            "Stored predictions (confident, not ignored) of an analytics model.",
+            labels=model,
+        )
+        _predictions(predictions)
+        yield predictions
+
+        notifications = {
+            "notifications": CounterMetricFamily(
+                "foresight_notifications",
+                "Insight notifications created (one per recipient and insight).",
+            ),
+            "emails": CounterMetricFamily(
+                "foresight_notification_emails",
+                "Insight notification emails by outcome: sent, or failed (wanted "
+                "but not sent).",
+                labels=["outcome"],
+            ),
+        }
+        _notifications(notifications)
+        yield from notifications.values()
+
+        models = GaugeMetricFamily(
+            "foresight_model_info",
+            "Every analytics model: its name, target and whether it is enabled.",
+            labels=[*model, "name", "target", "enabled"],
+        )
+        _models(models)
+        yield models
+
+
+def metrics_text() -> bytes:
+    """The metrics in Prometheus' text exposition format."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(DatabaseCollector())
+    return generate_latest(registry)

@@ -1,0 +1,113 @@
+"""`/metrics`: counted from the database after a real training and prediction run,
+behind the metrics token or a staff login."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from prometheus_client.parser import text_string_to_metric_families
+
+from insights.models import Notification, Prediction
+from models_app.models import ModelLog
+from models_app.services.running import Status, model_predict, model_train
+from tests.factories import UserFactory
+from tests.models_app.running_site import (
+    NOW,
+    dropout_model,
+    finished_course,
+    running_course,
+)
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = "metrics-token-for-the-tests"
+
+
+@pytest.fixture
+def metrics_token(settings):
+    settings.FORESIGHT_METRICS_TOKEN = TOKEN
+    return TOKEN
+
+
+def _scrape(client) -> dict[tuple[str, tuple], float]:
+    response = client.get(reverse("ops:metrics"), HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain; version=")
+    samples = {}
+    for family in text_string_to_metric_families(response.content.decode()):
+        for sample in family.samples:
+            samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return samples
+
+
+def test_runs_predictions_and_notifications_after_a_real_run(client, metrics_token):
+    finished_course(), finished_course(), running_course()
+    model = dropout_model()
+    assert model_train(model=model, now=NOW).status == Status.OK
+    assert model_predict(model=model, now=NOW).status == Status.OK
+    mid = str(model.pk)
+    training = ModelLog.objects.get(model=model, kind="training")
+    prediction = ModelLog.objects.get(model=model, kind="prediction")
+    stored = Prediction.objects.filter(model=model).count()
+    assert stored > 0
+
+    samples = _scrape(client)
+
+    runs = "foresight_model_runs_total"
+    key = (("kind", "training"), ("model_id", mid), ("outcome", training.result))
+    assert samples[(runs, key)] == 1
+    key = (("kind", "prediction"), ("model_id", mid), ("outcome", prediction.result))
+    assert samples[(runs, key)] == 1
+    analysed = "foresight_samples_analysed_total"
+    key = (("kind", "training"), ("model_id", mid))
+    assert samples[(analysed, key)] == training.samples > 0
+    assert samples[("foresight_predictions_total", (("model_id", mid),))] == stored
+    duration = "foresight_model_run_duration_seconds"
+    key = (("kind", "training"), ("model_id", mid))
+    assert samples[(duration + "_count", key)] == 1
+    assert samples[(duration + "_sum", key)] >= 0
+    inf = (("kind", "training"), ("le", "+Inf"), ("model_id", mid))
+    assert samples[(duration + "_bucket", inf)] == 1
+    created = Notification.objects.count()
+    assert samples[("foresight_notifications_total", ())] == created
+    emailed = Notification.objects.filter(timeemailed__isnull=False).count()
+    sent = ("foresight_notification_emails_total", (("outcome", "sent"),))
+    assert samples[sent] == emailed
+
+
+def test_a_failed_email_is_counted_as_failed(client, metrics_token, course):
+    from insights.models import Insight
+
+    finished_course()
+    model = dropout_model()
+    from access.selectors import context_of
+
+    insight = Insight.objects.create(model=model, context=context_of(course))
+    wants = UserFactory(username="wants", email="wants@example.org")
+    no_address = UserFactory(username="noaddress", email="")
+    Notification.objects.create(user=wants, insight=insight, subject="s")
+    Notification.objects.create(user=no_address, insight=insight, subject="s")
+
+    samples = _scrape(client)
+
+    failed = ("foresight_notification_emails_total", (("outcome", "failed"),))
+    assert samples[failed] == 1
+    assert samples[("foresight_notifications_total", ())] == 2
+
+
+def test_metrics_need_the_token_or_staff(client, settings):
+    settings.FORESIGHT_METRICS_TOKEN = ""
+    url = reverse("ops:metrics")
+
+    refused = client.get(url, HTTP_AUTHORIZATION="Bearer ")
+    assert refused.status_code == 401
+    assert refused["WWW-Authenticate"].startswith("Bearer")
+
+    settings.FORESIGHT_METRICS_TOKEN = TOKEN
+    assert client.get(url, HTTP_AUTHORIZATION="Bearer wrong").status_code == 401
+    assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {TOKEN}").status_code == 200
+
+    client.force_login(UserFactory(username="someone"))
+    assert client.get(url).status_code == 401
+    client.force_login(UserFactory(username="admin", is_staff=True))
+    assert client.get(url).status_code == 200
