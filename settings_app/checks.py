@@ -1,17 +1,23 @@
 """System checks (`manage.py check`) that explain a bad analytics setting and its fix.
 
 They read the settings row, so they must not fail before `migrate` has created it:
-a database error means "nothing to check yet".
+a database error means "nothing to check yet". The deployment checks (`check
+--deploy`) refuse secrets that were published with the code or in Moodle's
+documentation: a secret anyone can read protects nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import hmac
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from django.core.checks import CheckMessage, Tags, Warning, register
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.db import DatabaseError
 
 from settings_app import hooks, selectors
@@ -124,3 +130,106 @@ def check_mlbackend_server(
             id="settings_app.W004",
         )
     ]
+
+
+#: Secret keys published with the code (settings' default, `.env.example`): sessions,
+#: password reset links and CSRF tokens signed with them can be forged by anyone.
+PUBLIC_SECRET_KEYS = frozenset(
+    {
+        "django-insecure-development-key-set-DJANGO_SECRET_KEY-in-production",
+        "change-me-to-a-long-random-string-of-at-least-fifty-characters-please",
+    }
+)
+
+#: ML backend passwords published as examples: `.env.example` and Moodle's
+#: documentation of MOODLE_MLBACKEND_PYTHON_USERS ("default:sshhhh").
+PUBLIC_ML_PASSWORDS = ("change-me", "sshhhh")
+
+
+@register(Tags.security, deploy=True)
+def check_secret_key_not_public(
+    app_configs: Any = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """SECRET_KEY is not one of the keys published with the code."""
+    if str(getattr(settings, "SECRET_KEY", "")) not in PUBLIC_SECRET_KEYS:
+        return []
+    return [
+        Error(
+            "DJANGO_SECRET_KEY is unset or the example value published with "
+            "Foresight, so anyone can forge sessions and password reset links.",
+            hint="Set DJANGO_SECRET_KEY to a new random value of at least 50 "
+            'characters, e.g. the output of `python -c "import secrets; '
+            'print(secrets.token_urlsafe(64))"`.',
+            id="settings_app.E001",
+        )
+    ]
+
+
+def _is_public_password(stored: str) -> bool:
+    """Whether a user's entry (after `user:`) is a published example password, kept
+    plain or in Moodle's hashed form `<algorithm>:<salt>:<hex digest>`."""
+    if stored in PUBLIC_ML_PASSWORDS:
+        return True
+    algorithm, _salt_sep, rest = stored.partition(":")
+    salt, _digest_sep, digest = rest.partition(":")
+    if not digest or algorithm not in hashlib.algorithms_available:
+        return False
+    try:
+        return any(
+            hmac.compare_digest(
+                hashlib.new(algorithm, (salt + password).encode()).hexdigest(),
+                digest.lower(),
+            )
+            for password in PUBLIC_ML_PASSWORDS
+        )
+    except (TypeError, ValueError):  # e.g. shake_* digests need a length
+        return False
+
+
+def _users_with_public_passwords(text: str) -> list[str]:
+    users = []
+    for entry in text.split(","):
+        user, colon, stored = entry.strip().partition(":")
+        if colon and _is_public_password(stored):
+            users.append(user)
+    return users
+
+
+@register(Tags.security, deploy=True)
+def check_mlbackend_passwords_not_public(
+    app_configs: Any = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """No ML backend user, on the server or the client side, has a published
+    example password."""
+    issues: list[CheckMessage] = []
+    server_users = str(getattr(settings, "FORESIGHT_MLBACKEND_USERS", "") or "")
+    public = _users_with_public_passwords(server_users)
+    if public:
+        issues.append(
+            Error(
+                "The ML backend server accepts the published example password for "
+                f"the user(s) {', '.join(public)}: anyone can train, read and "
+                "delete its models.",
+                hint="Give each user in FORESIGHT_MLBACKEND_USERS (or "
+                "MOODLE_MLBACKEND_PYTHON_USERS) a long random password.",
+                id="settings_app.E002",
+            )
+        )
+    client_password = str(getattr(settings, "FORESIGHT_MLBACKEND_PASSWORD", ""))
+    # Not migrated yet: the environment's password is the one that would be used.
+    with contextlib.suppress(DatabaseError):
+        client_password = (
+            selectors.analytics_settings().mlbackend_password or client_password
+        )
+    if client_password in PUBLIC_ML_PASSWORDS:
+        issues.append(
+            Error(
+                "The password this site sends to the ML backend server is a "
+                "published example password.",
+                hint="Give the ML backend user a long random password on the "
+                "server, and set it here in FORESIGHT_MLBACKEND_PASSWORD or in "
+                f"{SETTINGS_PAGE} > ML backend server.",
+                id="settings_app.E003",
+            )
+        )
+    return issues

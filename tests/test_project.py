@@ -1,4 +1,5 @@
-"""Project-wide checks: migrations match models, deploy checks pass in production."""
+"""Project-wide checks: migrations match models, deploy checks pass in production
+with real values and refuse the published example secrets."""
 
 from __future__ import annotations
 
@@ -24,6 +25,44 @@ PRODUCTION_ENV = {
     "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
     "DJANGO_SECURE_HSTS_PRELOAD": "1",
 }
+
+#: What a real deployment sets beyond the above (.env.example, with real secrets).
+REALISTIC_PRODUCTION_ENV = {
+    **PRODUCTION_ENV,
+    "DJANGO_CSRF_TRUSTED_ORIGINS": "https://foresight.example.org",
+    "DJANGO_BEHIND_TLS_PROXY": "1",
+    "DJANGO_STATICFILES_STORAGE": (
+        "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    ),
+    "DJANGO_EMAIL_URL": "smtp+tls://foresight:Mail-pw-9f3k@smtp.example.org:587",
+    "DJANGO_DEFAULT_FROM_EMAIL": "foresight@example.org",
+    "FORESIGHT_SITE_URL": "https://foresight.example.org",
+    "DATABASE_URL": "postgres://foresight:Db-pw-2k9d@127.0.0.1:5432/foresight",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "CELERY_RESULT_BACKEND": "django-db",
+    "FORESIGHT_MLBACKEND_USERS": "moodle:Zq8-long:random:pw,site:Another-long-pw-7",
+    "FORESIGHT_MLBACKEND_PASSWORD": "Another-long-pw-7",
+}
+
+
+def _example_env() -> dict[str, str]:
+    values = {}
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        name, equals, value = line.partition("=")
+        if equals and not name.startswith("#"):
+            values[name.strip()] = value.strip()
+    return values
+
+
+def _check_deploy(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.django_db
@@ -71,3 +110,25 @@ def test_check_deploy_flags_the_development_secret_key(tmp_path):
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stdout + result.stderr
+
+
+def test_check_deploy_is_clean_with_realistic_production_values(tmp_path):
+    env = {**_production_env(tmp_path), **REALISTIC_PRODUCTION_ENV}
+    env["DJANGO_STATIC_ROOT"] = str(tmp_path / "static")
+    result = _check_deploy(env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_check_deploy_refuses_the_example_secrets_of_env_example(tmp_path):
+    example = _example_env()
+    env = {**_production_env(tmp_path), **REALISTIC_PRODUCTION_ENV}
+    for name in ("DJANGO_SECRET_KEY", "FORESIGHT_MLBACKEND_USERS"):
+        env[name] = example[name]
+    env["FORESIGHT_MLBACKEND_PASSWORD"] = "sshhhh"
+    result = _check_deploy(env)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    for issue in ("settings_app.E001", "settings_app.E002", "settings_app.E003"):
+        assert issue in output
+    assert "sshhhh" not in output
