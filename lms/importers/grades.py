@@ -29,6 +29,13 @@ from django.utils.translation import gettext as _
 
 from lms.importers.errors import ImportFileError, file_error
 from lms.importers.events import context_resolve
+from lms.importers.limits import (
+    ACTIVITY_NAME_LENGTH,
+    EMAIL_LENGTH,
+    USERNAME_LENGTH,
+    shortname_check,
+    text_problem,
+)
 from lms.importers.people import students_enrol, users_create, users_ensure_by_name
 from lms.importers.tables import table_read
 from lms.models import Activity, ActivityGrade, Course, CourseGrade
@@ -55,6 +62,8 @@ _REAL = {"real"}
 _PERCENT = {"percentage", "porcentaje"}
 _LETTER = {"letter", "letra"}
 _NO_GRADE = {"", "-", "—"}
+# The grade columns hold 10 digits, 5 after the point (as Moodle's).
+MAX_GRADE = Decimal("99999.99999")
 
 
 @dataclass
@@ -108,6 +117,46 @@ def _grade_columns(header: list[str]) -> dict[int, str | None]:
     return columns
 
 
+def _grade_problem(column: str, raw: object, number: Decimal) -> str | None:
+    if abs(number) <= MAX_GRADE:
+        return None
+    return _("%(column)s: %(value)s is out of range (at most %(limit)s either way)") % {
+        "column": column,
+        "value": str(raw).strip(),
+        "limit": MAX_GRADE,
+    }
+
+
+def _identity_problems(person: dict[str, str]) -> list[str]:
+    checks = [
+        (person["username"], _("the username"), USERNAME_LENGTH),
+        (person["email"], _("the e-mail"), EMAIL_LENGTH),
+    ]
+    return [
+        problem
+        for value, label, limit in checks
+        if (problem := text_problem(value, label=label, max_length=limit))
+    ]
+
+
+def _identity_key(person: dict[str, str]) -> tuple[str, str]:
+    """What the row is matched by (see `_users_match`), compared without case."""
+    if person["username"]:
+        return ("username", person["username"].lower())
+    if person["email"]:
+        return ("email", person["email"].lower())
+    return ("name", f"{person['first_name']} {person['last_name']}".strip().casefold())
+
+
+def _duplicate_problem(key: tuple[str, str], value: str, first_line: int) -> str:
+    labels = {"username": _("username"), "email": _("e-mail"), "name": _("name")}
+    return _("the %(what)s %(value)r is on line %(line)d too") % {
+        "what": labels[key[0]],
+        "value": value,
+        "line": first_line,
+    }
+
+
 def _number(value: object) -> Decimal | None:
     text = str(value).strip().rstrip("%").strip()
     if text in _NO_GRADE:
@@ -128,6 +177,7 @@ def grades_import(
 ) -> GradesImportResult:
     """Import the grades of `course_shortname` from a gradebook export."""
     path = Path(path)
+    shortname_check(path, course_shortname)
     course = Course.objects.filter(shortname=course_shortname).first()
     if course is None:
         raise file_error(
@@ -186,7 +236,8 @@ def grades_import(
         )
 
     people: list[tuple[int, dict[str, str], dict[int, Decimal]]] = []
-    problems: list[tuple[int | None, str]] = []
+    problems: list[tuple[int | None, str]] = _item_problems(table, columns)
+    seen: dict[tuple[str, str], int] = {}
     for line, values in zip(table.lines, table.rows, strict=True):
         person = {key: cell(values, key) for key in IDENTITY}
         if not (
@@ -196,6 +247,18 @@ def grades_import(
         ):
             problems.append((line, _("no username, e-mail or name")))
             continue
+        problems.extend((line, problem) for problem in _identity_problems(person))
+        key = _identity_key(person)
+        if key in seen:
+            # Two rows for one person would give one user two grades of an item.
+            shown = {"username": "username", "email": "email"}.get(key[0])
+            value = (
+                person[shown]
+                if shown
+                else f"{person['first_name']} {person['last_name']}".strip()
+            )
+            problems.append((line, _duplicate_problem(key, value, seen[key])))
+        seen.setdefault(key, line)
         grades: dict[int, Decimal] = {}
         for index in columns:
             raw = values[index] if index < len(values) else ""
@@ -210,7 +273,12 @@ def grades_import(
                     )
                 )
                 continue
-            if number is not None:
+            if number is None:
+                continue
+            problem = _grade_problem(table.header[index], raw, number)
+            if problem:
+                problems.append((line, problem))
+            else:
                 grades[index] = number
         people.append((line, person, grades))
     if problems:
@@ -256,6 +324,22 @@ def grades_import(
     result.activity_grades = len(activity_rows)
     result.course_grades = len(course_rows)
     return result
+
+
+def _item_problems(
+    table, columns: dict[int, str | None]
+) -> list[tuple[int | None, str]]:
+    problems: list[tuple[int | None, str]] = []
+    for label in columns.values():
+        if label is None:
+            continue
+        _modname, name = context_resolve(label)
+        problem = text_problem(
+            name, label=_("the grade item name"), max_length=ACTIVITY_NAME_LENGTH
+        )
+        if problem:
+            problems.append((table.header_line or None, problem))
+    return problems
 
 
 def _users_match(

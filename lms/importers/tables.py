@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import codecs
 import csv
-import datetime as dt
 import gzip
 import io
 import json
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-from lms.importers.errors import file_error
+from lms.importers.errors import ImportFileError, file_error
+from lms.importers.sheets import ods_rows, xlsx_rows
 
 # Moodle's JSON rows are objects keyed by column name; these are the report's
 # internal column names, in the order the CSV shows them.
@@ -90,12 +91,22 @@ def text_decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str
     if encoding:
         try:
             codecs.lookup(encoding)
-        except LookupError:
+        except (LookupError, ValueError):
             raise file_error(
                 path, _("unknown encoding %(encoding)r.") % {"encoding": encoding}
             ) from None
         try:
             text = data.decode(encoding)
+        except LookupError:
+            # rot13, base64, zlib_codec...: codecs, but from bytes to bytes or str to str.
+            raise file_error(
+                path,
+                _(
+                    "%(encoding)r is not a text encoding; name one such as utf-8, "
+                    "cp1252 or latin-1."
+                )
+                % {"encoding": encoding},
+            ) from None
         except UnicodeDecodeError as error:
             line = data[: error.start].count(b"\n") + 1
             if b"\n" not in data[: error.start]:
@@ -107,6 +118,12 @@ def text_decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str
                 )
                 % {"bytes": data[error.start : error.end], "encoding": encoding},
                 line=line,
+            ) from None
+        except UnicodeError as error:  # punycode, undefined: no position to give
+            raise file_error(
+                path,
+                _("the file is not %(encoding)s text (%(error)s).")
+                % {"encoding": encoding, "error": error},
             ) from None
         return text.lstrip("\ufeff"), encoding
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -137,10 +154,11 @@ def table_read(path: Path, *, encoding: str | None = None) -> Table:
     if not data.strip():
         raise file_error(path, _("the file is empty."))
     kind = _file_kind(path, data)
-    if kind == "xlsx":
-        return _xlsx_read(path, data)
-    if kind == "ods":
-        return _ods_read(path, data)
+    if kind in ("xlsx", "ods"):
+        read = xlsx_rows if kind == "xlsx" else ods_rows
+        table = _sheet_table(path, kind, read(path, data))
+        _nul_check(table)
+        return table
     text, used = text_decode(path, data, encoding)
     if "\x00" in text:
         raise file_error(path, _("the file is binary, not a text table (CSV or JSON)."))
@@ -152,6 +170,7 @@ def table_read(path: Path, *, encoding: str | None = None) -> Table:
     else:
         table = _csv_read(path, text)
     table.encoding = used
+    _nul_check(table)
     return table
 
 
@@ -199,6 +218,14 @@ def _json_read(path: Path, text: str) -> Table:
             _("the JSON cannot be read (%(error)s).") % {"error": error.msg},
             line=error.lineno,
         ) from None
+    except RecursionError:
+        raise file_error(
+            path,
+            _(
+                "the JSON is nested too deeply to be a table; Moodle writes a list "
+                "of rows (objects or lists of values)."
+            ),
+        ) from None
     if isinstance(data, dict):
         # {"sheet name": [rows]} or a single row object.
         lists = [value for value in data.values() if isinstance(value, list)]
@@ -213,6 +240,7 @@ def _json_read(path: Path, text: str) -> Table:
         data = [row for item in data for row in item]
     if not data:
         raise file_error(path, _("the file is empty."))
+    _json_cells_check(path, data)
     if all(isinstance(row, dict) for row in data):
         header: list[str] = []
         for row in data:
@@ -235,23 +263,29 @@ def _json_read(path: Path, text: str) -> Table:
     raise file_error(path, _("the JSON rows are neither objects nor lists."))
 
 
-def _cell_text(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime | dt.date):
-        return value  # kept as a datetime: no locale to guess
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+def _json_cells_check(path: Path, data: list[Any]) -> None:
+    """Every cell a plain value: a list or object in a cell is no table (and may be deep)."""
+    problems: list[tuple[int | None, str]] = []
+    for number, row in enumerate(data, start=1):
+        cells = row.values() if isinstance(row, dict) else row
+        if not isinstance(row, dict | list) or any(
+            isinstance(cell, dict | list) for cell in cells
+        ):
+            problems.append(
+                (number, _("a cell holds a list or object instead of a value"))
+            )
+    if problems:
+        raise ImportFileError(path, problems, unit="record")
 
 
-def _sheet_table(path: Path, kind: str, raw_rows: list[tuple[int, list[Any]]]) -> Table:
+def _sheet_table(
+    path: Path, kind: str, raw_rows: Iterable[tuple[int, list[Any]]]
+) -> Table:
     header: list[str] | None = None
     header_line = 0
     rows: list[list[Any]] = []
     lines: list[int] = []
-    for number, values in raw_rows:
-        cells = [_cell_text(value) for value in values]
+    for number, cells in raw_rows:
         if not any(str(cell).strip() for cell in cells):
             continue
         if header is None:
@@ -264,75 +298,28 @@ def _sheet_table(path: Path, kind: str, raw_rows: list[tuple[int, list[Any]]]) -
     return Table(path, kind, header, header_line, rows, lines, unit="row")
 
 
-def _xlsx_read(path: Path, data: bytes) -> Table:
-    import openpyxl
-
-    try:
-        workbook = openpyxl.load_workbook(
-            io.BytesIO(data), read_only=True, data_only=True
-        )
-    except Exception as error:  # openpyxl raises many kinds for a damaged file
-        raise file_error(
-            path, _("the Excel workbook cannot be read (%(error)s).") % {"error": error}
-        ) from None
-    try:
-        sheet = workbook.worksheets[0]
-        raw = [
-            (number, list(values))
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-        ]
-    finally:
-        workbook.close()
-    return _sheet_table(path, "xlsx", raw)
-
-
-def _ods_read(path: Path, data: bytes) -> Table:
-    from odf import teletype
-    from odf.namespaces import OFFICENS, TABLENS
-    from odf.opendocument import load
-    from odf.table import Table as OdsTable
-    from odf.table import TableRow
-
-    try:
-        document = load(io.BytesIO(data))
-    except Exception as error:  # odfpy raises XML and zip errors alike
-        raise file_error(
-            path,
-            _("the OpenDocument spreadsheet cannot be read (%(error)s).")
-            % {"error": error},
-        ) from None
-    sheets = document.spreadsheet.getElementsByType(OdsTable)
-    if not sheets:
-        raise file_error(path, _("the spreadsheet is empty."))
-    raw: list[tuple[int, list[Any]]] = []
-    number = 0
-    for row in sheets[0].getElementsByType(TableRow):
-        repeat_rows = int(row.getAttrNS(TABLENS, "number-rows-repeated") or 1)
-        values: list[Any] = []
-        for cell in row.childNodes:
-            if cell.qname[1] not in ("table-cell", "covered-table-cell"):
-                continue
-            repeat = int(cell.getAttrNS(TABLENS, "number-columns-repeated") or 1)
-            value_type = cell.getAttrNS(OFFICENS, "value-type")
-            if value_type == "date":
-                text: Any = cell.getAttrNS(OFFICENS, "date-value")
-                text = (
-                    dt.datetime.fromisoformat(text)
-                    if "T" in text
-                    else dt.date.fromisoformat(text)
+def _nul_check(table: Table) -> None:
+    """Refuse NUL characters, which no database text column can hold (PostgreSQL)."""
+    problems: list[tuple[int | None, str]] = []
+    for name in table.header:
+        if "\x00" in str(name):
+            problems.append(
+                (
+                    table.header_line or None,
+                    _("the column name %(name)r contains a NUL character")
+                    % {"name": name},
                 )
-            elif value_type in ("float", "percentage", "currency"):
-                text = _cell_text(float(cell.getAttrNS(OFFICENS, "value")))
-            else:
-                text = teletype.extractText(cell)
-            # Spreadsheets pad rows with thousands of repeated empty cells.
-            values.extend([text] * (repeat if repeat < 1000 else 1))
-        while values and values[-1] == "":
-            values.pop()
-        if not values:
-            number += repeat_rows
-            continue
-        for _copy in range(repeat_rows):
-            number += 1
-            raw.append((number, values))
-    return _sheet_table(path, "ods", raw)
+            )
+    for line, values in zip(table.lines, table.rows, strict=True):
+        for index, value in enumerate(values):
+            if isinstance(value, str) and "\x00" in value:
+                column = table.header[index] if index < len(table.header) else index + 1
+                problems.append(
+                    (
+                        line,
+                        _("the column %(column)r contains a NUL character")
+                        % {"column": column},
+                    )
+                )
+    if problems:
+        raise ImportFileError(table.path, problems, unit=table.unit)

@@ -156,13 +156,49 @@ def _check_rest(rest: str, raw: str) -> None:
             )
 
 
+# A yearless log can only be dated when it is in time order: then going back past
+# 1 January shows as a jump from early in the year to late in it. Such a jump is
+# taken as a new year only when the quiet time it implies around 1 January is
+# short (a winter break), and a step back of at most an hour is a clock moved back
+# for daylight saving time. Any other jump means the rows are not in time order
+# (a log sorted by user, say), where every jump would invent a year.
+MAX_NEW_YEAR_GAP_DAYS = 92
+DST_FOLD_SECONDS = 3600
+
+
+class YearAmbiguous(ValueError):
+    """Times `newer` and `older` (indexes) show that the file is not in time order."""
+
+    def __init__(self, newer: int, older: int) -> None:
+        self.newer, self.older = newer, older
+        super().__init__(newer, older)
+
+
+def _day_of_year(key: tuple[int, int, int, int, int]) -> float:
+    month, day, hour, minute, second = key
+    # A leap year's numbering, so 29 February has a place.
+    start = dt.date(2000, month, day).timetuple().tm_yday
+    return start + (hour * 3600 + minute * 60 + second) / 86400
+
+
+def _is_dst_fold(newer: tuple, older: tuple) -> bool:
+    """`older` is at most an hour after `newer` on the wall clock: a DST fold."""
+    return (_day_of_year(older) - _day_of_year(newer)) * 86400 <= DST_FOLD_SECONDS
+
+
+def _is_new_year(newer: tuple, older: tuple) -> bool:
+    gap = (366 - _day_of_year(older)) + _day_of_year(newer)
+    return gap <= MAX_NEW_YEAR_GAP_DAYS
+
+
 def years_infer(times: list[LogTime], *, now: dt.datetime) -> list[int]:
-    """Years for times written without one, in file order.
+    """Years for times written without one, in file order; YearAmbiguous if none can be.
 
     The files list events in time order (Moodle: newest first). The direction is the
     one most neighbouring pairs follow; walking from the newest time, the year starts
-    at the latest one that is not in the future and drops by one each time the
-    month-day order wraps around.
+    at the latest one that is not in the future and drops by one at each plausible
+    new year (see MAX_NEW_YEAR_GAP_DAYS). A step back that is neither a new year nor
+    a daylight saving fold raises YearAmbiguous with the two rows.
     """
     if not times:
         return []
@@ -175,12 +211,15 @@ def years_infer(times: list[LogTime], *, now: dt.datetime) -> list[int]:
     now_key = (now.month, now.day, now.hour, now.minute, now.second)
     year = now.year if keys[order[0]] <= now_key else now.year - 1
     years = [0] * len(keys)
-    previous = keys[order[0]]
+    previous_index = order[0]
     for index in order:
-        if keys[index] > previous:
+        newer, older = keys[previous_index], keys[index]
+        if older > newer and not _is_dst_fold(newer, older):
+            if not _is_new_year(newer, older):
+                raise YearAmbiguous(newer=previous_index, older=index)
             year -= 1
         years[index] = year
-        previous = keys[index]
+        previous_index = index
     return years
 
 

@@ -16,8 +16,15 @@ from django.utils.translation import gettext as _
 
 from lms.importers import events as event_map
 from lms.importers.errors import file_error
+from lms.importers.limits import FIRST_YEAR, LAST_YEAR
 from lms.importers.tables import JSON_COLUMNS, Table
-from lms.importers.times import LogTime, log_time_parse, log_time_timestamp, years_infer
+from lms.importers.times import (
+    LogTime,
+    YearAmbiguous,
+    log_time_parse,
+    log_time_timestamp,
+    years_infer,
+)
 
 COLUMN_NAMES = {
     "time": ["time", "hora", "fecha", "fecha y hora", "timecreated"],
@@ -34,6 +41,8 @@ REQUIRED = ["time", "context", "eventname"]
 # Usernames of people known only by their Moodle user id.
 ID_USERNAME_PREFIX = "moodle"
 NO_USER = 0
+# Moodle's ids are BIGINT: at most 19 digits.
+MAX_ID_DIGITS = 19
 _ANONYMOUS_NAMES = {"", "-", "—"}
 _USER_ID = re.compile(
     r"(?:user|usuario)\s+(?:with\s+id|con\s+(?:el\s+)?id)\s+'(\d+)'", re.I
@@ -147,6 +156,18 @@ def rows_parse(
             bad.append((line, _("the event name is empty")))
             continue
         description = cell(values, "description")
+        long_id = next(
+            (n for n in _USER_ID.findall(description) if len(n) > MAX_ID_DIGITS), None
+        )
+        if long_id:
+            bad.append(
+                (
+                    line,
+                    _("the user id %(id)s… in the description is not a Moodle id")
+                    % {"id": long_id[:12]},
+                )
+            )
+            continue
         modname, activity_name = event_map.context_resolve(cell(values, "context"))
         rows.append(
             LogRow(
@@ -167,27 +188,55 @@ def rows_parse(
     return rows, bad
 
 
+class YearsUnknown(Exception):
+    """The file's times have no year and their order does not tell it."""
+
+    def __init__(self, newer: LogRow, older: LogRow) -> None:
+        self.newer, self.older = newer, older
+        super().__init__(newer.line, older.line)
+
+
 def timestamps_set(
     rows: list[LogRow], *, year: int | None, zone: ZoneInfo, now: dt.datetime
 ) -> list[tuple[int, str]]:
-    """Fill `timestamp`; return rows whose date does not exist (29 Feb of a non-leap year)."""
+    """Fill `timestamp`; return rows whose date does not exist or is out of range.
+
+    Raise YearsUnknown when times have no year, none is given, and the file's order
+    does not tell them (see `times.years_infer`).
+    """
     yearless = [
         row for row in rows if isinstance(row.time, LogTime) and row.time.year is None
     ]
     if year is not None:
         years = [year] * len(yearless)
     else:
-        years = years_infer([row.time for row in yearless], now=now.astimezone(zone))
+        try:
+            years = years_infer(
+                [row.time for row in yearless], now=now.astimezone(zone)
+            )
+        except YearAmbiguous as error:
+            raise YearsUnknown(yearless[error.newer], yearless[error.older]) from None
     inferred = {id(row): value for row, value in zip(yearless, years, strict=True)}
     bad = []
     for row in rows:
         if isinstance(row.time, int):
             row.timestamp = row.time
+            row_year = dt.datetime.fromtimestamp(row.time, tz=dt.UTC).year
+        else:
+            row_year = row.time.year or inferred[id(row)]
+        if not FIRST_YEAR <= row_year <= LAST_YEAR:
+            bad.append(
+                (
+                    row.line,
+                    _("the year %(year)d is outside %(first)d-%(last)d")
+                    % {"year": row_year, "first": FIRST_YEAR, "last": LAST_YEAR},
+                )
+            )
+            continue
+        if isinstance(row.time, int):
             continue
         try:
-            row.timestamp = log_time_timestamp(
-                row.time, year=row.time.year or inferred[id(row)], zone=zone
-            )
+            row.timestamp = log_time_timestamp(row.time, year=row_year, zone=zone)
         except ValueError as error:
             bad.append((row.line, _("unreadable time: %(error)s") % {"error": error}))
     return bad

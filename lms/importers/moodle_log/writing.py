@@ -18,10 +18,12 @@ from access.selectors import context_of
 from access.services import contexts_bulk_ensure
 from lms.importers import events as event_map
 from lms.importers.errors import ImportFileError, file_error
+from lms.importers.limits import FIRST_YEAR, LAST_YEAR, shortname_check
 from lms.importers.moodle_log.rows import (
     ID_USERNAME_PREFIX,
     NO_USER,
     LogRow,
+    YearsUnknown,
     columns_find,
     row_hashes,
     rows_parse,
@@ -33,6 +35,7 @@ from lms.importers.people import (
     users_ensure_by_name,
 )
 from lms.importers.tables import table_read
+from lms.importers.times import LogTime
 from lms.models import Activity, Category, Course
 from logstore.models import StandardLogEntry
 from logstore.services import log_rows_write
@@ -152,6 +155,13 @@ def moodle_log_import(
 ) -> LogImportResult:
     """Import one course's log report download; raise ImportFileError on bad input."""
     path = Path(path)
+    shortname_check(path, course_shortname)
+    if year is not None and not FIRST_YEAR <= year <= LAST_YEAR:
+        raise file_error(
+            path,
+            _("--year %(year)d is not a year between %(first)d and %(last)d.")
+            % {"year": year, "first": FIRST_YEAR, "last": LAST_YEAR},
+        )
     try:
         zone = ZoneInfo(tz_name or settings.TIME_ZONE)
     except (ZoneInfoNotFoundError, ValueError):
@@ -172,7 +182,10 @@ def moodle_log_import(
     table = table_read(path, encoding=encoding)
     columns = columns_find(table)
     rows, bad = rows_parse(table, columns)
-    bad += timestamps_set(rows, year=year, zone=zone, now=now or timezone.now())
+    try:
+        bad += timestamps_set(rows, year=year, zone=zone, now=now or timezone.now())
+    except YearsUnknown as error:
+        raise _years_unknown(path, table.unit, error) from None
     if not table.rows:
         raise file_error(
             path,
@@ -207,6 +220,30 @@ def moodle_log_import(
         if dry_run:
             transaction.set_rollback(True)
     return result
+
+
+def _years_unknown(path: Path, unit: str, error: YearsUnknown) -> ImportFileError:
+    return file_error(
+        path,
+        _(
+            "the times have no year and the rows are not in time order: %(older)s "
+            "comes after %(newer)s, and the jump between them is no new year. Each "
+            "such jump would make a year up, so none is guessed: pass the year with "
+            "--year if every row is in one year, or download the log with years in "
+            "its times."
+        )
+        % {
+            "older": _log_time_text(error.older.time),
+            "newer": _log_time_text(error.newer.time),
+        },
+        line=error.older.line,
+        unit=unit,
+    )
+
+
+def _log_time_text(value: LogTime) -> str:
+    """Day/month and clock time, as neutral as a yearless time can be written."""
+    return f"{value.day:02d}/{value.month:02d} {value.hour:02d}:{value.minute:02d}"
 
 
 def _write(course: Course, rows: list[LogRow], result: LogImportResult) -> None:

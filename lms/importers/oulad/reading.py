@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 
 from lms.importers.errors import ImportFileError, file_error
+from lms.importers.limits import IDNUMBER_LENGTH, range_problem, text_problem
 
 ASSESSMENT_KINDS = ("TMA", "CMA", "Exam")
 TABLES = {
@@ -50,6 +52,17 @@ TABLES = {
     ],
 }
 _MISSING = {"", "?", "NA", "nan"}
+# Bounds outside which no real OULAD value lies (ids are Moodle's BIGINT; days are
+# relative to the start, and the dataset's run from -322 to 269).
+IDS = (0, 2**63 - 1)
+DAYS = (-3660, 3660)
+LENGTH = (1, 3660)
+WEEKS = (-523, 523)
+PERCENT = (0, 100)
+# A day's clicks are spread over its seconds (see the package docstring).
+CLICKS = (0, 86400)
+TEXT_LENGTH = 100
+CLICK_BOUNDS = {"id_student": IDS, "id_site": IDS, "date": DAYS, "sum_click": CLICKS}
 
 
 class OuladTable:
@@ -115,35 +128,45 @@ class OuladTable:
             self.check()
 
     def integer(
-        self, line: int, row: dict[str, str], column: str, *, optional: bool = False
+        self,
+        line: int,
+        row: dict[str, str],
+        column: str,
+        *,
+        optional: bool = False,
+        bounds: tuple[int, int] = IDS,
     ) -> int | None:
+        """The column's whole number within `bounds`, or None (a problem noted)."""
         value = row[column].strip()
         if value in _MISSING:
             if not optional:
                 self.problem(line, _("%(column)s is empty") % {"column": column})
             return None
         try:
-            return int(value)
+            number = int(value)
         except ValueError:
             try:
-                number = float(value)
+                real = float(value)
             except ValueError:
-                number = None
-            if number is not None and number.is_integer():
-                return int(number)
-            self.problem(
-                line,
-                _("%(column)s %(value)r is not a whole number")
-                % {"column": column, "value": value},
-            )
-            return None
+                real = math.nan
+            if not real.is_integer():
+                self.problem(
+                    line,
+                    _("%(column)s %(value)r is not a whole number")
+                    % {"column": column, "value": value},
+                )
+                return None
+            number = int(real)
+        return self.bounded(line, column, number, bounds)
 
-    def number(self, line: int, row: dict[str, str], column: str) -> float | None:
+    def number(
+        self, line: int, row: dict[str, str], column: str, *, bounds: tuple[int, int]
+    ) -> float | None:
         value = row[column].strip()
         if value in _MISSING:
             return None
         try:
-            return float(value)
+            number = float(value)
         except ValueError:
             self.problem(
                 line,
@@ -151,6 +174,33 @@ class OuladTable:
                 % {"column": column, "value": value},
             )
             return None
+        return self.bounded(line, column, number, bounds, shown=value)
+
+    def bounded(
+        self,
+        line: int,
+        column: str,
+        value: float,
+        bounds: tuple[int, int],
+        *,
+        shown: str | None = None,
+    ) -> float | None:
+        """`value` if within `bounds` (NaN never is), else None and a problem."""
+        problem = range_problem(
+            value, label=column, low=bounds[0], high=bounds[1], shown=shown
+        )
+        if problem is None:
+            return value
+        self.problem(line, problem)
+        return None
+
+    def text(self, line: int, row: dict[str, str], column: str) -> str:
+        """The column's text, stripped; a problem noted if no column could store it."""
+        value = row[column].strip()
+        problem = text_problem(value, label=column, max_length=TEXT_LENGTH)
+        if problem:
+            self.problem(line, problem)
+        return value
 
     def check(self) -> None:
         if self.problems:
@@ -182,10 +232,19 @@ def presentations_read(
     courses = OuladTable(directory, "courses")
     found: dict[tuple[str, str], Presentation] = {}
     for line, row in courses.rows():
-        length = courses.integer(line, row, "module_presentation_length")
-        module, code = row["code_module"].strip(), row["code_presentation"].strip()
-        if length is not None:
-            found[(module, code)] = Presentation(module, code, length, line)
+        length = courses.integer(line, row, "module_presentation_length", bounds=LENGTH)
+        module = courses.text(line, row, "code_module")
+        code = courses.text(line, row, "code_presentation")
+        key = f"{module}-{code}"
+        if len(key) > IDNUMBER_LENGTH:  # the course's ID number is the key
+            courses.problem(
+                line,
+                text_problem(
+                    key, label=_("the course short name"), max_length=IDNUMBER_LENGTH
+                ),
+            )
+        elif length is not None:
+            found[(module, code)] = Presentation(module, code, int(length), line)
     courses.check()
     if not found:
         raise file_error(courses.path, _("the file lists no module presentation."))
@@ -227,8 +286,12 @@ def presentation_details_read(
         if p is None:
             continue
         student = registration.integer(line, row, "id_student")
-        start = registration.integer(line, row, "date_registration", optional=True)
-        end = registration.integer(line, row, "date_unregistration", optional=True)
+        start = registration.integer(
+            line, row, "date_registration", optional=True, bounds=DAYS
+        )
+        end = registration.integer(
+            line, row, "date_unregistration", optional=True, bounds=DAYS
+        )
         if student in p.students:
             p.students[student].update(registered=start, unregistered=end)
     registration.check()
@@ -239,9 +302,10 @@ def presentation_details_read(
         if p is None:
             continue
         site = vle.integer(line, row, "id_site")
-        week = vle.integer(line, row, "week_from", optional=True)
+        week = vle.integer(line, row, "week_from", optional=True, bounds=WEEKS)
+        kind = vle.text(line, row, "activity_type")
         if site is not None:
-            p.sites.append((site, row["activity_type"].strip(), week))
+            p.sites.append((site, kind, week))
     vle.check()
 
     assessments = OuladTable(directory, "assessments")
@@ -256,8 +320,8 @@ def presentation_details_read(
             assessments.problem(
                 line, _("unknown assessment type %(type)r") % {"type": kind}
             )
-        due = assessments.integer(line, row, "date", optional=True)
-        weight = assessments.number(line, row, "weight") or 0.0
+        due = assessments.integer(line, row, "date", optional=True, bounds=DAYS)
+        weight = assessments.number(line, row, "weight", bounds=PERCENT) or 0.0
         if ident is not None:
             p.assessments.append((ident, kind, due, weight))
             by_assessment[ident] = p
@@ -270,8 +334,10 @@ def presentation_details_read(
         if p is None:
             continue
         student = submissions.integer(line, row, "id_student")
-        day = submissions.integer(line, row, "date_submitted", optional=True)
-        score = submissions.number(line, row, "score")
+        day = submissions.integer(
+            line, row, "date_submitted", optional=True, bounds=DAYS
+        )
+        score = submissions.number(line, row, "score", bounds=PERCENT)
         if student in p.students:
             p.submissions.append((ident, student, day, score))
     submissions.check()
@@ -290,10 +356,16 @@ def presentation_details_read(
             )
         except ValueError:
             for column in ("id_student", "id_site", "date", "sum_click"):
-                clicks.integer(line, row, column)
+                clicks.integer(line, row, column, bounds=CLICK_BOUNDS[column])
             continue
-        if values[3] < 0:
-            clicks.problem(line, _("sum_click is negative"))
+        if not all(
+            low <= value <= high
+            for value, (low, high) in zip(values, CLICK_BOUNDS.values(), strict=True)
+        ):
+            for value, (column, bounds) in zip(
+                values, CLICK_BOUNDS.items(), strict=True
+            ):
+                clicks.bounded(line, column, value, bounds)
             continue
         for column, value in zip(p.clicks, values, strict=True):
             column.append(value)

@@ -79,6 +79,8 @@ class PresentationResult:
     completions: int = 0
     course_grades: int = 0
     seconds: float = 0.0
+    # studentVle has no row for the presentation (a cut or wrong file, usually).
+    no_clicks_in_file: bool = False
 
 
 @dataclass
@@ -225,6 +227,7 @@ def _presentation_write(p: Presentation, start: dt.datetime) -> PresentationResu
     result.withdrawn = len(timeends)
 
     result.events = _clicks_write(p, course, start, users, sites, course_pages)
+    result.no_clicks_in_file = not p.clicks[0]
 
     # Grades, completions and final grades.
     assessment_by_id = {int(a.idnumber.split(":")[1]): a for a in assessments}

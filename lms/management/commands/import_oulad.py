@@ -88,4 +88,13 @@ class Command(BaseCommand):
                     "seconds": p.seconds,
                 }
             )
+            if p.no_clicks_in_file:
+                self.stderr.write(
+                    _(
+                        "%(key)s: studentVle has no clicks for this presentation, so "
+                        "its course has no activity log; check that the file is the "
+                        "whole table."
+                    )
+                    % {"key": p.key}
+                )
         self.stdout.write(_("Done in %(seconds).1f s.") % {"seconds": result.seconds})
