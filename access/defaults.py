@@ -3,9 +3,9 @@
 Role short names, names, sort order and assignable context levels follow Moodle's
 `get_default_contextlevels()` and install defaults; capabilities follow
 `lib/db/access.php` (shared/reference/moodle-analytics.md §7). Names drop Moodle's
-"moodle/" prefix: "analytics:listinsights". Where we differ: `course:view` is also
-allowed for teachers here (Moodle gives it to managers only), so course pages can
-ask one capability of everyone who teaches.
+"moodle/" prefix: "analytics:listinsights". `course:view` is Moodle's: it lets
+managers into a course without an enrolment, so teachers need an active enrolment
+to open a course's pages (`insights.selectors.course_viewable`).
 
 `defaults_install` is idempotent and works with the migration's historical models:
 capability definitions are refreshed; roles, their context levels and their system
@@ -96,7 +96,7 @@ CAPABILITIES: dict[str, tuple[str, int, int, tuple[str, ...]]] = {
     ),
     "analytics:managemodels": ("write", SYSTEM, RISK_CONFIG, ("manager",)),
     "analytics:listowninsights": ("read", SYSTEM, 0, ("user",)),
-    "course:view": ("read", COURSE, 0, ("manager", "editingteacher", "teacher")),
+    "course:view": ("read", COURSE, 0, ("manager",)),
     "course:viewparticipants": (
         "read",
         COURSE,
@@ -154,3 +154,69 @@ def defaults_install(apps: Any) -> None:
                 capability=capability,
                 defaults={"permission": ALLOW},
             )
+
+
+#: Roles that earlier Foresight versions allowed `course:view` at system level.
+COURSE_VIEW_FORMERLY_ALLOWED = ("editingteacher", "teacher")
+
+
+def _course_view(apps: Any, *, create: bool) -> tuple[Any, Any]:
+    """The system context and the `course:view` capability (None when missing)."""
+    system = (
+        apps.get_model("access", "Context")
+        .objects.filter(contextlevel=SYSTEM, instanceid=0)
+        .first()
+    )
+    capability_model = apps.get_model("access", "Capability")
+    capability = capability_model.objects.filter(name="course:view").first()
+    if capability is None and create and system is not None:
+        captype, level, risks, _allowed = CAPABILITIES["course:view"]
+        capability = capability_model.objects.create(
+            name="course:view", captype=captype, contextlevel=level, riskbitmask=risks
+        )
+    return system, capability
+
+
+def course_view_managers_only(apps: Any) -> None:
+    """Give `course:view` to managers only at system level, as Moodle does.
+
+    Earlier versions also allowed it to both teacher roles, which would let a
+    teacher with a suspended or ended enrolment into the course. Only those
+    system-level ALLOW rows go; overrides in categories and courses stay, so an
+    admin who wants a role in without enrolment can still say so there. The
+    manager's ALLOW is created when the manager has no system-level row at all.
+    The capability is created if missing; roles an admin deleted are not brought
+    back.
+    """
+    system, capability = _course_view(apps, create=True)
+    if system is None or capability is None:
+        return
+    permission_model = apps.get_model("access", "RoleCapability")
+    rows = permission_model.objects.filter(
+        context=system, capability__name="course:view"
+    )
+    rows.filter(
+        role__shortname__in=COURSE_VIEW_FORMERLY_ALLOWED, permission=ALLOW
+    ).delete()
+    manager = apps.get_model("access", "Role").objects.filter(shortname="manager")
+    if manager.exists() and not rows.filter(role__shortname="manager").exists():
+        permission_model.objects.create(
+            context=system, role=manager.get(), capability=capability, permission=ALLOW
+        )
+
+
+def course_view_teachers_again(apps: Any) -> None:
+    """Undo `course_view_managers_only`: the teacher roles' earlier ALLOW rows."""
+    system, capability = _course_view(apps, create=False)
+    if system is None or capability is None:
+        return
+    permission_model = apps.get_model("access", "RoleCapability")
+    for role in apps.get_model("access", "Role").objects.filter(
+        shortname__in=COURSE_VIEW_FORMERLY_ALLOWED
+    ):
+        permission_model.objects.get_or_create(
+            context=system,
+            role=role,
+            capability=capability,
+            defaults={"permission": ALLOW},
+        )

@@ -2,18 +2,22 @@
 
 Viewing follows Moodle's `check_can_list_insights`: your own user context needs
 `analytics:listowninsights`, every other context `analytics:listinsights`, resolved by
-`has_perm` on the context (so an active superuser may open every page).
+`has_perm` on the context (so an active superuser may open every page). In a course
+or one of its activities the user must also be let into the course, as Moodle's
+`require_login($course)` does (`course_viewable`): `course:view` there (managers,
+at any level above or in the course) or an active enrolment. A teacher whose
+enrolment is suspended, has ended or has not started, or who holds a course role
+without an enrolment, is refused. Category, system and user contexts are unaffected.
 
-Recipients follow Moodle's `get_insights_users` with one documented difference:
+Recipients follow Moodle's `get_insights_users`:
 
 - user context: the user concerned, if they hold listowninsights there;
 - course context (or an activity in it): active users holding listinsights there
-  (inherited from category and system) who are also *in the course*. Moodle asks
-  for an active enrolment; here an active enrolment, or, for someone with no
-  enrolment row at all, a role assigned in the course context itself (sites that
-  give teachers a course role without an enrolment row). A suspended or expired
-  enrolment excludes. Managers at category or system level who are not in the
-  course are not told about every course (as in Moodle) but may open the pages;
+  (inherited from category and system) with an active enrolment in the course
+  (`enrolment_active`, the same condition as for opening the pages), so nobody is
+  sent a link they would be refused. Managers who are not enrolled may open the
+  pages but are not told about every course (as in Moodle); earlier versions also
+  told holders of a course role without an enrolment, who may no longer open them;
 - category or system context: active users holding listinsights there.
 
 Superusers are recipients only when an assigned role grants the capability
@@ -36,7 +40,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from access.models import Context, ContextLevel, RoleAssignment
+from access.models import Context, ContextLevel
 from access.selectors import contexts_with_capability, users_with_capability
 from insights.actions import FEEDBACK_ACTIONS, HIDING_ACTIONS, target_for
 from insights.describe import sample_exists
@@ -46,20 +50,81 @@ from models_app.models import AnalyticsModel
 
 LISTINSIGHTS = "analytics:listinsights"
 LISTOWNINSIGHTS = "analytics:listowninsights"
+COURSE_VIEW = "course:view"
+
+
+def enrolment_active(*, now: Any = None) -> Q:
+    """Enrolments that let their user into the course now (Moodle's `is_enrolled`
+    with `onlyactive`): status active, started (or no start) and not yet ended.
+
+    Moodle also asks that the enrolment method be enabled; `lms` has no enrolment
+    methods, so a disabled method is an enrolment to suspend or end here.
+    """
+    now = now or timezone.now()
+    return (
+        Q(status=Enrolment.Status.ACTIVE)
+        & (Q(timestart__isnull=True) | Q(timestart__lte=now))
+        & (Q(timeend__isnull=True) | Q(timeend__gt=now))
+    )
+
+
+def course_context_of(context: Context) -> Context | None:
+    """The course context of a course or activity context; None elsewhere."""
+    if context.contextlevel == ContextLevel.COURSE:
+        return context
+    if context.contextlevel == ContextLevel.MODULE and context.parent_id:
+        return Context.objects.filter(
+            pk=context.parent_id, contextlevel=ContextLevel.COURSE
+        ).first()
+    return None
+
+
+def course_viewable(*, user: Any, context: Context) -> bool:
+    """Whether `user` is let into the course of `context` (True outside courses).
+
+    Moodle's `can_access_course`, as `require_login($course)` asks it: `course:view`
+    in the course (a superuser passes `has_perm`) or an active enrolment in it.
+    `course_contexts_viewable` is the same rule for many courses at once.
+    """
+    if context.contextlevel not in (ContextLevel.COURSE, ContextLevel.MODULE):
+        return True
+    course_context = course_context_of(context)
+    if course_context is None:  # an activity context whose course context is gone
+        return False
+    if user.has_perm(COURSE_VIEW, course_context):
+        return True
+    return Enrolment.objects.filter(
+        enrolment_active(), user_id=user.pk, course_id=course_context.instanceid
+    ).exists()
+
+
+def course_contexts_viewable(*, user: Any) -> QuerySet[Context]:
+    """Course contexts `user` is let into: `course_viewable` for every course."""
+    by_capability = contexts_with_capability(
+        user=user, capability=COURSE_VIEW, level=ContextLevel.COURSE
+    )
+    enrolled = Enrolment.objects.filter(enrolment_active(), user_id=user.pk)
+    return Context.objects.filter(contextlevel=ContextLevel.COURSE).filter(
+        Q(pk__in=by_capability.values("pk"))
+        | Q(instanceid__in=enrolled.values("course_id"))
+    )
 
 
 def insight_context_viewable(*, user: Any, context: Context) -> bool:
     """Whether `user` may see the insights of `context` (Moodle's rule, above)."""
     if context.contextlevel == ContextLevel.USER and context.instanceid == user.pk:
         return user.has_perm(LISTOWNINSIGHTS, context)
-    return user.has_perm(LISTINSIGHTS, context)
+    return user.has_perm(LISTINSIGHTS, context) and course_viewable(
+        user=user, context=context
+    )
 
 
 def insights_visible_to(*, user: Any) -> QuerySet[Insight]:
     """Insights of enabled models in contexts the user may see, newest first.
 
     A few queries per context level that has insights, whatever the number of
-    contexts, through `contexts_with_capability`.
+    contexts, through `contexts_with_capability`; in courses and activities only
+    those of courses the user is let into (`course_contexts_viewable`).
     """
     insights = Insight.objects.filter(model__enabled=True)
     if not user.is_authenticated or not user.is_active:
@@ -83,6 +148,13 @@ def insights_visible_to(*, user: Any) -> QuerySet[Insight]:
             visible &= ~Q(context=own)
             if own_visible:
                 visible |= Q(context=own)
+    if levels & {ContextLevel.COURSE, ContextLevel.MODULE}:
+        courses = course_contexts_viewable(user=user)
+        visible &= (
+            ~Q(context__contextlevel__in=[ContextLevel.COURSE, ContextLevel.MODULE])
+            | Q(context__in=courses)
+            | Q(context__contextlevel=ContextLevel.MODULE, context__parent__in=courses)
+        )
     return insights.filter(visible).select_related("model", "context")
 
 
@@ -141,17 +213,8 @@ def prediction_actions_by(*, user: Any, prediction: Prediction) -> set[str]:
 
 
 def _course_id_of(context: Context) -> int | None:
-    if context.contextlevel == ContextLevel.COURSE:
-        return context.instanceid
-    if context.contextlevel == ContextLevel.MODULE and context.parent_id:
-        return (
-            Context.objects.filter(
-                pk=context.parent_id, contextlevel=ContextLevel.COURSE
-            )
-            .values_list("instanceid", flat=True)
-            .first()
-        )
-    return None
+    course_context = course_context_of(context)
+    return None if course_context is None else course_context.instanceid
 
 
 def insight_recipients(*, context: Context) -> QuerySet:
@@ -168,7 +231,10 @@ def insight_recipients(*, context: Context) -> QuerySet:
         users = users_with_capability(LISTINSIGHTS, context)
         course_id = _course_id_of(context)
         if course_id is not None:
-            users = users.filter(_in_course(course_id=course_id, context=context))
+            enrolled = Enrolment.objects.filter(
+                enrolment_active(), user_id=OuterRef("pk"), course_id=course_id
+            )
+            users = users.filter(Exists(enrolled))
     profiles = UserProfile.objects.filter(user_id=OuterRef("pk"))
     return (
         user_model.objects.filter(pk__in=users.values("pk"), is_active=True)
@@ -178,22 +244,6 @@ def insight_recipients(*, context: Context) -> QuerySet:
         )
         .order_by("pk")
     )
-
-
-def _in_course(*, course_id: int, context: Context) -> Q:
-    now = timezone.now()
-    enrolments = Enrolment.objects.filter(user_id=OuterRef("pk"), course_id=course_id)
-    active = enrolments.filter(status=Enrolment.Status.ACTIVE).filter(
-        Q(timestart__isnull=True) | Q(timestart__lte=now),
-        Q(timeend__isnull=True) | Q(timeend__gt=now),
-    )
-    course_context_id = (
-        context.pk if context.contextlevel == ContextLevel.COURSE else context.parent_id
-    )
-    course_role = RoleAssignment.objects.filter(
-        user_id=OuterRef("pk"), context_id=course_context_id
-    )
-    return Q(Exists(active)) | (Q(Exists(course_role)) & ~Q(Exists(enrolments)))
 
 
 def notifications_of(*, user: Any) -> QuerySet[Notification]:

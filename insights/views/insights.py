@@ -38,7 +38,7 @@ from insights.services import (
 )
 from insights.student_messages import SEND_MESSAGE
 from insights.views.messages import student_message_url
-from insights.views.permissions import insight_or_refuse
+from insights.views.permissions import disabled_model_explained, insight_or_refuse
 
 PER_PAGE = 100
 
@@ -67,6 +67,7 @@ def insight_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@disabled_model_explained
 def insight_detail(request: HttpRequest, pk: int) -> HttpResponse:
     insight = insight_or_refuse(request, pk)
     notifications_mark_read(user=request.user, insight=insight)
@@ -114,6 +115,7 @@ def insight_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@disabled_model_explained
 def insight_actions(request: HttpRequest, pk: int) -> HttpResponse:
     """Apply one action to the ticked predictions of an insight (all or nothing)."""
     insight = insight_or_refuse(request, pk)

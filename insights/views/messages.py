@@ -18,7 +18,11 @@ from insights.forms import StudentMessageForm
 from insights.models import Insight, Prediction
 from insights.selectors import prediction_insight
 from insights.student_messages import message_recipients, student_messages_send
-from insights.views.permissions import insight_or_refuse, prediction_or_refuse
+from insights.views.permissions import (
+    disabled_model_explained,
+    insight_or_refuse,
+    prediction_or_refuse,
+)
 
 
 def student_message_url(*, insight: Insight, prediction_ids: list[int]) -> str:
@@ -27,6 +31,7 @@ def student_message_url(*, insight: Insight, prediction_ids: list[int]) -> str:
 
 
 @login_required
+@disabled_model_explained
 def prediction_message(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Send message" beside one prediction: write to its student."""
     prediction = prediction_or_refuse(request, pk)
@@ -37,6 +42,7 @@ def prediction_message(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@disabled_model_explained
 def student_message(request: HttpRequest, pk: int) -> HttpResponse:
     """Write one message to the students of the predictions in `?predictions=`."""
     insight = insight_or_refuse(request, pk)

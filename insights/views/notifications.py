@@ -23,6 +23,10 @@ from insights.services import (
     email_notifications_set,
     notifications_mark_read,
 )
+from insights.views.permissions import (
+    disabled_model_explained,
+    refuse_unless_viewable,
+)
 
 
 @login_required
@@ -34,21 +38,26 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@disabled_model_explained
 def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark the notification read and go to its insight; only the recipient's.
 
-    An insight of a one-sample target (one user, one course) goes straight to its
-    prediction while that is the only one left to see, as Moodle's does.
+    A recipient who may no longer see the insight (their enrolment was suspended
+    or has ended since) is refused with a 403, an insight of a disabled model
+    answers 404, and then the notification stays unread. An insight of a one-sample target (one
+    user, one course) goes straight to its prediction while that is the only one
+    left to see, as Moodle's does.
     """
     notification = (
         Notification.objects.filter(pk=pk, user=request.user)
-        .select_related("insight__model")
+        .select_related("insight__model", "insight__context")
         .first()
     )
     if notification is None:
         raise Http404(_("No such notification."))
-    notifications_mark_read(user=request.user, notification_ids=[notification.pk])
     insight = notification.insight
+    refuse_unless_viewable(request, context=insight.context, model=insight.model)
+    notifications_mark_read(user=request.user, notification_ids=[notification.pk])
     target = target_for(insight.model.target)
     if target is not None and target.one_sample_per_analysable:
         visible = list(predictions_visible_to(user=request.user, insight=insight)[:2])

@@ -35,7 +35,7 @@ from insights.selectors import (
     prediction_insight,
 )
 from insights.services import prediction_action_record
-from insights.views.permissions import prediction_or_refuse
+from insights.views.permissions import disabled_model_explained, prediction_or_refuse
 from lms.models import Enrolment
 
 
@@ -46,6 +46,7 @@ def _safe_next(request: HttpRequest, url: str) -> bool:
 
 
 @login_required
+@disabled_model_explained
 def prediction_detail(request: HttpRequest, pk: int) -> HttpResponse:
     prediction = prediction_or_refuse(request, pk)
     insight = prediction_insight(prediction=prediction)
@@ -93,6 +94,7 @@ def prediction_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@disabled_model_explained
 def prediction_action(request: HttpRequest, pk: int) -> HttpResponse:
     prediction = prediction_or_refuse(request, pk)
     insight = prediction_insight(prediction=prediction)
@@ -134,6 +136,7 @@ def prediction_action(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@disabled_model_explained
 def prediction_outline(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Outline report": the student's activity in the course, activity by activity."""
 

@@ -57,7 +57,7 @@ def test_roles_are_assignable_where_moodle_assigns_them(db, shortname, levels):
         ("analytics:listinsights", 50, {"manager", "editingteacher", "teacher"}),
         ("analytics:managemodels", 10, {"manager"}),
         ("analytics:listowninsights", 10, {"user"}),
-        ("course:view", 50, {"manager", "editingteacher", "teacher"}),
+        ("course:view", 50, {"manager"}),
     ],
 )
 def test_capabilities_are_allowed_at_system_level_as_in_moodle(
@@ -115,3 +115,56 @@ def test_role_assignment_factory_reinstalls_roles_an_emptied_database_lacks(db):
     assert assignment.role.shortname == "editingteacher"
     assert Role.objects.count() == len(ROLES)
     assert assignment.user.has_perm("analytics:listinsights", assignment.context)
+
+
+def _course_view_allowed() -> set[str]:
+    return set(
+        RoleCapability.objects.filter(
+            capability__name="course:view",
+            context=context_system(),
+            permission=Permission.ALLOW,
+        ).values_list("role__shortname", flat=True)
+    )
+
+
+def test_course_view_goes_to_managers_only_on_an_upgraded_site(db, course):
+    """Sites installed before kept the teachers' system-level ALLOW: it goes,
+    an admin's override in a course stays, and running it again changes nothing."""
+    from access.defaults import course_view_managers_only, course_view_teachers_again
+    from access.selectors import context_of
+
+    course_view_teachers_again(apps)  # the state earlier versions installed
+    assert _course_view_allowed() == {"manager", "editingteacher", "teacher"}
+    override = RoleCapability.objects.create(
+        role=Role.objects.get(shortname="teacher"),
+        capability=Capability.objects.get(name="course:view"),
+        context=context_of(course),
+        permission=Permission.ALLOW,
+    )
+
+    course_view_managers_only(apps)
+    course_view_managers_only(apps)
+
+    assert _course_view_allowed() == {"manager"}
+    assert RoleCapability.objects.filter(pk=override.pk).exists() is True
+
+
+def test_course_view_is_created_when_missing(db):
+    from access.defaults import course_view_managers_only
+
+    Capability.objects.filter(name="course:view").delete()
+    course_view_managers_only(apps)
+    assert (
+        Capability.objects.get(name="course:view").contextlevel == ContextLevel.COURSE
+    )
+    assert _course_view_allowed() == {"manager"}
+
+
+def test_a_managers_own_course_view_setting_is_kept(db):
+    from access.defaults import course_view_managers_only
+
+    RoleCapability.objects.filter(
+        capability__name="course:view", role__shortname="manager"
+    ).update(permission=Permission.PREVENT)
+    course_view_managers_only(apps)
+    assert _course_view_allowed() == set()

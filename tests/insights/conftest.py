@@ -135,13 +135,14 @@ def category_manager(category):
 
 @pytest.fixture
 def superuser_with_role(course):
-    """A superuser who is also a manager at system level and a course teacher."""
+    """A superuser who is also a manager at system level and an enrolled teacher."""
     from access.services import context_system
-    from tests.factories import RoleAssignmentFactory, UserFactory
+    from tests.factories import EnrolmentFactory, RoleAssignmentFactory, UserFactory
 
     user = UserFactory(
         username="rootteacher", first_name="Rita", is_staff=True, is_superuser=True
     )
+    EnrolmentFactory(user=user, course=course)
     RoleAssignmentFactory(user=user, role="manager", context=context_system())
     RoleAssignmentFactory(user=user, role="editingteacher", context=course)
     return user
@@ -183,3 +184,70 @@ def prohibited_enrolment(prohibited_course):
     user = UserFactory(username="phystudent", first_name="Paul")
     RoleAssignmentFactory(user=user, role="student", context=prohibited_course)
     return EnrolmentFactory(user=user, course=prohibited_course)
+
+
+# Teachers of `course` who hold the editing teacher role there but are not let into
+# it (Moodle's require_login($course) refuses them), and a manager of the course
+# who is let in without an enrolment (course:view).
+
+
+def _teacher_enrolled(course, username: str, **enrolment: Any):
+    from tests.factories import EnrolmentFactory, RoleAssignmentFactory, UserFactory
+
+    user = UserFactory(username=username)
+    if enrolment.pop("enrolled", True):
+        EnrolmentFactory(user=user, course=course, **enrolment)
+    RoleAssignmentFactory(user=user, role="editingteacher", context=course)
+    return user
+
+
+@pytest.fixture
+def suspended_teacher(course):
+    from lms.models import Enrolment
+
+    return _teacher_enrolled(
+        course, "suspendedteacher", status=Enrolment.Status.SUSPENDED
+    )
+
+
+@pytest.fixture
+def ended_teacher(course):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    return _teacher_enrolled(
+        course,
+        "endedteacher",
+        timestart=now - dt.timedelta(days=20),
+        timeend=now - dt.timedelta(days=1),
+    )
+
+
+@pytest.fixture
+def future_teacher(course):
+    """Enrolled from next week on."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    return _teacher_enrolled(
+        course, "futureteacher", timestart=timezone.now() + dt.timedelta(days=7)
+    )
+
+
+@pytest.fixture
+def role_only_teacher(course):
+    """The editing teacher role in the course, no enrolment at all."""
+    return _teacher_enrolled(course, "roleonlyteacher", enrolled=False)
+
+
+@pytest.fixture
+def course_manager(course):
+    """A manager assigned in the course context itself, not enrolled."""
+    from tests.factories import RoleAssignmentFactory, UserFactory
+
+    user = UserFactory(username="coursemanager", first_name="Cora")
+    RoleAssignmentFactory(user=user, role="manager", context=course)
+    return user

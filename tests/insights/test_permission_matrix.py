@@ -4,6 +4,12 @@ Kinds of insight: a course-level model (an insight in the course context), a
 site-level model (the system context), a user-level model (the student's own user
 context), and a course-level model in a course where listinsights is prohibited
 for both teacher roles. Expected values are (notified, may open the pages).
+
+Beyond roles, a course's pages also need the user to be let into the course, as
+Moodle's require_login($course): teachers whose enrolment is suspended, ended or
+not yet started, or who hold the role without an enrolment, are refused; managers
+(system, category or course) are let in by course:view without an enrolment.
+Every page and action is asked, with a notification of each persona's own.
 """
 
 from __future__ import annotations
@@ -11,7 +17,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from insights.models import Notification
+from insights.actions import bulk_actions_of, target_for
+from insights.models import Notification, StudentMessage
 from insights.selectors import insights_visible_to
 from insights.services import insights_generate
 
@@ -25,7 +32,24 @@ PERSONAS = [
     "superuser",
     "superuser_with_role",
     "prohibited_teacher",
+    "suspended_teacher",
+    "ended_teacher",
+    "future_teacher",
+    "role_only_teacher",
+    "course_manager",
 ]
+
+#: Personas whose only role is in `course`: nothing elsewhere.
+COURSE_ONLY = dict.fromkeys(
+    (
+        "suspended_teacher",
+        "ended_teacher",
+        "future_teacher",
+        "role_only_teacher",
+        "course_manager",
+    ),
+    (False, False),
+)
 
 EXPECTED = {
     "course": {
@@ -38,6 +62,11 @@ EXPECTED = {
         "superuser": (False, True),
         "superuser_with_role": (True, True),
         "prohibited_teacher": (False, False),
+        "suspended_teacher": (False, False),  # listinsights, but not let in
+        "ended_teacher": (False, False),
+        "future_teacher": (False, False),
+        "role_only_teacher": (False, False),
+        "course_manager": (False, True),  # course:view; not enrolled, not told
     },
     "site": {
         "manager": (True, True),
@@ -49,6 +78,7 @@ EXPECTED = {
         "superuser": (False, True),
         "superuser_with_role": (True, True),
         "prohibited_teacher": (False, False),
+        **COURSE_ONLY,
     },
     "user": {
         "manager": (False, True),
@@ -60,6 +90,7 @@ EXPECTED = {
         "superuser": (False, True),
         "superuser_with_role": (False, True),
         "prohibited_teacher": (False, False),
+        **COURSE_ONLY,
     },
     "prohibited": {
         "manager": (False, True),
@@ -71,6 +102,7 @@ EXPECTED = {
         "superuser": (False, True),
         "superuser_with_role": (False, True),
         "prohibited_teacher": (False, False),  # prohibit beats the teacher's allow
+        **COURSE_ONLY,
     },
 }
 
@@ -126,15 +158,59 @@ def test_who_is_notified_and_who_may_open_the_pages(
     assert listed is may_open
 
     client.force_login(user)
-    expected_status = 200 if may_open else 403
-    page = client.get(reverse("insights:insight", args=[insight.pk]))
-    assert page.status_code == expected_status
-    details = client.get(reverse("insights:prediction", args=[prediction.pk]))
-    assert details.status_code == expected_status
+    listing = client.get(reverse("insights:list"))
+    assert listing.status_code == 200
+    assert (insight.get_absolute_url() in listing.content.decode()) is may_open
+
+    refused = 403
+    for name, pk in [
+        ("insights:insight", insight.pk),
+        ("insights:prediction", prediction.pk),
+    ]:
+        page = client.get(reverse(name, args=[pk]))
+        assert page.status_code == (200 if may_open else refused), name
+    outline = client.get(reverse("insights:prediction_outline", args=[prediction.pk]))
+    # Only predictions about a student in a course have an outline.
+    has_outline = kind in ("course", "prohibited")
+    assert outline.status_code == (
+        (200 if has_outline else 404) if may_open else refused
+    )
+    # Compose and send: these fake targets offer no "Send message", so those
+    # allowed are sent back to the insight with a message; the others are refused.
+    message_url = reverse("insights:student_message", args=[insight.pk])
+    composed = client.get(message_url, {"predictions": prediction.pk})
+    assert composed.status_code == (302 if may_open else refused)
+    sent = client.post(
+        message_url,
+        {"predictions": [prediction.pk], "subject": "Hi", "body": "Hello"},
+    )
+    assert sent.status_code == (302 if may_open else refused)
+    beside = client.get(reverse("insights:prediction_message", args=[prediction.pk]))
+    assert beside.status_code == (302 if may_open else refused)
+    assert StudentMessage.objects.exists() is False
+
     acted = client.post(
         reverse("insights:prediction_action", args=[prediction.pk]),
         {"action": "predictiondetails"},
     )
-    assert acted.status_code == (302 if may_open else 403)
+    assert acted.status_code == (302 if may_open else refused)
+    bulk = bulk_actions_of(target_for(insight.model.target))[0].name
+    bulk_acted = client.post(
+        reverse("insights:insight_actions", args=[insight.pk]),
+        {"action": bulk, "predictions": [prediction.pk]},
+    )
+    assert bulk_acted.status_code == (302 if may_open else refused)
+    assert prediction.actions.filter(user=user, actionname=bulk).exists() is may_open
     if not may_open:
         assert prediction.actions.filter(user=user).exists() is False
+
+    # A notification link, whether or not this persona was told (a refused one
+    # may have been told before losing access): it opens only what may be seen.
+    notification = Notification.objects.filter(
+        user=user, insight=insight
+    ).first() or Notification.objects.create(user=user, insight=insight, subject="s")
+    Notification.objects.filter(pk=notification.pk).update(timeread=None)
+    opened = client.get(reverse("insights:notification_open", args=[notification.pk]))
+    assert opened.status_code == (302 if may_open else refused)
+    notification.refresh_from_db()
+    assert (notification.timeread is not None) is may_open

@@ -168,7 +168,8 @@ def test_recipients_cost_a_fixed_number_of_queries(
 
 
 def test_who_counts_as_in_the_course(course, course_model, make_prediction):
-    """Active enrolment, or a course role with no enrolment row; nothing else."""
+    """An active enrolment, as Moodle's get_enrolled_users(onlyactive): a course
+    role without an enrolment is not enough, as it does not open the pages."""
     from access.selectors import context_of
 
     def teacher_with(*, enrolment=None, active=True):
@@ -180,7 +181,8 @@ def test_who_counts_as_in_the_course(course, course_model, make_prediction):
 
     now = timezone.now()
     enrolled = teacher_with(enrolment={})
-    role_only = teacher_with()
+    teacher_with()  # a role without an enrolment
+    ending = teacher_with(enrolment={"timeend": now + dt.timedelta(days=1)})
     teacher_with(enrolment={"status": Enrolment.Status.SUSPENDED})
     teacher_with(enrolment={"timeend": now - dt.timedelta(days=1)})
     teacher_with(enrolment={"timestart": now + dt.timedelta(days=3)})
@@ -188,7 +190,27 @@ def test_who_counts_as_in_the_course(course, course_model, make_prediction):
 
     recipients = set(insight_recipients(context=context_of(course)))
 
-    assert recipients == {enrolled, role_only}
+    assert recipients == {enrolled, ending}
+
+
+def test_a_suspended_teacher_is_not_emailed_the_courses_insights(
+    course,
+    course_model,
+    make_prediction,
+    enrolment,
+    teacher,
+    suspended_teacher,
+    ended_teacher,
+    role_only_teacher,
+    course_manager,
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        insights_generate(
+            model=course_model, predictions=[make_prediction(course_model, enrolment)]
+        )
+    assert [email.to for email in mail.outbox] == [[teacher.email]]
+    assert set(Notification.objects.values_list("user", flat=True)) == {teacher.pk}
 
 
 def test_superuser_without_a_role_is_never_a_recipient(

@@ -189,3 +189,28 @@ def test_predictions_about_courses_cannot_be_messaged(
     assert "Messages can only be sent about predictions on students." in _messages(
         response
     )
+
+
+@pytest.mark.parametrize(
+    "persona", ["suspended_teacher", "ended_teacher", "role_only_teacher"]
+)
+def test_a_teacher_not_let_into_the_course_cannot_write_to_its_students(
+    request, client, insight, prediction, student, persona
+):
+    """Moodle's require_login($course) would refuse them; so does every page here."""
+    student.email = "sam@school.example"
+    student.save()
+    client.force_login(request.getfixturevalue(persona))
+    data = {"predictions": [prediction.pk], "subject": "Hi", "body": "Hi"}
+    url = reverse("insights:student_message", args=[insight.pk])
+    assert client.get(_compose_url(insight, prediction.pk)).status_code == 403
+    assert client.post(url, data).status_code == 403
+    message_url = reverse("insights:prediction_message", args=[prediction.pk])
+    assert client.get(message_url).status_code == 403
+    bulk = client.post(
+        reverse("insights:insight_actions", args=[insight.pk]),
+        {"action": "studentmessage", "predictions": [prediction.pk]},
+    )
+    assert bulk.status_code == 403
+    assert StudentMessage.objects.count() == 0 and not mail.outbox
+    assert PredictionAction.objects.exists() is False

@@ -293,11 +293,64 @@ def test_preferences_turn_email_off_and_on(teacher_client, teacher):
     assert UserProfile.objects.get(user=teacher).email_notifications is True
 
 
-def test_a_disabled_model_shows_a_notice(teacher_client, insight, course_model):
+def test_a_disabled_model_answers_404_on_its_pages_and_actions(
+    teacher_client, teacher, insight, prediction, course_model
+):
+    """As the list leaves it out; the insight's people are told why."""
     course_model.enabled = False
     course_model.save()
-    response = teacher_client.get(insight.get_absolute_url())
-    assert b"disabled by an administrator" in response.content
+    notification = Notification.objects.get(user=teacher)
+    pages = [
+        reverse("insights:insight", args=[insight.pk]),
+        reverse("insights:prediction", args=[prediction.pk]),
+        reverse("insights:prediction_outline", args=[prediction.pk]),
+        reverse("insights:prediction_message", args=[prediction.pk]),
+        f"{reverse('insights:student_message', args=[insight.pk])}"
+        f"?predictions={prediction.pk}",
+        notification.get_absolute_url(),
+    ]
+    for url in pages:
+        response = teacher_client.get(url)
+        assert response.status_code == 404, url
+        assert b"disabled by an administrator" in response.content, url
+    posts = [
+        (reverse("insights:prediction_action", args=[prediction.pk]), "fixed"),
+        (reverse("insights:insight_actions", args=[insight.pk]), "fixed"),
+        (reverse("insights:student_message", args=[insight.pk]), ""),
+    ]
+    for url, action in posts:
+        data = {"action": action, "predictions": [prediction.pk], "body": "Hi"}
+        assert teacher_client.post(url, data).status_code == 404, url
+    assert PredictionAction.objects.exists() is False
+    notification.refresh_from_db()
+    assert notification.timeread is None
+    listing = teacher_client.get(reverse("insights:list"))
+    assert insight.get_absolute_url() not in listing.content.decode()
+
+
+def test_a_disabled_model_is_refused_not_revealed_to_others(
+    client, insight, prediction, course_model, other_teacher
+):
+    course_model.enabled = False
+    course_model.save()
+    client.force_login(other_teacher)
+    response = client.get(reverse("insights:prediction", args=[prediction.pk]))
+    assert response.status_code == 403
+    assert b"Biology" not in response.content
+
+
+def test_a_teacher_suspended_after_being_told_cannot_open_the_notification(
+    client, teacher, insight
+):
+    notification = Notification.objects.get(user=teacher)
+    Enrolment.objects.filter(user=teacher).update(status=Enrolment.Status.SUSPENDED)
+    client.force_login(teacher)
+    assert client.get(notification.get_absolute_url()).status_code == 403
+    assert client.get(insight.get_absolute_url()).status_code == 403
+    listing = client.get(reverse("insights:list"))
+    assert insight.get_absolute_url() not in listing.content.decode()
+    notification.refresh_from_db()
+    assert notification.timeread is None
 
 
 def test_admin_is_read_only_with_per_model_figures(
