@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db import models
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,9 +20,15 @@ from django.utils.translation import gettext_lazy, ngettext
 from settings_app import hooks
 from settings_app.forms import AnalyticsSettingsForm, SiteInformationForm
 from settings_app.models import AnalyticsSettings, SettingChange, SiteInformation
+from settings_app.pending import (
+    PAD_FIELD,
+    SESSION_KEY,
+    pending_change_keep,
+    pending_change_take,
+)
 from settings_app.services import analytics_settings_update, site_information_update
 
-PENDING_SESSION_KEY = "settings_app.pending_analytics_settings"
+PENDING_SESSION_KEY = SESSION_KEY
 CONFIRM_FIELD = "_confirm_processor_change"
 
 
@@ -140,17 +146,26 @@ class AnalyticsSettingsAdmin(SingletonAdmin):
     ) -> HttpResponse:
         if request.method == "POST" and object_id:
             if CONFIRM_FIELD in request.POST:
-                pending = request.session.pop(PENDING_SESSION_KEY, None)
+                waiting = PENDING_SESSION_KEY in request.session
+                pending = pending_change_take(
+                    session=request.session, pad=request.POST.get(PAD_FIELD, "")
+                )
                 if pending is None:
                     self.message_user(
                         request,
                         _(
+                            "The change could not be confirmed: the password typed "
+                            "with it did not come back with the confirmation. "
+                            "Nothing was saved; make the change again."
+                        )
+                        if waiting
+                        else _(
                             "Nothing to confirm: the change was already made or dropped."
                         ),
                         messages.WARNING,
                     )
                     return HttpResponseRedirect(self._change_url())
-                request.POST = _query_dict(pending)
+                request.POST = pending
             else:
                 confirmation = self._confirmation_if_needed(request)
                 if confirmation is not None:
@@ -169,13 +184,9 @@ class AnalyticsSettingsAdmin(SingletonAdmin):
         form = self.get_form(request, saved, change=True)(request.POST, instance=saved)
         if not form.is_valid():
             return None  # the admin's own view shows the errors
-        # The submitted values wait in the (server-side) session, not in hidden
-        # fields, so a password typed with the change never goes back to the page.
-        request.session[PENDING_SESSION_KEY] = {
-            key: request.POST.getlist(key)
-            for key in request.POST
-            if key != "csrfmiddlewaretoken"
-        }
+        # The submitted values wait in the session; a typed password only as two
+        # shares, one there and one on the page (settings_app.pending).
+        pad = pending_change_keep(session=request.session, data=request.POST)
         saved = AnalyticsSettings.load()  # the form changed the other instance
         labels = dict(hooks.processor_choices())
         count = hooks.default_processor_users()
@@ -191,6 +202,8 @@ class AnalyticsSettingsAdmin(SingletonAdmin):
             ),
             "models_count": count,
             "confirm_field": CONFIRM_FIELD,
+            "pad_field": PAD_FIELD,
+            "pad": pad,
             "change_url": self._change_url(),
         }
         return TemplateResponse(
@@ -249,11 +262,3 @@ class SettingChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-
-def _query_dict(data: dict[str, list[str]]) -> QueryDict:
-    query = QueryDict(mutable=True)
-    for key, values in data.items():
-        query.setlist(key, values)
-    query._mutable = False
-    return query
