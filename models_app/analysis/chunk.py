@@ -40,6 +40,7 @@ def chunk_analyse(
     record: bool,
     use_cache: bool,
     dataset: Any,
+    fresh: bool = False,
 ) -> tuple | None:
     timings = dataset.timings
     tick = time.perf_counter()
@@ -62,7 +63,7 @@ def chunk_analyse(
     interval_key = dataset.interval
     first_analyses = (
         bookkeeping.first_analyses(model=model, analysable_ids=[a.id for a in chunk])
-        if "after_now" in interval.kinds
+        if "after_now" in interval.kinds and not fresh
         else {}
     )
     # Ranges first (the interval's rules), so the chunk's one log query covers them;
@@ -118,7 +119,7 @@ def chunk_analyse(
     # Moodle), predicted (sample, range) pairs once.
     skip_trained: dict[int, set[int]] = {}
     skip_predicted: dict[tuple[int, int], set[int]] = {}
-    if mode != "evaluation":
+    if mode != "evaluation" and not fresh:
         if not target.based_on_assumptions:
             skip_trained = bookkeeping.trained_sample_ids(
                 model=model, interval=interval_key, analysable_ids=list(ranges_of)

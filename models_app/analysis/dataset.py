@@ -13,6 +13,7 @@ does only new work.
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -145,10 +146,15 @@ def dataset_build(
     time_limit: float | None = None,
     chunk_size: int = CHUNK_SIZE,
     use_cache: bool | None = None,
+    analysable_ids: Collection[int] | None = None,
+    fresh: bool = False,
 ) -> Dataset:
     """Build the training, prediction or evaluation dataset of `model`.
 
-    `interval` overrides the model's (evaluation tries several). `time_limit` (in
+    `interval` overrides the model's (evaluation tries several). `analysable_ids`
+    keeps only those analysables (a backtest trains on some courses, tests on others).
+    `fresh` analyses as a model that never ran would: no bookkeeping is read or
+    written and no calculation cached, so a replay leaves the model as it was. `time_limit` (in
     seconds; training and prediction only) stops starting new chunks once passed.
     `use_cache` defaults to caching in prediction with intervals that allow it.
     """
@@ -167,6 +173,8 @@ def dataset_build(
         return dataset
     dataset.classes = tuple(target.classes)
     reader = reader or get_reader()
+    if fresh:
+        record, use_cache = False, False
     if use_cache is None:
         use_cache = mode == "prediction" and interval_obj.cache_indicator_calculations
     action = "prediction" if mode == "prediction" else "training"
@@ -180,7 +188,10 @@ def dataset_build(
     ]
 
     analysables = analysables_list(kind=target.analysable_kind, model=model, now=now)
-    if mode != "evaluation":
+    if analysable_ids is not None:
+        wanted = set(analysable_ids)
+        analysables = [a for a in analysables if a.id in wanted]
+    if mode != "evaluation" and not fresh:
         analysables = analysables_ordered(
             model=model, action=action, analysables=analysables
         )
@@ -221,6 +232,7 @@ def dataset_build(
             record=record,
             use_cache=use_cache,
             dataset=dataset,
+            fresh=fresh,
         )
         dataset.analysables_analysed += len(chunk)
         if result is not None:
@@ -236,7 +248,7 @@ def dataset_build(
             parts.ends.append(rs.end[rows.pos])
             dataset.sample_origin = samples.origin
             due_extra.update(extra)
-        if mode != "evaluation":
+        if mode != "evaluation" and not fresh:
             produced = set()
             if result is not None:
                 produced = set(result[2].analysable[result[3].sample].tolist())
