@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from lms.importers.events import context_resolve, event_resolve
-from lms.importers.times import LogTime, log_time_parse, years_infer
+from lms.importers.times import LogTime, YearAmbiguous, log_time_parse, years_infer
 
 
 @pytest.mark.parametrize(
@@ -45,6 +45,30 @@ def test_years_infer_forward_order_and_future_dates():
     assert years_infer(ascending, now=now) == [2023, 2023, 2023, 2024, 2024]
     # 20 March has not happened yet in 2024: it was last year.
     assert years_infer([LogTime(None, 3, 20, 9, 0)], now=now) == [2023]
+
+
+def test_years_infer_refuses_a_jump_back_that_is_no_new_year():
+    """Per-user blocks, each newest first: the second block would be a year earlier."""
+    now = dt.datetime(2024, 7, 1)
+    blocks = [LogTime(None, m, d, 9, 0) for m, d in [(6, 20), (3, 2), (1, 22)]] + [
+        LogTime(None, m, d, 9, 0) for m, d in [(6, 27), (2, 1)]
+    ]
+    with pytest.raises(YearAmbiguous) as error:
+        years_infer(blocks, now=now)
+    assert (error.value.newer, error.value.older) == (2, 3)
+
+
+def test_years_infer_takes_a_short_winter_break_as_a_new_year():
+    now = dt.datetime(2024, 7, 1)
+    times = [LogTime(None, m, d, 9, 0) for m, d in [(2, 1), (1, 20), (12, 5), (11, 1)]]
+    assert years_infer(times, now=now) == [2024, 2024, 2023, 2023]
+
+
+def test_years_infer_keeps_the_year_across_a_daylight_saving_fold():
+    """Clocks go back an hour: 02:10 (second time) comes before 02:50 (first time)."""
+    now = dt.datetime(2024, 12, 1)
+    times = [LogTime(None, 10, 27, h, m) for h, m in [(3, 5), (2, 10), (2, 50), (1, 0)]]
+    assert years_infer(times, now=now) == [2024] * 4
 
 
 @pytest.mark.parametrize(

@@ -174,3 +174,44 @@ def test_bad_files(course, tmp_path, content, problem):
 def test_unknown_course(tmp_path):
     with pytest.raises(CommandError, match="the course 'EC17' does not exist"):
         run(write(tmp_path / "grades.csv", ROWS))
+
+
+@pytest.mark.parametrize(
+    ("second", "problem"),
+    [
+        (
+            ["Anita", "Pérez", "", "", "", "ANA@example.org"],
+            "line 4: the e-mail 'ANA@example.org' is on line 2 too",
+        ),
+        (
+            ["eva", "RUIZ", "", "", "", ""],
+            "line 4: the name 'eva RUIZ' is on line 3 too",
+        ),
+    ],
+)
+def test_two_rows_for_one_person_are_refused_with_both_lines(
+    course, tmp_path, second, problem
+):
+    """Before: two accounts (or one user graded twice), then a failing re-import."""
+    rows = [ROWS[0], ROWS[2], second + ROWS[0][6:]]
+    users = get_user_model().objects.count()
+    with pytest.raises(CommandError) as error:
+        run(write(tmp_path / "grades.csv", rows))
+    assert problem in str(error.value)
+    assert get_user_model().objects.count() == users
+    assert CourseGrade.objects.count() == ActivityGrade.objects.count() == 0
+
+
+@pytest.mark.parametrize("value", ["100000", "1e5", "-100000", "1E+400"])
+def test_grades_the_column_cannot_hold_are_refused(course, tmp_path, value):
+    rows = [ROWS[0][:10] + [value, ROWS[0][11]]]
+    with pytest.raises(CommandError) as error:
+        run(write(tmp_path / "grades.csv", rows))
+    assert f"line 2: Course total (Real): {value} is out of range" in str(error.value)
+    assert CourseGrade.objects.count() == 0
+
+
+def test_largest_grade_the_column_holds_is_kept(course, tmp_path):
+    rows = [ROWS[0][:10] + ["99999.99999", ROWS[0][11]]]
+    run(write(tmp_path / "grades.csv", rows))
+    assert CourseGrade.objects.get().finalgrade == Decimal("99999.99999")

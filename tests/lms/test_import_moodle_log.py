@@ -438,3 +438,128 @@ def test_bad_files_name_the_file_and_change_nothing(course, tmp_path, content, p
     assert str(path) in str(error.value)
     assert problem in str(error.value)
     assert StandardLogEntry.objects.count() == 0
+
+
+def _yearless(text: str) -> str:
+    """ "27/06/17, 05:54" as older sites write it: "27 June, 05:54"."""
+    moment = dt.datetime.strptime(text, "%d/%m/%y, %H:%M")
+    return f"{moment.day} {moment:%B}, {moment:%H:%M}"
+
+
+def _imported_times() -> list[int]:
+    return sorted(StandardLogEntry.objects.values_list("timecreated", flat=True))
+
+
+def _per_user_blocks(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The export's rows grouped by user, each block newest first (as some sites)."""
+    by_user: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        found = USER_ID.search(row["Description"])
+        by_user.setdefault(found.group(1) if found else "", []).append(row)
+    return [row for user in sorted(by_user) for row in by_user[user]]
+
+
+def test_yearless_real_export_in_time_order_gets_its_years(course, tmp_path):
+    run(REAL, "--timezone", "UTC")
+    expected = _imported_times()
+    StandardLogEntry.objects.all().delete()
+    rows = [dict(r, Time=_yearless(r["Time"])) for r in real_rows()]
+    path = tmp_path / "yearless.csv"
+    path.write_text(csv_text([list(r.values()) for r in rows]))
+    now = dt.datetime(2017, 8, 1, tzinfo=dt.UTC)
+    moodle_log_import(path=path, course_shortname="EC17", tz_name="UTC", now=now)
+    assert _imported_times() == expected
+
+
+def test_yearless_per_user_blocks_are_refused_unless_the_year_is_given(
+    course, tmp_path
+):
+    """Before: 696 rows spread over dozens of made-up years, and exit 0."""
+    run(REAL, "--timezone", "UTC")
+    expected = _imported_times()
+    StandardLogEntry.objects.all().delete()
+    rows = [dict(r, Time=_yearless(r["Time"])) for r in _per_user_blocks(real_rows())]
+    path = tmp_path / "blocks.csv"
+    path.write_text(csv_text([list(r.values()) for r in rows]))
+    with pytest.raises(CommandError) as error:
+        run(path, "--timezone", "UTC")
+    assert "the rows are not in time order" in str(error.value)
+    assert "pass the year with --year" in str(error.value)
+    assert StandardLogEntry.objects.count() == 0
+    run(path, "--timezone", "UTC", "--year", "2017")
+    assert _imported_times() == expected
+
+
+def _stale_dimension(path: Path, ref: str) -> None:
+    """Rewrite the sheet's <dimension> as tools that do not update it leave it."""
+    import zipfile
+
+    data = path.read_bytes()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content, count = re.subn(
+                    rb'<dimension ref="[^"]*" ?/>',
+                    f'<dimension ref="{ref}"/>'.encode(),
+                    content,
+                )
+                assert count == 1
+            target.writestr(item, content)
+
+
+@pytest.mark.parametrize("ref", ["A1:I3", "A1"])
+def test_xlsx_with_a_stale_dimension_imports_every_row(course, tmp_path, ref):
+    """Before: 2 rows of 50 (A1:I3) or none (A1), and exit 0."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    for row in _sheet_rows(50):
+        workbook.active.append(row)
+    path = tmp_path / "log.xlsx"
+    workbook.save(path)
+    _stale_dimension(path, ref)
+    run(path)
+    assert StandardLogEntry.objects.count() == 50
+
+
+def _ods_with_repeated_row(path: Path, repeat: int) -> Path:
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    document = OpenDocumentSpreadsheet()
+    table = Table(name="Log")
+    for index, values in enumerate(_sheet_rows(3)):
+        row = TableRow(numberrowsrepeated=repeat) if index == 1 else TableRow()
+        for value in values:
+            cell = TableCell(valuetype="string")
+            cell.addElement(P(text=value))
+            row.addElement(cell)
+        table.addElement(row)
+    document.spreadsheet.addElement(table)
+    document.save(str(path))
+    return path
+
+
+def test_ods_repeated_rows_are_identical_rows(course, tmp_path):
+    path = _ods_with_repeated_row(tmp_path / "log.ods", 3)
+    run(path)
+    assert StandardLogEntry.objects.count() == 3 + 2  # one row three times, two once
+
+
+def test_ods_repeat_bomb_is_refused_before_it_is_expanded(course, tmp_path):
+    """Before: 3,000,000 events and 3.6 GB of memory from a 1 KB file."""
+    import resource
+
+    path = _ods_with_repeated_row(tmp_path / "bomb.ods", 3_000_000)
+    assert path.stat().st_size < 4000
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(CommandError, match="row 2: this row is repeated 3000000 times"):
+        run(path)
+    grown_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak
+    assert grown_kb < 100_000
+    assert StandardLogEntry.objects.count() == 0

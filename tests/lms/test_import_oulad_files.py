@@ -215,3 +215,39 @@ def test_unknown_presentation_is_refused(tmp_path):
             "CCC-2014J",
             stdout=io.StringIO(),
         )
+
+
+@pytest.mark.django_db
+def test_a_presentation_without_clicks_in_the_file_says_so(tmp_path):
+    subset(tmp_path / "oulad", students=3, second=True)
+    vle = tmp_path / "oulad" / "studentVle.csv"
+    lines = vle.read_text().splitlines(keepends=True)
+    vle.write_text("".join(line for line in lines if not line.startswith("BBB,")))
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_oulad", str(tmp_path / "oulad"), stdout=out, stderr=err)
+    assert err.getvalue().strip() == (
+        "BBB-2014B: studentVle has no clicks for this presentation, so its course "
+        "has no activity log; check that the file is the whole table."
+    )
+    assert "AAA-2013J" not in err.getvalue()
+    assert "BBB-2014B: 3 students" in out.getvalue()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("line", "column", "value", "message"),
+    [
+        (2, "module_presentation_length", "-30", "-30 is outside 1-3660"),
+        (2, "module_presentation_length", "1000000000", "is outside 1-3660"),
+    ],
+)
+def test_course_lengths_outside_any_real_range_are_refused(
+    tmp_path, line, column, value, message
+):
+    subset(tmp_path / "oulad", students=2)
+    _break(tmp_path / "oulad" / "courses.csv", line, column, value)
+    with pytest.raises(CommandError) as error:
+        call_command("import_oulad", str(tmp_path / "oulad"), stdout=io.StringIO())
+    assert f"courses.csv, line {line}: {column} {value} is outside" in str(error.value)
+    assert message in str(error.value)
+    assert Course.objects.count() == 0
