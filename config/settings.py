@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "mlbackend",
     "moodlesync",
     "ops",
+    "rest_framework",
+    "drf_spectacular",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -244,6 +247,38 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = FORESIGHT_LOG_FORMAT != "json"
+
+# The read-only JSON API (api/): per-user hashed tokens, or the site's login for a
+# browser; throttled per user (FORESIGHT_API_RATE) and per address without a login.
+# Throttle counts live in the default cache: per process unless it is shared.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env("FORESIGHT_API_RATE", default="1000/hour"),
+        "anon": env("FORESIGHT_API_ANON_RATE", default="60/hour"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Foresight API",
+    "DESCRIPTION": "Read-only access to analytics models, insights and predictions, "
+    "with the visibility of the site's pages.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+}
 
 # /metrics: a Prometheus scraper sends "Authorization: Bearer <this>"; empty means
 # only logged-in staff may read the metrics.

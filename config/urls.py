@@ -12,6 +12,7 @@ urlpatterns = [
     path("mlbackend/", include("mlbackend.urls")),
     # Probes and scrapers use fixed paths: /healthz and /metrics.
     path("", include("ops.urls")),
+    path("api/", include("api.urls")),
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
