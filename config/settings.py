@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "mlbackend",
     "moodlesync",
     "ops",
+    "lti",
     "rest_framework",
     "drf_spectacular",
     "api",
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "lti.middleware.LtiFrameMiddleware",  # cookies and framing for LTI launches
     "django.contrib.sessions.middleware.SessionMiddleware",
     "settings_app.middleware.BrowserLocaleMiddleware",  # Accept-Language on /admin/
     "django.middleware.common.CommonMiddleware",

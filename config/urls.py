@@ -12,6 +12,8 @@ urlpatterns = [
     path("mlbackend/", include("mlbackend.urls")),
     # Probes and scrapers use fixed paths: /healthz and /metrics.
     path("", include("ops.urls")),
+    # LTI 1.3: platforms register fixed URLs (login, launch, keyset).
+    path("lti/", include("lti.urls")),
     path("api/", include("api.urls")),
 ]
 urlpatterns += i18n_patterns(

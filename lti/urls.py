@@ -1,0 +1,14 @@
+"""URLs of the LTI tool: fixed paths, outside the language prefixes."""
+
+from django.urls import path
+
+from lti import views
+
+app_name = "lti"
+urlpatterns = [
+    path("login/", views.login_initiation, name="login"),
+    path("launch/", views.launch, name="launch"),
+    path("jwks/", views.jwks, name="jwks"),
+    path("course/<int:pk>/", views.course_insights, name="course"),
+    path("signin/<str:token>/", views.signin, name="signin"),
+]
