@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from models_app.plugins import registry
+from models_app.services import transfer
 from settings_app import selectors as settings_selectors
 
 
@@ -91,6 +92,17 @@ class ImportModelForm(forms.Form):
         label=_("Model file"),
         help_text=_("A zip exported from Foresight or from Moodle."),
     )
+
+    def clean_file(self):
+        """Refuse an oversized upload before the view reads it into memory."""
+        upload = self.cleaned_data["file"]
+        limit = transfer.MAX_UPLOAD_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("The file is too large (%(size)d MB); the limit is %(limit)d MB.")
+                % {"size": upload.size // 2**20, "limit": limit // 2**20}
+            )
+        return upload
 
 
 class RestoreDefaultsForm(forms.Form):

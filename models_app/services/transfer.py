@@ -18,18 +18,25 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from models_app import moodle_names
 from models_app.models import AnalyticsModel
 from models_app.plugins import registry
 from models_app.plugins.processors import model_unique_id
+from models_app.services import archives
 from models_app.services.models import analytics_model_create
 from settings_app import selectors as settings_selectors
 
 CONFIG_NAME = "model-config.json"
 TRAINED_NAME = "mlbackend/model.zip"
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+PROCESSOR_NAME = "mlbackend/processor.json"
+#: Unknown plug-ins listed in a refusal; the rest are counted.
+MAX_LISTED = 20
+NOT_ZIP = _lazy(
+    "This is not a zip file. Upload a model exported from Foresight or Moodle."
+)
 
 
 @dataclass(frozen=True)
@@ -77,50 +84,54 @@ def analytics_model_export(
             archive.writestr(TRAINED_NAME, weights)
             config_processor = _processor_key(model)
             archive.writestr(
-                "mlbackend/processor.json", json.dumps({"processor": config_processor})
+                PROCESSOR_NAME, json.dumps({"processor": config_processor})
             )
     return ModelExport(
         filename=f"model-{unique_id}-{int(time.time())}.zip", content=buffer.getvalue()
     )
 
 
-def _read_zip(data: bytes) -> dict[str, bytes]:
+def _read_zip(data: bytes) -> tuple[dict[str, bytes], archives.ExpansionBudget]:
+    """The members an import uses, each byte paid from the upload's expansion
+    budget, and what is left of that budget for the zips inside them."""
     if len(data) > MAX_UPLOAD_BYTES:
         raise ValidationError(
             _("The file is too large (%(size)d MB); the limit is %(limit)d MB.")
             % {"size": len(data) // 2**20, "limit": MAX_UPLOAD_BYTES // 2**20}
         )
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise ValidationError(
-            _(
-                "This is not a zip file. Upload a model exported from Foresight or Moodle."
-            )
-        ) from None
-    with archive:
-        infos = archive.infolist()
-        for info in infos:
-            name = info.filename
-            parts = name.replace("\\", "/").split("/")
-            if name.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
-                raise ValidationError(
-                    _("The zip holds a path outside its folder: %(name)s.")
-                    % {"name": name}
-                )
-        if sum(info.file_size for info in infos) > MAX_UNPACKED_BYTES:
-            raise ValidationError(_("The zip unpacks to more than the allowed size."))
-        names = {info.filename for info in infos}
-        if CONFIG_NAME not in names:
+    budget = archives.expansion_budget(upload_bytes=len(data))
+    with archives.zip_open(
+        data, budget=budget, label=_("the uploaded zip"), not_zip_message=NOT_ZIP
+    ) as archive:
+        # zipfile reads the last of several members with one name, as here.
+        infos = {info.filename: info for info in archive.infolist()}
+        if CONFIG_NAME not in infos:
             raise ValidationError(
                 _("The zip has no %(name)s: it is not a model export.")
                 % {"name": CONFIG_NAME}
             )
-        return {
-            name: archive.read(name)
-            for name in (CONFIG_NAME, TRAINED_NAME, "mlbackend/processor.json")
-            if name in names
+        files = {
+            name: archives.member_read(
+                archive, infos[name], budget=budget, label=_("the uploaded zip")
+            )
+            for name in (CONFIG_NAME, TRAINED_NAME, PROCESSOR_NAME)
+            if name in infos
         }
+    return files, budget
+
+
+def _json(content: bytes, *, name: str) -> Any:
+    """Parse a JSON member; anything unreadable is a message, never a traceback."""
+    try:
+        return json.loads(content.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValidationError(
+            _("%(name)s is not valid JSON: %(error)s") % {"name": name, "error": exc}
+        ) from None
+    except RecursionError:
+        raise ValidationError(
+            _("%(name)s is nested too deeply to be a model export.") % {"name": name}
+        ) from None
 
 
 def _import_plan(config: dict[str, Any]) -> dict[str, Any]:
@@ -136,59 +147,78 @@ def _import_plan(config: dict[str, Any]) -> dict[str, Any]:
     processor = moodle_names.processor_key(str(config.get("processor") or ""))
     unknown = []
     if target not in registry.TARGETS:
-        unknown.append(_("target %(name)s") % {"name": config["target"]})
+        unknown.append(_("target %(name)s") % {"name": _shorten(config["target"])})
     if interval and interval not in registry.INTERVALS:
         unknown.append(
-            _("analysis interval %(name)s") % {"name": config["timesplitting"]}
+            _("analysis interval %(name)s")
+            % {"name": _shorten(config["timesplitting"])}
         )
     for key, name in zip(indicators, indicators_in, strict=True):
         if key not in registry.INDICATORS:
-            unknown.append(_("indicator %(name)s") % {"name": name})
+            unknown.append(_("indicator %(name)s") % {"name": _shorten(name)})
     if processor and processor not in registry.PROCESSORS:
         unknown.append(
-            _("predictions processor %(name)s") % {"name": config["processor"]}
+            _("predictions processor %(name)s")
+            % {"name": _shorten(config["processor"])}
         )
     if unknown:
+        listed = unknown[:MAX_LISTED]
+        if len(unknown) > MAX_LISTED:
+            listed.append(_("%(count)d more") % {"count": len(unknown) - MAX_LISTED})
         raise ValidationError(
             _("This site does not have: %(list)s. Nothing was imported.")
-            % {"list": "; ".join(unknown)}
+            % {"list": "; ".join(listed)}
+        )
+    name = str(config.get("name") or "")
+    if any(ord(char) < 32 for char in name):
+        raise ValidationError(
+            _(
+                "The model name in model-config.json contains control characters "
+                "(such as NUL or a line break). Correct the name and try again."
+            )
         )
     return {
         "target": target,
         "interval": interval,
         "indicators": indicators,
         "processor": processor,
-        "name": str(config.get("name") or ""),
+        "name": name,
     }
+
+
+def _shorten(value: Any, limit: int = 80) -> str:
+    """A name from the upload, short enough to echo back in a message."""
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def analytics_model_import(*, data: bytes, user: Any = None) -> AnalyticsModel:
     """Create a disabled model from an export zip; all or nothing."""
-    files = _read_zip(data)
-    try:
-        config = json.loads(files[CONFIG_NAME].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValidationError(
-            _("model-config.json is not valid JSON: %(error)s") % {"error": exc}
-        ) from None
-    plan = _import_plan(config)
+    files, budget = _read_zip(data)
+    plan = _import_plan(_json(files[CONFIG_NAME], name=CONFIG_NAME))
     weights = files.get(TRAINED_NAME)
     weights_processor = plan["processor"]
-    if weights is not None and "mlbackend/processor.json" in files:
-        try:
-            weights_processor = json.loads(files["mlbackend/processor.json"])[
-                "processor"
-            ]
-        except (ValueError, KeyError, TypeError):
-            raise ValidationError(_("mlbackend/processor.json is not valid.")) from None
+    if weights is not None and PROCESSOR_NAME in files:
+        described = _json(files[PROCESSOR_NAME], name=PROCESSOR_NAME)
+        weights_processor = (
+            described.get("processor") if isinstance(described, dict) else None
+        )
+        if not isinstance(weights_processor, str):
+            raise ValidationError(
+                _("%(name)s does not name a predictions processor.")
+                % {"name": PROCESSOR_NAME}
+            )
         if weights_processor not in registry.PROCESSORS:
             raise ValidationError(
                 _(
                     "The trained model was made by the predictions processor "
                     "%(name)s, which is not installed here. Nothing was imported."
                 )
-                % {"name": weights_processor}
+                % {"name": _shorten(weights_processor)}
             )
+    if weights is not None:
+        # Paid from what is left of the upload's budget: nesting multiplies nothing.
+        archives.nested_zip_check(weights, budget=budget, label=TRAINED_NAME)
     with transaction.atomic():
         model = analytics_model_create(
             target=plan["target"],
@@ -211,12 +241,11 @@ def analytics_model_import(*, data: bytes, user: Any = None) -> AnalyticsModel:
                     output_dir=settings_selectors.models_output_dir(),
                     data=weights,
                 )
-            except (
-                Exception
-            ) as exc:  # a bad archive from elsewhere: refuse, keep nothing
+            except Exception as exc:  # a bad archive from elsewhere: keep nothing
+                error = str(exc).removeprefix("The model could not be imported: ")
                 raise ValidationError(
                     _("The trained model could not be imported: %(error)s")
-                    % {"error": exc}
+                    % {"error": error}
                 ) from None
             model.trained = True
             if weights_processor and not model.processor:
