@@ -15,10 +15,7 @@ by type and name, and created when missing. Re-importing updates grades in place
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -29,41 +26,11 @@ from django.utils.translation import gettext as _
 
 from lms.importers.errors import ImportFileError, file_error
 from lms.importers.events import context_resolve
-from lms.importers.limits import (
-    ACTIVITY_NAME_LENGTH,
-    EMAIL_LENGTH,
-    USERNAME_LENGTH,
-    shortname_check,
-    text_problem,
-)
+from lms.importers.grade_rows import grade_columns, identity_columns, people_read
+from lms.importers.limits import shortname_check
 from lms.importers.people import students_enrol, users_create, users_ensure_by_name
 from lms.importers.tables import table_read
 from lms.models import Activity, ActivityGrade, Course, CourseGrade
-
-IDENTITY = {
-    "first_name": ["first name", "nombre"],
-    "last_name": ["last name", "surname", "apellido(s)", "apellidos"],
-    "email": [
-        "email address",
-        "email",
-        "direccion de correo",
-        "direccion email",
-        "correo electronico",
-    ],
-    "username": ["username", "nombre de usuario"],
-}
-COURSE_TOTAL = {"course total", "total del curso"}
-IGNORED = {
-    "id number", "numero de id", "institution", "institucion", "department", "departamento",
-    "last downloaded from this course", "ultima descarga de este curso",
-}  # fmt: skip
-_ITEM = re.compile(r"^(?P<label>.+?)\s*\((?P<kind>[^()]+)\)\s*$")
-_REAL = {"real"}
-_PERCENT = {"percentage", "porcentaje"}
-_LETTER = {"letter", "letra"}
-_NO_GRADE = {"", "-", "—"}
-# The grade columns hold 10 digits, 5 after the point (as Moodle's).
-MAX_GRADE = Decimal("99999.99999")
 
 
 @dataclass
@@ -76,100 +43,6 @@ class GradesImportResult:
     activity_grades: int = 0
     course_grades: int = 0
     items: list[str] = field(default_factory=list)
-
-
-def _plain(text: str) -> str:
-    decomposed = unicodedata.normalize(
-        "NFKD", str(text).strip().lower().lstrip("\ufeff")
-    )
-    return re.sub(
-        r"\s+", " ", "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    )
-
-
-def _grade_columns(header: list[str]) -> dict[int, str | None]:
-    """Column index → item label ("Assignment: Essay 1"), or None for the course total."""
-    found: dict[str, tuple[int, str]] = {}
-    for index, name in enumerate(header):
-        match = _ITEM.match(str(name))
-        label, kind = (
-            (match.group("label"), _plain(match.group("kind")))
-            if match
-            else (str(name), "real")
-        )
-        if _plain(label) in IGNORED or any(
-            _plain(label) in names for names in IDENTITY.values()
-        ):
-            continue
-        if kind in _LETTER or (kind not in _REAL | _PERCENT):
-            continue
-        if _plain(label) not in COURSE_TOTAL and ":" not in label:
-            continue
-        key = _plain(label)
-        # Real beats Percentage for the same item.
-        if key not in found or (kind in _REAL and found[key][1] not in _REAL):
-            found[key] = (index, kind)
-    columns: dict[int, str | None] = {}
-    for key, (index, _kind) in found.items():
-        label = _ITEM.match(str(header[index]))
-        text = label.group("label") if label else str(header[index])
-        columns[index] = None if key in COURSE_TOTAL else text.strip()
-    return columns
-
-
-def _grade_problem(column: str, raw: object, number: Decimal) -> str | None:
-    if abs(number) <= MAX_GRADE:
-        return None
-    return _("%(column)s: %(value)s is out of range (at most %(limit)s either way)") % {
-        "column": column,
-        "value": str(raw).strip(),
-        "limit": MAX_GRADE,
-    }
-
-
-def _identity_problems(person: dict[str, str]) -> list[str]:
-    checks = [
-        (person["username"], _("the username"), USERNAME_LENGTH),
-        (person["email"], _("the e-mail"), EMAIL_LENGTH),
-    ]
-    return [
-        problem
-        for value, label, limit in checks
-        if (problem := text_problem(value, label=label, max_length=limit))
-    ]
-
-
-def _identity_key(person: dict[str, str]) -> tuple[str, str]:
-    """What the row is matched by (see `_users_match`), compared without case."""
-    if person["username"]:
-        return ("username", person["username"].lower())
-    if person["email"]:
-        return ("email", person["email"].lower())
-    return ("name", f"{person['first_name']} {person['last_name']}".strip().casefold())
-
-
-def _duplicate_problem(key: tuple[str, str], value: str, first_line: int) -> str:
-    labels = {"username": _("username"), "email": _("e-mail"), "name": _("name")}
-    return _("the %(what)s %(value)r is on line %(line)d too") % {
-        "what": labels[key[0]],
-        "value": value,
-        "line": first_line,
-    }
-
-
-def _number(value: object) -> Decimal | None:
-    text = str(value).strip().rstrip("%").strip()
-    if text in _NO_GRADE:
-        return None
-    if "," in text and "." not in text:
-        text = text.replace(",", ".")
-    try:
-        number = Decimal(text.replace(" ", ""))
-    except InvalidOperation:
-        raise ValueError(text) from None
-    if not number.is_finite():
-        raise ValueError(text)
-    return number
 
 
 def grades_import(
@@ -186,17 +59,13 @@ def grades_import(
             % {"shortname": course_shortname},
         )
     table = table_read(path, encoding=encoding)
-    plain = [_plain(name) for name in table.header]
-    identity = {
-        key: next((i for i, name in enumerate(plain) if name in names), None)
-        for key, names in IDENTITY.items()
-    }
+    identity = identity_columns(table.header)
     can_identify = (
         identity["username"] is not None
         or identity["email"] is not None
         or (identity["first_name"] is not None and identity["last_name"] is not None)
     )
-    columns = _grade_columns(table.header)
+    columns = grade_columns(table.header)
     missing = []
     if not can_identify:
         missing.append(
@@ -227,60 +96,7 @@ def grades_import(
             unit=table.unit,
         )
 
-    def cell(values: list, key: str) -> str:
-        index = identity[key]
-        return (
-            str(values[index]).strip()
-            if index is not None and index < len(values)
-            else ""
-        )
-
-    people: list[tuple[int, dict[str, str], dict[int, Decimal]]] = []
-    problems: list[tuple[int | None, str]] = _item_problems(table, columns)
-    seen: dict[tuple[str, str], int] = {}
-    for line, values in zip(table.lines, table.rows, strict=True):
-        person = {key: cell(values, key) for key in IDENTITY}
-        if not (
-            person["username"]
-            or person["email"]
-            or (person["first_name"] + person["last_name"]).strip()
-        ):
-            problems.append((line, _("no username, e-mail or name")))
-            continue
-        problems.extend((line, problem) for problem in _identity_problems(person))
-        key = _identity_key(person)
-        if key in seen:
-            # Two rows for one person would give one user two grades of an item.
-            shown = {"username": "username", "email": "email"}.get(key[0])
-            value = (
-                person[shown]
-                if shown
-                else f"{person['first_name']} {person['last_name']}".strip()
-            )
-            problems.append((line, _duplicate_problem(key, value, seen[key])))
-        seen.setdefault(key, line)
-        grades: dict[int, Decimal] = {}
-        for index in columns:
-            raw = values[index] if index < len(values) else ""
-            try:
-                number = _number(raw)
-            except ValueError:
-                problems.append(
-                    (
-                        line,
-                        _("%(column)s: %(value)r is not a grade")
-                        % {"column": table.header[index], "value": str(raw)},
-                    )
-                )
-                continue
-            if number is None:
-                continue
-            problem = _grade_problem(table.header[index], raw, number)
-            if problem:
-                problems.append((line, problem))
-            else:
-                grades[index] = number
-        people.append((line, person, grades))
+    people, problems = people_read(table, identity, columns)
     if problems:
         raise ImportFileError(path, problems, unit=table.unit)
 
@@ -324,22 +140,6 @@ def grades_import(
     result.activity_grades = len(activity_rows)
     result.course_grades = len(course_rows)
     return result
-
-
-def _item_problems(
-    table, columns: dict[int, str | None]
-) -> list[tuple[int | None, str]]:
-    problems: list[tuple[int | None, str]] = []
-    for label in columns.values():
-        if label is None:
-            continue
-        _modname, name = context_resolve(label)
-        problem = text_problem(
-            name, label=_("the grade item name"), max_length=ACTIVITY_NAME_LENGTH
-        )
-        if problem:
-            problems.append((table.header_line or None, problem))
-    return problems
 
 
 def _users_match(

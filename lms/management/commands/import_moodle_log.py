@@ -28,7 +28,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--year",
             type=int,
-            help=_("Year of times written without one; inferred when not given."),
+            help=_(
+                "Year of times written without one; when not given, inferred from "
+                "the order of the rows, or the import stops if they are not in time "
+                "order."
+            ),
         )
         parser.add_argument(
             "--timezone",
