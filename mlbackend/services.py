@@ -45,17 +45,22 @@ def _error(exc: EngineError) -> dict[str, Any]:
 def training_handle(
     *, storage, uniqueid: str, dirhash: str, data: bytes
 ) -> dict[str, Any]:
-    """Train (incrementally, if the model exists) and store the model atomically."""
+    """Train (incrementally, if the model exists) and store the model atomically.
+
+    The storage runs the change as one read-modify-write (a lock on disk, a
+    conditional write in S3), so concurrent trainings never lose samples.
+    """
+
+    def train(files: dict[str, bytes] | None) -> dict[str, bytes]:
+        if files is None:
+            classifier = IncrementalClassifier(estimator=_estimator())
+        else:
+            classifier = classifier_from_bundle(files)
+        return bundle_from_classifier(classifier.train(dataset))
+
     try:
         dataset = dataset_from_csv(data, labelled=True)
-        with storage.locked(uniqueid, dirhash):
-            files = storage.read(uniqueid, dirhash)
-            if files is None:
-                classifier = IncrementalClassifier(estimator=_estimator())
-            else:
-                classifier = classifier_from_bundle(files)
-            classifier.train(dataset)
-            storage.write(uniqueid, dirhash, bundle_from_classifier(classifier))
+        storage.update(uniqueid, dirhash, train)
     except EngineError as exc:
         return _error(exc)
     return {"status": OK, "info": []}
@@ -145,8 +150,11 @@ def export_zip(*, storage, uniqueid: str, dirhash: str) -> bytes | None:
 
 
 def import_zip(*, storage, uniqueid: str, dirhash: str, data: bytes) -> None:
-    """Validate an export zip (no pickles, safe names, sizes) and store it whole."""
+    """Validate an export zip (no pickles, safe names, sizes) and store it whole.
+
+    What the zip may expand to is bounded by its own size (bundle.MAX_EXPANSION) and
+    by four times the upload limit, checked before anything is inflated.
+    """
     limit = 4 * int(getattr(settings, "FORESIGHT_MLBACKEND_MAX_UPLOAD_BYTES", 0) or 0)
     files = bundle_from_zip(data, max_total_bytes=limit or 2 * 1024**3)
-    with storage.locked(uniqueid, dirhash):
-        storage.write(uniqueid, dirhash, files)
+    storage.replace(uniqueid, dirhash, files)

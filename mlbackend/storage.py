@@ -5,33 +5,56 @@ and one log folder per evaluation run (graphs, metrics.json, info.log).
 
 - Directory (MOODLE_MLBACKEND_PYTHON_DIR): `<uniqueid>/<dirhash>/classifier/` is an
   atomic state folder (engine.storage), `<uniqueid>/<dirhash>/logs/<runid>/` is
-  created in one rename.
+  created in one rename. Every request that writes under `<uniqueid>/` holds
+  `.locks/<uniqueid>.lock` shared, and /deletemodel holds it exclusively, so a model
+  is never deleted under a training that is writing it (the lock files live outside
+  the tree that a deletion renames away, so a waiting writer never locks a ghost).
 - S3 (MOODLE_MLBACKEND_PYTHON_S3_BUCKET_NAME, boto3 with the usual AWS_* variables):
   `<uniqueid>/<dirhash>/classifier.zip` and `<uniqueid>/<dirhash>/logs/<runid>.zip`;
-  each PUT replaces an object whole. Unlike Moodle's server the logs are uploaded too,
-  so /evaluationlog works with S3, and nothing is shared between requests.
+  each PUT replaces an object whole. S3 has no locks, and several server instances
+  may share a bucket: `update` is a read-modify-write with S3 conditional writes
+  (`IfMatch` on the ETag that was read, `IfNoneMatch="*"` for a new object), retried
+  on conflict, so two instances never lose each other's training samples. Unlike
+  Moodle's server the logs are uploaded too, so /evaluationlog works with S3, and
+  nothing is shared between requests.
+
+Both offer: `read`, `update` (atomic read-modify-write), `replace` (store whole),
+`log_write`, `log_read`, `delete` and `describe`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import os
+import random
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 
 from django.conf import settings
 
 from mlbackend.engine.bundle import bundle_to_zip, zip_read_members
+from mlbackend.engine.results import EngineError
 from mlbackend.engine.storage import (
     StateFolder,
     files_read,
     files_write_atomically,
     identifier_check,
+    temporaries_remove,
     tree_delete,
+)
+
+Files = dict[str, bytes]
+#: A change of a stored model: the stored files (None: never trained) -> new files.
+Change = Callable[[Files | None], Files]
+#: Conditional writes that lost a race are retried this many times in all.
+S3_ATTEMPTS = 8
+_S3_CONFLICTS = frozenset(
+    {"PreconditionFailed", "ConditionalRequestConflict", "NoSuchKey", "412", "409"}
 )
 
 _locks_guard = threading.Lock()
@@ -63,36 +86,68 @@ class DirectoryStorage:
         return str(self._model_dir(uniqueid, dirhash) / "logs" / str(runid))
 
     @contextlib.contextmanager
-    def locked(self, uniqueid: str, dirhash: str) -> Iterator[None]:
-        with _thread_lock(uniqueid, dirhash), self._state(uniqueid, dirhash).locked():
-            yield
+    def _model_locked(self, uniqueid: str, *, exclusive: bool) -> Iterator[None]:
+        """All writers of a model share this lock; a deletion takes it alone."""
+        identifier_check(uniqueid, name="uniqueid")
+        folder = self.root / ".locks"
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / f"{uniqueid}.lock", "a+") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
-    def read(self, uniqueid: str, dirhash: str) -> dict[str, bytes] | None:
+    @contextlib.contextmanager
+    def _locked(self, uniqueid: str, dirhash: str) -> Iterator[StateFolder]:
+        state = self._state(uniqueid, dirhash)
+        with (
+            self._model_locked(uniqueid, exclusive=False),
+            _thread_lock(uniqueid, dirhash),
+            state.locked(),
+        ):
+            yield state
+
+    def read(self, uniqueid: str, dirhash: str) -> Files | None:
         return self._state(uniqueid, dirhash).read()
 
-    def write(self, uniqueid: str, dirhash: str, files: dict[str, bytes]) -> None:
-        self._state(uniqueid, dirhash).write(files)
+    def update(self, uniqueid: str, dirhash: str, change: Change) -> Files:
+        """Apply `change` to the stored files under the model's lock; store the result.
 
-    def log_write(self, uniqueid: str, dirhash: str, files: dict[str, bytes]) -> int:
+        When `change` raises, nothing is written. Returns what was stored.
+        """
+        with self._locked(uniqueid, dirhash) as state:
+            files = change(state.read())
+            state.write(files)
+        return files
+
+    def replace(self, uniqueid: str, dirhash: str, files: Files) -> None:
+        with self._locked(uniqueid, dirhash) as state:
+            state.write(files)
+
+    def log_write(self, uniqueid: str, dirhash: str, files: Files) -> int:
         """Store one run's files under a fresh runid; returns the runid."""
         logs = self._model_dir(uniqueid, dirhash) / "logs"
         runid = _runid()
-        while True:
-            try:
-                files_write_atomically(logs / str(runid), files)
-                return runid
-            except OSError as exc:
-                if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
-                    raise
-                runid += 1
+        with self._model_locked(uniqueid, exclusive=False):
+            temporaries_remove(logs)
+            while True:
+                try:
+                    files_write_atomically(logs / str(runid), files)
+                    return runid
+                except OSError as exc:
+                    if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                        raise
+                    runid += 1
 
-    def log_read(self, uniqueid: str, dirhash: str, runid: int) -> dict[str, bytes]:
+    def log_read(self, uniqueid: str, dirhash: str, runid: int) -> Files:
         folder = self._model_dir(uniqueid, dirhash) / "logs" / str(int(runid))
         return files_read(folder) if folder.is_dir() else {}
 
     def delete(self, uniqueid: str) -> None:
-        identifier_check(uniqueid, name="uniqueid")
-        tree_delete(self.root / uniqueid)
+        """Delete every folder of the model, waiting for its writers to finish."""
+        with self._model_locked(uniqueid, exclusive=True):
+            tree_delete(self.root / uniqueid)
 
 
 @cache
@@ -120,52 +175,69 @@ class S3Storage:
     def describe(self, uniqueid: str, dirhash: str, runid: int) -> str:
         return f"s3://{self.bucket}/{self._prefix(uniqueid, dirhash)}/logs/{runid}.zip"
 
-    @contextlib.contextmanager
-    def locked(self, uniqueid: str, dirhash: str) -> Iterator[None]:
-        # S3 has no locks: this serialises the writers of one server process.
-        with _thread_lock(self.bucket, uniqueid, dirhash):
-            yield
-
-    def _get(self, key: str) -> bytes | None:
+    def _get(self, key: str) -> tuple[bytes | None, str | None]:
+        """The object's content and ETag; (None, None) when it does not exist."""
         try:
             answer = self.client.get_object(Bucket=self.bucket, Key=key)
         except self.client.exceptions.NoSuchKey:
-            return None
-        return answer["Body"].read()
+            return None, None
+        return answer["Body"].read(), answer["ETag"]
 
-    def _exists(self, key: str) -> bool:
+    def _put(self, key: str, body: bytes, **conditions: str) -> bool:
+        """PUT under `conditions`; False when they failed (another writer won)."""
         try:
-            self.client.head_object(Bucket=self.bucket, Key=key)
-        except self.client.exceptions.ClientError:
-            return False
+            self.client.put_object(Bucket=self.bucket, Key=key, Body=body, **conditions)
+        except self.client.exceptions.ClientError as exc:
+            error = exc.response.get("Error", {})
+            status = str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode"))
+            if conditions and (
+                error.get("Code") in _S3_CONFLICTS or status in _S3_CONFLICTS
+            ):
+                return False
+            raise
         return True
 
-    def read(self, uniqueid: str, dirhash: str) -> dict[str, bytes] | None:
-        data = self._get(f"{self._prefix(uniqueid, dirhash)}/classifier.zip")
+    def _model_key(self, uniqueid: str, dirhash: str) -> str:
+        return f"{self._prefix(uniqueid, dirhash)}/classifier.zip"
+
+    def read(self, uniqueid: str, dirhash: str) -> Files | None:
+        data, _ = self._get(self._model_key(uniqueid, dirhash))
         return None if data is None else zip_read_members(data)
 
-    def write(self, uniqueid: str, dirhash: str, files: dict[str, bytes]) -> None:
-        self.client.put_object(
-            Bucket=self.bucket,
-            Key=f"{self._prefix(uniqueid, dirhash)}/classifier.zip",
-            Body=bundle_to_zip(files),
+    def update(self, uniqueid: str, dirhash: str, change: Change) -> Files:
+        """Read, change, write only if nobody wrote meanwhile; else start again.
+
+        The thread lock spares conflicts between the threads of one process; the
+        conditional PUT settles those between processes and machines.
+        """
+        key = self._model_key(uniqueid, dirhash)
+        with _thread_lock(self.bucket, uniqueid, dirhash):
+            for attempt in range(S3_ATTEMPTS):
+                data, etag = self._get(key)
+                files = change(None if data is None else zip_read_members(data))
+                condition = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
+                if self._put(key, bundle_to_zip(files), **condition):
+                    return files
+                time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))  # noqa: S311
+        raise EngineError(
+            f"The model was changed by other requests {S3_ATTEMPTS} times while this "
+            "one was training: send the request again."
         )
 
-    def log_write(self, uniqueid: str, dirhash: str, files: dict[str, bytes]) -> int:
+    def replace(self, uniqueid: str, dirhash: str, files: Files) -> None:
+        self._put(self._model_key(uniqueid, dirhash), bundle_to_zip(files))
+
+    def log_write(self, uniqueid: str, dirhash: str, files: Files) -> int:
+        """Store one run's files under a fresh runid (a new object, never replaced)."""
         prefix = self._prefix(uniqueid, dirhash)
-        with _thread_lock(self.bucket, uniqueid, dirhash, "logs"):
-            runid = _runid()
-            while self._exists(f"{prefix}/logs/{runid}.zip"):
-                runid += 1
-            self.client.put_object(
-                Bucket=self.bucket,
-                Key=f"{prefix}/logs/{runid}.zip",
-                Body=bundle_to_zip(files),
-            )
+        body = bundle_to_zip(files)
+        runid = _runid()
+        while not self._put(f"{prefix}/logs/{runid}.zip", body, IfNoneMatch="*"):
+            runid += 1
         return runid
 
-    def log_read(self, uniqueid: str, dirhash: str, runid: int) -> dict[str, bytes]:
-        data = self._get(f"{self._prefix(uniqueid, dirhash)}/logs/{int(runid)}.zip")
+    def log_read(self, uniqueid: str, dirhash: str, runid: int) -> Files:
+        data, _ = self._get(f"{self._prefix(uniqueid, dirhash)}/logs/{int(runid)}.zip")
         return {} if data is None else zip_read_members(data)
 
     def delete(self, uniqueid: str) -> None:

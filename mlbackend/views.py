@@ -1,9 +1,12 @@
 """HTTP endpoints of Moodle's ML backend protocol (thin: check, call a service, answer).
 
 Answers copy Moodle's server: JSON as text/html, result codes inside the body with
-HTTP 200, 401 bodies word for word, 503 for an empty export, 405 before auth. Where
-Moodle's server crashes (missing field, bad identifier) this one answers 400 with a
-sentence; an unexpected error is logged and answered 500 without details.
+HTTP 200, 401 bodies word for word, 503 for an empty export, 405 before auth.
+Identifiers are cleaned as Moodle's server cleans them (every character outside
+[A-Za-z0-9_$-] deleted) and refused only when nothing, or more than 128 characters,
+is left. Where Moodle's server crashes (missing field, unreadable body, Django's
+request limits) this one answers 400 with a sentence; an unexpected error is logged
+and answered 500 without details.
 """
 
 from __future__ import annotations
@@ -14,20 +17,36 @@ import logging
 import re
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.core.exceptions import (
+    BadRequest as DjangoBadRequest,
+)
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    UnreadablePostError,
+)
+from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 
 from mlbackend import services
 from mlbackend.auth import credentials_check
 from mlbackend.engine.bundle import BundleError
 from mlbackend.engine.results import EngineError
-from mlbackend.engine.storage import IDENTIFIER
+from mlbackend.engine.storage import IDENTIFIER, identifier_clean
 from mlbackend.storage import storage_from_settings
 
 logger = logging.getLogger(__name__)
 
 TEXT = "text/html; charset=utf-8"
-_NUMBER = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+_NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?")
+_RUNID = re.compile(r"[0-9]{1,20}")
 MAX_ITERATIONS = 100
 
 
@@ -72,6 +91,9 @@ def protocol_view(*methods: str):
                     f"The request is larger than this server accepts ({limit} bytes).",
                     status=413,
                 )
+            problem = _body_problem(request)
+            if problem:
+                return _text(problem, status=400)
             try:
                 return view(request)
             except BadRequest as exc:
@@ -87,6 +109,42 @@ def protocol_view(*methods: str):
     return decorate
 
 
+def _body_problem(request: HttpRequest) -> str | None:
+    """Parse the body now, so a client's mistake is a 400 that says which one."""
+    try:
+        request.POST  # noqa: B018 - parsing is the point
+        request.FILES  # noqa: B018
+    except RequestDataTooBig:
+        return (
+            "A form field is larger than this server accepts "
+            f"({settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes): send large data as a "
+            "file part."
+        )
+    except TooManyFieldsSent:
+        return (
+            "The request has more than "
+            f"{settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields; the protocol sends at "
+            "most seven."
+        )
+    except TooManyFilesSent:
+        return (
+            f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FILES} "
+            "files; the protocol sends one."
+        )
+    except MultiPartParserError as exc:
+        return (
+            f"The multipart/form-data body cannot be read ({exc}): send it with a "
+            "boundary in the Content-Type header, as Moodle's client does."
+        )
+    except UnreadablePostError:
+        return "The request body could not be read to its end."
+    except LookupError:
+        return "The Content-Type names a character set this server does not know."
+    except (SuspiciousOperation, DjangoBadRequest, UnicodeDecodeError, ValueError):
+        return "The request body cannot be read as form data."
+    return None
+
+
 def _value(request: HttpRequest, name: str, *, required: bool = True) -> str | None:
     """A field from the form or the query string (Moodle reads request.values)."""
     value = request.POST.get(name)
@@ -100,18 +158,25 @@ def _value(request: HttpRequest, name: str, *, required: bool = True) -> str | N
 
 
 def _identifier(request: HttpRequest, name: str, *, required: bool = True):
+    """The field with every character outside [A-Za-z0-9_$-] deleted, as Moodle."""
     value = _value(request, name, required=required)
-    if value is not None and not IDENTIFIER.match(value):
+    if value is None:
+        return None
+    cleaned = identifier_clean(value)
+    if not IDENTIFIER.fullmatch(cleaned):
         raise BadRequest(
-            f"Invalid {name}: use 1 to 128 letters, digits, '_' or '-' characters."
+            f"Invalid {name}: 1 to 128 letters, digits, '_', '-' or '$' characters "
+            f"must be left once the others are removed ({len(cleaned)} are)."
         )
-    return value
+    return cleaned
 
 
-def _number(request: HttpRequest, name: str) -> float:
+def _number(request: HttpRequest, name: str, *, low: float, high: float) -> float:
     value = _value(request, name)
-    if not _NUMBER.match(value):
-        raise BadRequest(f"Invalid {name}: {value[:20]!r} is not a number.")
+    if not _NUMBER.fullmatch(value) or not low <= float(value) <= high:
+        raise BadRequest(
+            f"Invalid {name}: {value[:20]!r} is not a number from {low:g} to {high:g}."
+        )
     return float(value)
 
 
@@ -160,17 +225,15 @@ def prediction(request: HttpRequest) -> HttpResponse:
 
 @protocol_view("POST")
 def evaluation(request: HttpRequest) -> HttpResponse:
-    iterations = int(_number(request, "niterations"))
-    if not 1 <= iterations <= MAX_ITERATIONS:
-        raise BadRequest(f"niterations must be between 1 and {MAX_ITERATIONS}.")
+    iterations = int(_number(request, "niterations", low=1, high=MAX_ITERATIONS))
     return _json(
         services.evaluation_handle(
             storage=storage_from_settings(),
             uniqueid=_identifier(request, "uniqueid"),
             dirhash=_identifier(request, "dirhash"),
             data=_upload(request, "dataset"),
-            min_score=_number(request, "minscore"),
-            max_deviation=_number(request, "maxdeviation"),
+            min_score=_number(request, "minscore", low=0, high=1),
+            max_deviation=_number(request, "maxdeviation", low=0, high=1),
             n_iterations=iterations,
             trained_dirhash=_identifier(request, "trainedmodeldirhash", required=False),
         )
@@ -180,8 +243,8 @@ def evaluation(request: HttpRequest) -> HttpResponse:
 @protocol_view("GET")
 def evaluationlog(request: HttpRequest) -> HttpResponse:
     runid = _value(request, "runid")
-    if not runid.isdigit() or len(runid) > 20:
-        raise BadRequest("Invalid runid.")
+    if not _RUNID.fullmatch(runid):
+        raise BadRequest("Invalid runid: use the number the evaluation answered.")
     data = services.evaluation_log_zip(
         storage=storage_from_settings(),
         uniqueid=_identifier(request, "uniqueid"),

@@ -3,7 +3,8 @@
 Three header lines (metadata names, metadata values, column headers), then one row per
 sample. Labelled files (training, evaluation) end each row with the target class;
 unlabelled files (prediction) start each row with `sampleid` ("<sample>-<range>").
-Empty cells mean "no value" and become 0, as Moodle's backends read them.
+Empty cells mean "no value" and become 0, as Moodle's backends read them. Line ends
+may be LF, CRLF or CR (Moodle's server reads the file with universal newlines).
 
 This module is the one place that reads and writes the format; the analysis engine may
 use `dataset_to_csv` to write what the processors read.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +34,10 @@ METADATA_NAMES = (
     "targetclasses",
 )
 _QUOTE_CHARS = frozenset(',"\\ \t\r\n')
+#: Classes are small integers in every Moodle target; this also keeps them in int64.
+MAX_CLASS_VALUE = 2**31 - 1
+MAX_CLASSES = 1000
+MAX_FEATURES = 100_000
 
 
 @dataclass
@@ -114,22 +120,52 @@ def dataset_build(
     )
 
 
-def _classes(target_classes: object) -> list[int]:
+def classes_check(target_classes: object, *, name: str = "targetclasses") -> list[int]:
+    """The class values as ints; raises DatasetError unless a list of 2+ integers."""
     if not isinstance(target_classes, list | tuple) or len(target_classes) < 2:
         raise DatasetError(
-            "targetclasses must list at least two classes, e.g. [0,1]; "
+            f"{name} must list at least two classes, e.g. [0,1]; "
             "regression targets are not supported."
         )
+    if len(target_classes) > MAX_CLASSES:
+        raise DatasetError(f"{name} lists more than {MAX_CLASSES} classes.")
     classes = []
     for value in target_classes:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise DatasetError(f"The target class {value!r} is not an integer.")
-        if int(value) != value:
-            raise DatasetError(f"The target class {value!r} is not an integer.")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or int(value) != value
+            or abs(value) > MAX_CLASS_VALUE
+        ):
+            raise DatasetError(
+                f"The target class {_short(value)} in {name} is not an integer "
+                f"between -{MAX_CLASS_VALUE} and {MAX_CLASS_VALUE}."
+            )
         classes.append(int(value))
     if len(set(classes)) != len(classes):
-        raise DatasetError("targetclasses lists a class twice.")
+        raise DatasetError(f"{name} lists a class twice.")
     return classes
+
+
+_classes = classes_check
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number")
+
+
+def json_strict(text: str | bytes) -> object:
+    """json.loads without NaN/Infinity; nesting too deep is a ValueError too."""
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
 
 
 def _labels(values: np.ndarray, classes: list[int]) -> np.ndarray:
@@ -157,13 +193,21 @@ def dataset_from_csv(data: bytes | str | Path, *, labelled: bool) -> Dataset:
             raise DatasetError("The dataset is not UTF-8 text.") from None
     else:
         text = data
-    lines = text.splitlines(keepends=True)
-    if len(lines) < 3:
+    try:
+        return _from_text(text, labelled=labelled)
+    except csv.Error as exc:
+        raise DatasetError(f"The dataset is not valid CSV: {exc}.") from None
+
+
+def _from_text(text: str, *, labelled: bool) -> Dataset:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n", 3)
+    if len(lines) < 3 or (len(lines) == 3 and not lines[2]):
         raise DatasetError(
             "The dataset must start with three header lines: metadata names, "
             "metadata values and column headers."
         )
-    names, values, headers = (next(csv.reader([line])) for line in lines[:3])
+    names, values, headers = (next(csv.reader([line]), []) for line in lines[:3])
     if len(names) != len(values):
         raise DatasetError(
             f"The first header line has {len(names)} metadata names but the second "
@@ -178,15 +222,20 @@ def dataset_from_csv(data: bytes | str | Path, *, labelled: bool) -> Dataset:
     try:
         n_features = int(metadata["nfeatures"])
     except ValueError:
+        n_features = 0
+    if not 1 <= n_features <= MAX_FEATURES:
         raise DatasetError(
-            f"nfeatures must be an integer, not {metadata['nfeatures']!r}."
-        ) from None
+            f"nfeatures must be an integer from 1 to {MAX_FEATURES}, not "
+            f"{_short(metadata['nfeatures'])}."
+        )
     try:
-        classes = _classes(json.loads(metadata["targetclasses"]))
-    except json.JSONDecodeError:
+        parsed = json_strict(metadata["targetclasses"])
+    except ValueError:
         raise DatasetError(
-            f"targetclasses must be a JSON list, not {metadata['targetclasses']!r}."
+            "targetclasses must be a JSON list of integers such as [0,1], not "
+            f"{_short(metadata['targetclasses'])}."
         ) from None
+    classes = classes_check(parsed)
     expected = n_features + 1
     if len(headers) != expected:
         raise DatasetError(
@@ -195,7 +244,7 @@ def dataset_from_csv(data: bytes | str | Path, *, labelled: bool) -> Dataset:
         )
     if not labelled and headers[0] != SAMPLEID:
         raise DatasetError("A prediction dataset's first column must be 'sampleid'.")
-    body = "".join(lines[3:])
+    body = lines[3] if len(lines) > 3 else ""
     if not body.strip():
         raise DatasetError("The dataset has no samples.")
     matrix, ids = _parse_rows(body, n_columns=expected, labelled=labelled)
@@ -233,12 +282,12 @@ def _parse_rows(
         ids = None
         if not labelled:
             # Sample ids ("<sample>-<range>") need no CSV quoting: split, don't parse.
-            ids = [line.split(",", 1)[0] for line in body.splitlines() if line.strip()]
+            ids = [line.split(",", 1)[0] for line in body.split("\n") if line.strip()]
             if any(i.startswith('"') for i in ids) or len(ids) != matrix.shape[0]:
                 raise ValueError("quoted sample ids")
         if matrix.shape[1] == n_columns - first and _same_width(body, n_columns):
             return matrix, ids
-    except ValueError:
+    except (ValueError, OverflowError):
         pass
     return _parse_rows_slowly(body, n_columns=n_columns, labelled=labelled)
 
@@ -249,7 +298,7 @@ def _same_width(body: str, n_columns: int) -> bool:
     A quoted comma also counts, which only sends such a file to the careful path.
     """
     commas = n_columns - 1
-    return all(line.count(",") == commas for line in body.splitlines() if line.strip())
+    return all(line.count(",") == commas for line in body.split("\n") if line.strip())
 
 
 def _parse_rows_slowly(
@@ -258,7 +307,17 @@ def _parse_rows_slowly(
     first = 0 if labelled else 1
     rows: list[list[float]] = []
     ids: list[str] = []
-    for line_number, row in enumerate(csv.reader(io.StringIO(body)), start=4):
+    reader = csv.reader(io.StringIO(body, newline=""))
+    while True:
+        try:
+            row = next(reader, None)
+        except csv.Error as exc:
+            raise DatasetError(
+                f"Line {reader.line_num + 3} is not valid CSV: {exc}."
+            ) from None
+        if row is None:
+            break
+        line_number = reader.line_num + 3
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
         if len(row) != n_columns:

@@ -10,6 +10,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -43,15 +44,29 @@ def _wait(
     )
 
 
+@dataclass
+class RunningServer:
+    """A server started for a test: its URL, process id and combined output."""
+
+    url: str
+    pid: int
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
 @contextlib.contextmanager
-def _process(command: list[str], *, env: dict[str, str], probe: str) -> Iterator[None]:
+def _process(
+    command: list[str], *, env: dict[str, str], probe: str
+) -> Iterator[tuple[subprocess.Popen, Path]]:
     with tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False) as log:
         process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
         )
     try:
         _wait(probe, process, Path(log.name))
-        yield
+        yield process, Path(log.name)
     finally:
         process.terminate()
         try:
@@ -63,7 +78,13 @@ def _process(command: list[str], *, env: dict[str, str], probe: str) -> Iterator
 
 
 @contextlib.contextmanager
-def mlbackend_server(*, storage_env: dict[str, str]) -> Iterator[str]:
+def mlbackend_server_process(
+    *,
+    storage_env: dict[str, str],
+    users: str | None = None,
+    workers: int = 2,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[RunningServer]:
     """`gunicorn mlbackend.wsgi` (standalone settings, no database) on a free port."""
     port = free_port()
     env = {
@@ -74,9 +95,10 @@ def mlbackend_server(*, storage_env: dict[str, str]) -> Iterator[str]:
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "mlbackend.standalone_settings",
-            "MOODLE_MLBACKEND_PYTHON_USERS": f"{USER}:{PASSWORD}",
+            "MOODLE_MLBACKEND_PYTHON_USERS": users or f"{USER}:{PASSWORD}",
             "FORESIGHT_MLBACKEND_MAX_UPLOAD_BYTES": "5000000",
             **storage_env,
+            **(extra_env or {}),
         }
     )
     command = [
@@ -85,7 +107,7 @@ def mlbackend_server(*, storage_env: dict[str, str]) -> Iterator[str]:
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
-        "2",
+        str(workers),
         "--threads",
         "4",
         "--timeout",
@@ -93,8 +115,29 @@ def mlbackend_server(*, storage_env: dict[str, str]) -> Iterator[str]:
         "--no-control-socket",
     ]
     url = f"http://127.0.0.1:{port}"
-    with _process(command, env=env, probe=f"{url}/version"):
-        yield url
+    with _process(command, env=env, probe=f"{url}/version") as (process, log):
+        yield RunningServer(url=url, pid=process.pid, log=log)
+
+
+@contextlib.contextmanager
+def mlbackend_server(*, storage_env: dict[str, str]) -> Iterator[str]:
+    """The server's base URL while the block runs (see mlbackend_server_process)."""
+    with mlbackend_server_process(storage_env=storage_env) as server:
+        yield server.url
+
+
+def worker_pids(master: int) -> list[int]:
+    """The gunicorn workers of `master` (Linux /proc)."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return [int(pid) for pid in children]
+
+
+def peak_rss_bytes(pid: int) -> int:
+    """The process's peak resident set size so far (VmHWM)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError(f"No VmHWM for process {pid}.")
 
 
 @contextlib.contextmanager

@@ -206,8 +206,35 @@ def test_missing_fields_are_400_without_a_stack_trace(client):
     assert b"dataset" in response.content
 
 
-@pytest.mark.parametrize("uniqueid", ["../../etc", "a/b", "..", "x" * 200, "a b"])
-def test_path_escaping_identifiers_are_refused(client, server, tmp_path, uniqueid):
+@pytest.mark.parametrize(
+    ("uniqueid", "stored"),
+    [("../../etc", "etc"), ("a/b", "ab"), ("a b", "ab"), ("..\\..\\x", "x")],
+)
+def test_identifiers_are_cleaned_as_moodles_server_does(
+    client, server, uniqueid, stored
+):
+    """Every character outside [A-Za-z0-9_$-] is deleted: nothing can escape."""
+    response = _train(client, separable(50), uniqueid=uniqueid)
+    assert json.loads(response.content)["status"] == 0
+    assert sorted(p.name for p in server.iterdir()) == [".locks", stored]
+    assert (server / stored / DIRHASH / "classifier" / "CURRENT").exists()
+    assert _post(client, "deletemodel", uniqueid=uniqueid).content == b"Ok"
+    assert not (server / stored).exists()
+
+
+def test_moodles_phpunit_identifiers_are_accepted(client, server):
+    """analytics/tests/prediction_test.php sends ids with a dot and a space."""
+    moodle_id = "whatever0.99380300 1796107895"
+    response = _train(client, separable(50), uniqueid=moodle_id, dirhash=moodle_id)
+    assert json.loads(response.content)["status"] == 0
+    cleaned = "whatever0993803001796107895"
+    assert (server / cleaned / cleaned / "classifier" / "CURRENT").exists()
+
+
+@pytest.mark.parametrize("uniqueid", ["..", "/", " . ", "\n", "é", "x" * 200])
+def test_identifiers_empty_or_too_long_once_cleaned_are_refused(
+    client, server, uniqueid
+):
     response = _train(client, separable(50), uniqueid=uniqueid)
     assert response.status_code == 400
     assert b"Invalid uniqueid" in response.content
