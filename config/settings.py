@@ -9,6 +9,7 @@ console email backend.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_celery_beat",
     "django_celery_results",
+    "axes",
     "access",
     "lms",
     "logstore",
@@ -66,6 +68,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -116,6 +120,8 @@ DATABASES["default"]["TEST"] = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account before any password is checked.
+    "config.login_throttle.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
     # Answers has_perm("analytics:listinsights", obj) by Moodle's rules.
     "access.backends.CapabilityBackend",
@@ -153,6 +159,26 @@ STORAGES = {
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "insights:list"
 LOGOUT_REDIRECT_URL = "login"
+
+# Login throttling (django-axes), on the site's and the admin's login pages: this
+# many failed logins in a row lock the account, from any address, for this many
+# minutes (Moodle's lockout threshold and window). Per account so that guesses
+# spread over many addresses are stopped too; per address would lock out a whole
+# campus behind one NAT. A success resets the count; an administrator unlocks
+# early in Admin > Axes > Access attempts or with `manage.py axes_reset_username`.
+AXES_FAILURE_LIMIT = env.int("FORESIGHT_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(
+    minutes=env.int("FORESIGHT_LOGIN_LOCKOUT_MINUTES", default=15)
+)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "config.login_throttle.login_locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# axes.W006 asks for the address among the lockout keys because a key that the
+# client chooses (user agent, cookie) can be rotated; an account cannot be: trying
+# another username attacks another account, which has its own count.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # The site's public address, for links in emails (notifications are sent by workers,
 # which have no request to build URLs from).
