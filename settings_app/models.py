@@ -5,6 +5,8 @@ Other apps never read these tables: they call `settings_app.selectors`.
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -20,6 +22,12 @@ DEFAULT_EVALUATION_INTERVALS = ("quarters_accum", "quarters", "single_range")
 
 def default_evaluation_intervals() -> list[str]:
     return list(DEFAULT_EVALUATION_INTERVALS)
+
+
+def new_site_identifier() -> str:
+    """A random site identifier (Moodle's siteidentifier is 32 random characters
+    and the host; the host is left out here so that nothing about it matters)."""
+    return secrets.token_hex(16)
 
 
 class SingletonModel(models.Model):
@@ -114,6 +122,17 @@ class SiteInformation(SingletonModel):
             "The levels of education your organisation offers, as the International "
             "Standard Classification of Education (ISCED 2011) names them. Choose all "
             "that apply."
+        ),
+    )
+
+    siteidentifier = models.CharField(
+        _("site identifier"),
+        max_length=1000,
+        default=new_site_identifier,
+        editable=False,
+        help_text=_(
+            "Tells this site's models apart from other sites' on a shared ML backend "
+            "server. Created once; changing it orphans every trained model."
         ),
     )
 

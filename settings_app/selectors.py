@@ -115,6 +115,12 @@ def site_information() -> SiteInformation:
     return SiteInformation.load()
 
 
+def site_identifier() -> str:
+    """This site's identifier (Moodle's `siteidentifier`): created once, stored,
+    and never derived from hosts or database names, which deployments change."""
+    return site_information().siteidentifier
+
+
 def analytics_enabled() -> bool:
     return analytics_settings().enabled
 

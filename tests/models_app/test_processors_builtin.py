@@ -223,6 +223,7 @@ def test_a_stored_model_that_was_tampered_with_is_refused(tmp_path):
     assert "not a valid skops file" in result.info[0]
 
 
+@pytest.mark.django_db  # the site identifier is stored
 def test_model_unique_id_is_moodle_shaped_and_changes_with_the_version(settings):
     first = model_unique_id(model_pk=3, version=100)
     assert len(first) == 40 and int(first, 16) >= 0
