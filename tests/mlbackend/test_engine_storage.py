@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import io
+import multiprocessing
+import os
 import pickle
+import signal
+import subprocess
+import sys
 import threading
+import time
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,9 +28,10 @@ from mlbackend.engine.bundle import (
     zip_read_members,
 )
 from mlbackend.engine.results import EngineError
-from mlbackend.engine.storage import StateFolder, identifier_check
+from mlbackend.engine.storage import STALE_SECONDS, StateFolder, identifier_check
 from mlbackend.engine.trained import IncrementalClassifier
 from tests.mlbackend.datasets import separable, unlabelled
+from tests.mlbackend.servers import ROOT
 
 
 class Gadget:
@@ -170,3 +178,99 @@ def test_incremental_training_equals_training_on_all_samples_at_once():
     probe = separable(50, seed=7).features
     assert np.array_equal(stepwise.predict_proba(probe), together.predict_proba(probe))
     assert stepwise.labels_.shape == (200,)
+
+
+def test_an_identifier_with_a_trailing_newline_is_refused():
+    """`$` matches before a final newline: the pattern must match in full."""
+    with pytest.raises(EngineError):
+        identifier_check("e0834bc57e49e3b6128ec141d54d9b2d68d19b54\n", name="uniqueid")
+
+
+def _reader_process(path: str, rounds: int, queue) -> None:
+    state = StateFolder(Path(path))
+    never = sum(state.read() is None for _ in range(rounds))
+    queue.put(never)
+
+
+def test_readers_racing_a_writer_never_hear_never_trained(tmp_path):
+    """CURRENT may name a state the writer has just replaced: read it again."""
+    state = StateFolder(tmp_path / "m")
+    state.write({"a": b"0"})
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    readers = [
+        context.Process(target=_reader_process, args=(str(state.path), 3000, queue))
+        for _ in range(3)
+    ]
+    for reader in readers:
+        reader.start()
+    while any(reader.is_alive() for reader in readers):
+        with state.locked():
+            state.write({"a": os.urandom(8)})
+    never = [queue.get(timeout=60) for _ in readers]
+    for reader in readers:
+        reader.join()
+    assert never == [0, 0, 0]
+
+
+def test_a_missing_current_is_never_trained_and_a_dangling_one_is_an_error(tmp_path):
+    state = StateFolder(tmp_path / "m")
+    assert state.read() is None
+    state.write({"a": b"1"})
+    (state.path / "CURRENT").write_text("state-" + "0" * 32)
+    with pytest.raises(EngineError, match="damaged"):
+        state.read()
+
+
+_KILLED_WRITER = """
+import os, signal, sys
+from pathlib import Path
+from mlbackend.engine import storage
+
+def die(fd):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+state = storage.StateFolder(Path(sys.argv[1]))
+with state.locked():
+    storage.os.fsync = die  # killed half-way, as by the OOM killer or kill -9
+    state.write({"big": b"x" * 1_000_000})
+"""
+
+
+def _kill_a_writer(path: Path) -> None:
+    process = subprocess.run(
+        [sys.executable, "-c", _KILLED_WRITER, str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=60,
+    )
+    assert process.returncode == -signal.SIGKILL, process.stderr
+
+
+def _temporaries(path: Path) -> list[str]:
+    return sorted(p.name for p in path.iterdir() if p.name.startswith(".tmp-"))
+
+
+def test_a_later_write_removes_what_killed_writers_left(tmp_path):
+    state = StateFolder(tmp_path / "m")
+    state.write({"a": b"1"})
+    _kill_a_writer(state.path)
+    _kill_a_writer(state.path)
+    assert len(_temporaries(state.path)) == 2
+    assert state.read() == {"a": b"1"}
+    with state.locked():
+        state.write({"a": b"2"})
+    assert _temporaries(state.path) == []
+    assert state.read() == {"a": b"2"}
+
+
+def test_an_unlocked_write_removes_only_old_temporaries(tmp_path):
+    state = StateFolder(tmp_path / "m")
+    state.write({"a": b"1"})
+    _kill_a_writer(state.path)
+    _kill_a_writer(state.path)
+    old, young = _temporaries(state.path)
+    stale = time.time() - STALE_SECONDS - 60
+    os.utime(state.path / old, (stale, stale))
+    state.write({"a": b"2"})  # without the lock: another writer may be at work
+    assert _temporaries(state.path) == [young]

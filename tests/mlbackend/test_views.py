@@ -10,6 +10,7 @@ import base64
 import hashlib
 import io
 import json
+import logging
 import zipfile
 
 import pytest
@@ -99,6 +100,51 @@ def test_hashed_passwords_in_moodles_gen_passwd_format_work(client):
     )
     assert response.status_code == 200
     assert response.content == b"Ok"
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "Pz4a:Ss9k:W0rdx",  # three fields, but no hash algorithm named Pz4a
+        "sha256:Kq8salt:Nothex9z",  # a known algorithm, but no hex digest
+        "md5:Kq8salt:" + "0" * 31,  # one hex digit short of an md5 digest
+        "sha256::" + "0" * 64,  # no salt
+        "Zx9:Yw8",
+        ":::",
+    ],
+)
+def test_plain_passwords_with_colons_work_and_are_never_logged(
+    client, settings, caplog, password
+):
+    settings.FORESIGHT_MLBACKEND_USERS = f"moodle:s3cret,v:{password}"
+    caplog.set_level(logging.DEBUG)
+    response = _post(
+        client, "deletemodel", uniqueid=UNIQUEID, auth=_auth("v", password)
+    )
+    assert response.status_code == 200
+    assert response.content == b"Ok"
+    for wrong in ("Pz4a", password + "x", password.rsplit(":", 1)[0]):
+        response = _post(
+            client, "deletemodel", uniqueid=UNIQUEID, auth=_auth("v", wrong)
+        )
+        assert response.status_code == 401
+    for part in password.split(":"):
+        if len(part) >= 3:
+            assert part not in caplog.text
+
+
+@pytest.mark.parametrize("algorithm", ["sha256", "sha512", "md5", "sha3_256"])
+def test_every_fixed_size_hashlib_algorithm_counts_as_hashed(
+    client, settings, algorithm
+):
+    salt = "da243a51bce11bf9083d78da99a2544b"
+    digest = hashlib.new(algorithm, (salt + "pa:ss").encode()).hexdigest().upper()
+    settings.FORESIGHT_MLBACKEND_USERS = f"h:{algorithm}:{salt}:{digest}"
+    ok = _post(client, "deletemodel", uniqueid=UNIQUEID, auth=_auth("h", "pa:ss"))
+    assert ok.status_code == 200
+    stored = f"{algorithm}:{salt}:{digest}"
+    as_plain = _post(client, "deletemodel", uniqueid=UNIQUEID, auth=_auth("h", stored))
+    assert as_plain.status_code == 401
 
 
 def test_the_method_is_checked_before_auth(client):
