@@ -52,16 +52,25 @@ def analytics_settings_validate(
 ) -> None:
     """Raise ValidationError (a dict by field) unless `candidate` can be saved.
 
-    Beyond the model's own checks: the models output directory must be writable; the
-    evaluation intervals must leave something to evaluate; and when the default
-    processor (or, for `mlbackend`, its server settings) changed, the processor must
-    say it is ready, with the values not yet saved.
+    Beyond the model's own checks: the ML backend username must have no colon; the
+    models output directory must be writable; the evaluation intervals must leave
+    something to evaluate; and when the default processor (or, for `mlbackend`, its
+    server settings) changed, the processor must say it is ready, with the values
+    not yet saved.
     """
     errors: dict[str, list[Any]] = {}
     try:
         candidate.full_clean()
     except ValidationError as exc:
         errors.update(exc.message_dict)
+
+    if ":" in candidate.mlbackend_username:
+        errors.setdefault("mlbackend_username", []).append(
+            _(
+                "The username cannot contain a colon: HTTP basic auth ends the "
+                "username at the first colon (the password may contain colons)."
+            )
+        )
 
     choices = dict(hooks.processor_choices())
     if "default_processor" in changed and candidate.default_processor not in choices:

@@ -5,6 +5,12 @@ as a file part, GETs with query parameters, HTTP basic auth) and copes with the
 quirks of Moodle's server: JSON answered as text/html, result codes inside the body
 with HTTP 200, prediction rows of strings carrying the class *index*, an empty zip for
 an unknown evaluation run. Transport problems raise MlbackendError naming the URL.
+
+Credentials go as HTTP basic auth in UTF-8 (as curl sends them from Moodle, and
+as both servers decode them); the password may hold any character, colons
+included, since the server splits user from password at the first colon. No
+message shows the password or any part of it: a user and password written into
+the URL are removed from the URL shown.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import json
 import time
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
@@ -27,6 +34,30 @@ class MlbackendError(EngineError):
 
 # A model id no site uses (Moodle's ids are sha1 hex digests of the site and model).
 CREDENTIALS_PROBE_ID = "0" * 40
+
+
+def url_shown(url: str) -> str:
+    """`url` without a user and password written into it, for messages."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "(an unreadable URL)"
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+def credentials_problem(username: str, password: str) -> str | None:
+    """Why these credentials cannot be sent, or None."""
+    if not username or not password:
+        return "The ML backend server's username and password are not configured."
+    if ":" in username:
+        return (
+            "The ML backend username contains a colon, which HTTP basic auth "
+            "cannot carry (the server ends the username at the first colon): "
+            "choose a username without one."
+        )
+    return None
 
 
 def _version_tuple(text: str) -> tuple[int, ...] | None:
@@ -55,13 +86,22 @@ class MlbackendClient:
     def _endpoint(self, name: str) -> str:
         return f"{self.url}/{name}"
 
+    def _auth(self) -> tuple[bytes, bytes]:
+        # Bytes, because requests encodes text as Latin-1: it would fail on "€"
+        # with an error that quotes the password's character.
+        return (self.username.encode(), self.password.encode())
+
     def _request(self, method: str, name: str, **kwargs: Any) -> requests.Response:
-        url = self._endpoint(name)
+        endpoint = self._endpoint(name)
+        url = url_shown(endpoint)
+        problem = credentials_problem(self.username, self.password)
+        if problem:
+            raise MlbackendError(problem)
         try:
             response = requests.request(
                 method,
-                url,
-                auth=(self.username, self.password),
+                endpoint,
+                auth=self._auth(),
                 verify=self.verify,
                 timeout=(10, self.timeout),
                 **kwargs,
@@ -102,8 +142,8 @@ class MlbackendClient:
             payload = None
         if not isinstance(payload, dict) or "status" not in payload:
             raise MlbackendError(
-                f"The ML backend server at {response.url} did not answer in the "
-                f"expected format: {response.text[:200]!r}"
+                f"The ML backend server at {url_shown(response.url)} did not "
+                f"answer in the expected format: {response.text[:200]!r}"
             )
         return payload
 
@@ -126,9 +166,10 @@ class MlbackendClient:
         return (name, data, "application/octet-stream")
 
     def version(self) -> str:
-        url = self._endpoint("version")
+        endpoint = self._endpoint("version")
+        url = url_shown(endpoint)
         try:
-            response = requests.get(url, verify=self.verify, timeout=10)
+            response = requests.get(endpoint, verify=self.verify, timeout=10)
         except requests.exceptions.RequestException as exc:
             reason = exc.args[0] if exc.args else exc
             reason = getattr(reason, "reason", reason)
@@ -146,8 +187,9 @@ class MlbackendClient:
         """None when the server answers with a compatible version, else why not."""
         if not self.url:
             return "No ML backend server URL is configured."
-        if not self.username or not self.password:
-            return "The ML backend server's username and password are not configured."
+        problem = credentials_problem(self.username, self.password)
+        if problem:
+            return problem
         try:
             version = self.version()
         except MlbackendError as exc:
@@ -157,8 +199,8 @@ class MlbackendClient:
             REQUIRED_VERSION <= found < (REQUIRED_VERSION[0] + 1,)
         ):
             return (
-                f"The ML backend server at {self.url} has version {version[:40]!r}; "
-                "a 3.x version from 3.0.5 is required."
+                f"The ML backend server at {url_shown(self.url)} has version "
+                f"{version[:40]!r}; a 3.x version from 3.0.5 is required."
             )
         # /version needs no login, so check the credentials on an endpoint that does:
         # deleting a model id that no site uses changes nothing.
