@@ -91,7 +91,7 @@ def test_services_run_gunicorn_celery_postgresql_and_redis():
     for name in SITE_SERVICES:
         env = services[name]["environment"]
         assert env["DATABASE_URL"].startswith("postgres://")
-        assert "@db:5432/" in env["DATABASE_URL"]
+        assert "@db:5432/foresight?connect_timeout=" in env["DATABASE_URL"]
         assert env["CELERY_BROKER_URL"] == "redis://redis:6379/0"
         assert services[name]["build"]["target"] == "site"
         assert services[name]["depends_on"]["migrate"]["condition"] == (
