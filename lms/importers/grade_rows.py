@@ -18,6 +18,7 @@ from lms.importers.events import context_resolve
 from lms.importers.limits import (
     ACTIVITY_NAME_LENGTH,
     EMAIL_LENGTH,
+    NAME_LENGTH,
     USERNAME_LENGTH,
     text_problem,
 )
@@ -102,6 +103,8 @@ def _identity_problems(person: dict[str, str]) -> list[str]:
     checks = [
         (person["username"], _("the username"), USERNAME_LENGTH),
         (person["email"], _("the e-mail"), EMAIL_LENGTH),
+        (person["first_name"], _("the first name"), NAME_LENGTH),
+        (person["last_name"], _("the last name"), NAME_LENGTH),
     ]
     return [
         problem

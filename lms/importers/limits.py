@@ -18,6 +18,7 @@ from lms.importers.errors import file_error
 SHORTNAME_LENGTH = 255
 IDNUMBER_LENGTH = 100
 USERNAME_LENGTH = 150
+NAME_LENGTH = 150  # first name, last name
 EMAIL_LENGTH = 254
 ACTIVITY_NAME_LENGTH = 1333
 # Times of an activity log: before 1970 is before Unix time (and decades before

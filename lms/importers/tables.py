@@ -16,6 +16,7 @@ import gzip
 import io
 import json
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,8 @@ from django.utils.translation import gettext as _
 from lms.importers.errors import ImportFileError, file_error
 from lms.importers.sheets import ods_rows, xlsx_rows
 
+# A gzipped file is unzipped up to this size (a log of about a million rows).
+MAX_UNZIPPED_BYTES = 512 * 1024 * 1024
 # Moodle's JSON rows are objects keyed by column name; these are the report's
 # internal column names, in the order the CSV shows them.
 JSON_COLUMNS = [
@@ -148,9 +151,18 @@ def table_read(path: Path, *, encoding: str | None = None) -> Table:
         ) from None
     if data.startswith(b"\x1f\x8b"):
         try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError):
+            data = _gunzip(data)
+        except (OSError, EOFError, zlib.error):
             raise file_error(path, _("the file is a damaged gzip archive.")) from None
+        if len(data) > MAX_UNZIPPED_BYTES:
+            raise file_error(
+                path,
+                _(
+                    "the gzip archive holds more than %(limit)d MB; an import reads "
+                    "at most that much. Split the file, or import it unzipped."
+                )
+                % {"limit": MAX_UNZIPPED_BYTES // 2**20},
+            )
     if not data.strip():
         raise file_error(path, _("the file is empty."))
     kind = _file_kind(path, data)
@@ -172,6 +184,12 @@ def table_read(path: Path, *, encoding: str | None = None) -> Table:
     table.encoding = used
     _nul_check(table)
     return table
+
+
+def _gunzip(data: bytes) -> bytes:
+    """At most MAX_UNZIPPED_BYTES + 1 bytes of a gzip stream: a bomb stops there."""
+    with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+        return stream.read(MAX_UNZIPPED_BYTES + 1)
 
 
 def _delimiter(first_line: str) -> str:
@@ -217,6 +235,10 @@ def _json_read(path: Path, text: str) -> Table:
             path,
             _("the JSON cannot be read (%(error)s).") % {"error": error.msg},
             line=error.lineno,
+        ) from None
+    except ValueError as error:  # an integer of more than 4,300 digits
+        raise file_error(
+            path, _("the JSON cannot be read (%(error)s).") % {"error": error}
         ) from None
     except RecursionError:
         raise file_error(

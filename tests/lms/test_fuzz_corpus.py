@@ -37,6 +37,45 @@ ODS_MANIFEST = b"""<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
+_MAIN = "http://schemas.openxmlformats.org"
+XLSX_PARTS = {
+    "[Content_Types].xml": f"""<?xml version="1.0" encoding="UTF-8"?>
+<Types xmlns="{_MAIN}/package/2006/content-types">
+ <Default Extension="rels"
+  ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
+ <Default Extension="xml" ContentType="application/xml"/>
+ <Override PartName="/xl/workbook.xml" ContentType=
+  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>
+ <Override PartName="/xl/worksheets/sheet1.xml" ContentType=
+  "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>
+</Types>""",
+    "_rels/.rels": f"""<?xml version="1.0" encoding="UTF-8"?>
+<Relationships xmlns="{_MAIN}/package/2006/relationships">
+ <Relationship Id="rId1" Target="xl/workbook.xml"
+  Type="{_MAIN}/officeDocument/2006/relationships/officeDocument"/>
+</Relationships>""",
+    "xl/workbook.xml": f"""<?xml version="1.0" encoding="UTF-8"?>
+<workbook xmlns="{_MAIN}/spreadsheetml/2006/main"
+ xmlns:r="{_MAIN}/officeDocument/2006/relationships">
+ <sheets><sheet name="Log" sheetId="1" r:id="rId1"/></sheets>
+</workbook>""",
+    "xl/_rels/workbook.xml.rels": f"""<?xml version="1.0" encoding="UTF-8"?>
+<Relationships xmlns="{_MAIN}/package/2006/relationships">
+ <Relationship Id="rId1" Target="worksheets/sheet1.xml"
+  Type="{_MAIN}/officeDocument/2006/relationships/worksheet"/>
+</Relationships>""",
+}
+
+
+def xlsx_from_sheet(sheet: Path, target: Path) -> Path:
+    """An Excel workbook whose first worksheet's XML is the file `sheet`."""
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in XLSX_PARTS.items():
+            archive.writestr(name, text)
+        archive.writestr("xl/worksheets/sheet1.xml", sheet.read_bytes())
+    return target
+
+
 def ods_from_content(content: Path, target: Path) -> Path:
     """An OpenDocument spreadsheet whose content.xml is the file `content`."""
     with zipfile.ZipFile(target, "w") as archive:
@@ -54,6 +93,8 @@ def corpus_input(case: dict, tmp_path: Path) -> Path:
     source = CORPUS / case["input"]
     if source.name.endswith(".ods.xml"):
         return ods_from_content(source, tmp_path / source.name.removesuffix(".xml"))
+    if source.name.endswith(".xlsx.xml"):
+        return xlsx_from_sheet(source, tmp_path / source.name.removesuffix(".xml"))
     if case["command"] == "import_oulad":
         directory = tmp_path / "oulad"
         shutil.copytree(CORPUS / "oulad/base", directory)

@@ -563,3 +563,21 @@ def test_ods_repeat_bomb_is_refused_before_it_is_expanded(course, tmp_path):
     grown_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak
     assert grown_kb < 100_000
     assert StandardLogEntry.objects.count() == 0
+
+
+def test_gzip_is_unzipped_only_up_to_the_limit(course, tmp_path, monkeypatch):
+    """A gzip bomb stops at the limit instead of filling the memory."""
+    import gzip
+
+    monkeypatch.setattr("lms.importers.tables.MAX_UNZIPPED_BYTES", 20_000)
+    rows = [list(r.values()) for r in real_rows()]
+    path = tmp_path / "log.csv.gz"
+    path.write_bytes(gzip.compress(csv_text(rows).encode()))
+    assert len(csv_text(rows)) > 20_000
+    with pytest.raises(CommandError, match="the gzip archive holds more than 0 MB"):
+        run(path)
+    assert StandardLogEntry.objects.count() == 0
+    small = tmp_path / "small.csv.gz"
+    small.write_bytes(gzip.compress(csv_text(rows[:20]).encode()))
+    run(small)
+    assert StandardLogEntry.objects.count() == 20

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from lms.importers import events as event_map
 from lms.importers.errors import file_error
-from lms.importers.limits import FIRST_YEAR, LAST_YEAR
+from lms.importers.limits import FIRST_YEAR, LAST_YEAR, NAME_LENGTH
 from lms.importers.tables import JSON_COLUMNS, Table
 from lms.importers.times import (
     LogTime,
@@ -127,6 +127,19 @@ def _person(name: str, description: str, *, related: bool) -> tuple[str, str] | 
     return ("id", ids[0]) if ids else None
 
 
+def _name_problem(person: tuple[str, str] | None) -> str | None:
+    """A full name is stored as first word and the rest (see people.py): each fits."""
+    if person is None or person[0] != "name":
+        return None
+    first, _space, rest = person[1].partition(" ")
+    if max(len(first), len(rest)) <= NAME_LENGTH:
+        return None
+    return _(
+        "the name %(name)s… is too long: at most %(limit)d characters for the first "
+        "word and %(limit)d for the rest"
+    ) % {"name": person[1][:20], "limit": NAME_LENGTH}
+
+
 def rows_parse(
     table: Table, columns: dict[str, int]
 ) -> tuple[list[LogRow], list[tuple[int, str]]]:
@@ -168,13 +181,19 @@ def rows_parse(
                 )
             )
             continue
+        user = _person(cell(values, "fullname"), description, related=False)
+        related = _person(cell(values, "affected"), description, related=True)
+        name_problem = _name_problem(user) or _name_problem(related)
+        if name_problem:
+            bad.append((line, name_problem))
+            continue
         modname, activity_name = event_map.context_resolve(cell(values, "context"))
         rows.append(
             LogRow(
                 line=line,
                 time=parsed,
-                user=_person(cell(values, "fullname"), description, related=False),
-                related=_person(cell(values, "affected"), description, related=True),
+                user=user,
+                related=related,
                 context=cell(values, "context"),
                 modname=modname,
                 activity_name=activity_name[:1333],

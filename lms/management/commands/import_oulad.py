@@ -9,18 +9,28 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from lms.importers.errors import ImportFileError
+from lms.importers.limits import FIRST_YEAR, LAST_YEAR
 from lms.importers.oulad import oulad_import
 from lms.importers.people import ImportSetupError
 
 
-def _date(value: str) -> dt.date:
+def _date(value: str | None) -> dt.date | None:
+    """The --start-date; checked in handle(), where a CommandError is a message."""
+    if value is None:
+        return None
     try:
-        return dt.date.fromisoformat(value)
+        date = dt.date.fromisoformat(value)
     except ValueError:
         raise CommandError(
             _("--start-date %(value)r is not a date like 2013-10-05.")
             % {"value": value}
         ) from None
+    if not FIRST_YEAR <= date.year <= LAST_YEAR:
+        raise CommandError(
+            _("--start-date %(value)s is not between %(first)d and %(last)d.")
+            % {"value": value, "first": FIRST_YEAR, "last": LAST_YEAR}
+        )
+    return date
 
 
 class Command(BaseCommand):
@@ -41,7 +51,6 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--start-date",
-            type=_date,
             help=_(
                 "Date of day 0 for every imported presentation (default: 1 October "
                 "of the year for J presentations, 1 February for B)."
@@ -58,7 +67,7 @@ class Command(BaseCommand):
             result = oulad_import(
                 directory=options["directory"],
                 presentations=options["presentations"],
-                start_date=options["start_date"],
+                start_date=_date(options["start_date"]),
                 if_empty=options["if_empty"],
             )
         except (ImportFileError, ImportSetupError) as error:
