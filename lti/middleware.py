@@ -17,6 +17,7 @@ and CSRF cookies those set on the way out.
 from __future__ import annotations
 
 from collections.abc import Callable
+from http.cookies import Morsel
 
 from django.http import HttpRequest, HttpResponse
 
@@ -34,10 +35,27 @@ def registered_frame_origins() -> list[str]:
     return sorted(origins)
 
 
+class PartitionedMorsel(Morsel):
+    """A cookie with the `Partitioned` attribute (CHIPS), which Python 3.11's
+    http.cookies cannot write (3.14 can).
+
+    Browsers that block third-party cookies (Chromium's default in some modes,
+    Safari, Firefox's strict mode) still keep a partitioned cookie inside an
+    iframe, keyed by the embedding site: the platform's iframe gets its own session.
+    """
+
+    def OutputString(self, attrs: list[str] | None = None) -> str:  # noqa: N802
+        return super().OutputString(attrs) + "; Partitioned"
+
+
 def _cookies_cross_site(response: HttpResponse) -> None:
-    for morsel in response.cookies.values():
-        morsel["samesite"] = "None"
-        morsel["secure"] = True
+    for name, morsel in list(response.cookies.items()):
+        partitioned = PartitionedMorsel()
+        partitioned.set(morsel.key, morsel.value, morsel.coded_value)
+        partitioned.update({k: v for k, v in morsel.items() if v})
+        partitioned["samesite"] = "None"
+        partitioned["secure"] = True
+        response.cookies[name] = partitioned
 
 
 def _frame_for(response: HttpResponse, origins: list[str]) -> None:

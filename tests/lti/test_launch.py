@@ -100,6 +100,19 @@ def test_teacher_lands_on_the_course_insight(
     assert client.get(response["Location"]).status_code == 200
 
 
+def test_launch_sets_cross_site_session_and_csrf_cookies(
+    client, standin, platform_row, tool_urls, synced_site, course_insights
+):
+    platform_row()
+    response, _fields = drive(client, standin, user="265")
+    for name in ("sessionid", "csrftoken"):
+        assert response.cookies[name]["samesite"] == "None", name
+        assert response.cookies[name]["secure"] is True, name
+        # CHIPS: browsers that block third-party cookies keep these in the iframe.
+        assert response.cookies[name].OutputString().endswith("; Partitioned")
+    assert response.cookies[STATE_COOKIE].value == ""  # deleted once used
+
+
 def test_student_lands_on_their_own_insight(
     client, standin, platform_row, tool_urls, synced_site, course_insights
 ):
