@@ -1,7 +1,7 @@
 """Prometheus metrics, counted from the database at scrape time.
 
 Runs are ModelLog rows, predictions are Prediction rows, notifications are
-Notification rows: every web, worker and beat process writes the same tables, so a
+Notification rows, the Moodle sync's progress is moodlesync's SyncState rows: every web, worker and beat process writes the same tables, so a
 scrape of any one gunicorn worker gives the figures of the whole site. This is why
 there are no in-process counters (which would need prometheus_client's
 multiprocess mode and would still miss what the Celery workers did).
@@ -114,6 +114,24 @@ def _models(family: GaugeMetricFamily) -> None:
         )
 
 
+def _sync(families: dict[str, Any]) -> None:
+    """The Moodle sync's parts (moodlesync's SyncState rows), when it has run."""
+    from django.apps import apps
+    from django.utils import timezone
+
+    if not apps.is_installed("moodlesync"):
+        return
+    from moodlesync.models import SyncState
+
+    now = timezone.now()
+    for state in SyncState.objects.order_by("part"):
+        families["ok"].add_metric([state.part], int(state.status != "failed"))
+        if state.last_success is not None:
+            families["success"].add_metric([state.part], state.last_success.timestamp())
+            lag = max((now - state.last_success).total_seconds(), 0.0)
+            families["lag"].add_metric([state.part], lag)
+
+
 class DatabaseCollector(Collector):
     """Collects every Foresight metric with a few aggregate queries."""
 
@@ -170,6 +188,26 @@ class DatabaseCollector(Collector):
         }
         _notifications(notifications)
         yield from notifications.values()
+
+        sync = {
+            "lag": GaugeMetricFamily(
+                "foresight_sync_lag_seconds",
+                "Seconds since a part of the Moodle sync last succeeded.",
+                labels=["part"],
+            ),
+            "success": GaugeMetricFamily(
+                "foresight_sync_last_success_timestamp_seconds",
+                "When a part of the Moodle sync last succeeded (Unix time).",
+                labels=["part"],
+            ),
+            "ok": GaugeMetricFamily(
+                "foresight_sync_ok",
+                "1 when the last run of a part of the Moodle sync did not fail.",
+                labels=["part"],
+            ),
+        }
+        _sync(sync)
+        yield from sync.values()
 
         models = GaugeMetricFamily(
             "foresight_model_info",

@@ -111,3 +111,27 @@ def test_metrics_need_the_token_or_staff(client, settings):
     assert client.get(url).status_code == 401
     client.force_login(UserFactory(username="admin", is_staff=True))
     assert client.get(url).status_code == 200
+
+
+def test_the_moodle_sync_lag_is_the_time_since_each_part_last_succeeded(
+    client, metrics_token
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from moodlesync.models import SyncState
+
+    hour_ago = timezone.now() - dt.timedelta(hours=1)
+    SyncState.objects.create(part="log", last_success=hour_ago, last_run=hour_ago)
+    SyncState.objects.create(part="users", status="failed")
+
+    samples = _scrape(client)
+
+    lag = samples[("foresight_sync_lag_seconds", (("part", "log"),))]
+    assert 3600 <= lag < 3600 + 60
+    stamp = ("foresight_sync_last_success_timestamp_seconds", (("part", "log"),))
+    assert samples[stamp] == pytest.approx(hour_ago.timestamp())
+    assert samples[("foresight_sync_ok", (("part", "log"),))] == 1
+    assert samples[("foresight_sync_ok", (("part", "users"),))] == 0
+    assert ("foresight_sync_lag_seconds", (("part", "users"),)) not in samples
