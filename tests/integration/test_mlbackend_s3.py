@@ -8,6 +8,7 @@ bucket too, so /evaluationlog answers with the graphs.
 from __future__ import annotations
 
 import io
+import json
 import threading
 import zipfile
 
@@ -15,7 +16,10 @@ import boto3
 import numpy as np
 import pytest
 
+from mlbackend.engine.bundle import bundle_to_zip
 from mlbackend.engine.dataset import dataset_to_csv
+from mlbackend.engine.results import EngineError
+from mlbackend.storage import S3Storage
 from models_app.plugins.processors.client import MlbackendClient
 from tests.mlbackend.datasets import separable, unlabelled
 from tests.mlbackend.servers import PASSWORD, USER, mlbackend_server, moto_s3_server
@@ -149,3 +153,95 @@ def test_a_broken_dataset_never_reaches_the_bucket(client, s3):
 def test_the_server_kept_nothing_on_local_disk(client, unused_dir):
     client.train(uniqueid="local", dirhash="exec", dataset=separable(50))
     assert list(unused_dir.iterdir()) == []
+
+
+@pytest.fixture(scope="module")
+def second_client(s3, unused_dir):
+    """Another server instance on the same bucket (another machine, in production)."""
+    endpoint, _ = s3
+    env = {
+        **AWS,
+        "AWS_ENDPOINT_URL": endpoint,
+        "MOODLE_MLBACKEND_PYTHON_S3_BUCKET_NAME": BUCKET,
+        "MOODLE_MLBACKEND_PYTHON_DIR": str(unused_dir),
+    }
+    with mlbackend_server(storage_env=env) as url:
+        yield MlbackendClient(url=url, username=USER, password=PASSWORD)
+
+
+def _stored_samples(s3_client, key: str) -> int:
+    data = s3_client.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+    meta = zipfile.ZipFile(io.BytesIO(data)).read("meta.json")
+    return json.loads(meta)["n_samples"]
+
+
+def test_two_instances_training_one_model_lose_no_samples(client, second_client, s3):
+    """Eight trainings of one model at once over two instances (four processes)."""
+    _, bucket = s3
+    results: dict[int, object] = {}
+
+    def train(i: int) -> None:
+        server = client if i % 2 else second_client
+        results[i] = server.train(
+            uniqueid="shared", dirhash="exec", dataset=separable(50, seed=i)
+        )
+
+    threads = [threading.Thread(target=train, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=600)
+    assert [results[i].status for i in range(8)] == [0] * 8
+    assert _stored_samples(bucket, "shared/exec/classifier.zip") == 8 * 50
+
+
+@pytest.fixture
+def storage(s3, monkeypatch):
+    endpoint, _ = s3
+    for name, value in AWS.items():
+        monkeypatch.setenv(name, value)
+    return S3Storage(BUCKET, endpoint_url=endpoint)
+
+
+@pytest.mark.parametrize("exists", [True, False])
+def test_a_write_that_lost_a_race_starts_again_from_the_winners_model(
+    storage, s3, exists
+):
+    """IfMatch on the ETag read (IfNoneMatch="*" for a new model) and retry."""
+    _, bucket = s3
+    uniqueid = f"race{int(exists)}"
+    key = f"{uniqueid}/exec/classifier.zip"
+    if exists:
+        storage.replace(uniqueid, "exec", {"meta.json": b"first"})
+    seen: list[dict | None] = []
+
+    def change(files: dict | None) -> dict:
+        seen.append(files)
+        if len(seen) == 1:  # another instance writes between our read and write
+            bucket.put_object(
+                Bucket=BUCKET, Key=key, Body=bundle_to_zip({"meta.json": b"other"})
+            )
+        return {"meta.json": b"mine+" + (files or {}).get("meta.json", b"")}
+
+    storage.update(uniqueid, "exec", change)
+    assert seen == [
+        {"meta.json": b"first"} if exists else None,
+        {"meta.json": b"other"},
+    ]
+    assert storage.read(uniqueid, "exec") == {"meta.json": b"mine+other"}
+
+
+def test_a_change_that_fails_writes_nothing(storage, s3):
+    _, bucket = s3
+
+    def change(files: dict | None) -> dict:
+        raise EngineError("refused")
+
+    with pytest.raises(EngineError):
+        storage.update("refused", "exec", change)
+    assert _keys(bucket, "refused") == []
+
+
+def test_two_evaluation_logs_never_share_a_runid(storage):
+    runids = {storage.log_write("logs", "eval", {"info.log": b"x"}) for _ in range(5)}
+    assert len(runids) == 5
