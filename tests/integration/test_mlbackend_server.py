@@ -18,7 +18,13 @@ import requests
 
 from mlbackend.engine.dataset import dataset_to_csv
 from tests.mlbackend.datasets import MOODLE_LABELLED, separable, unlabelled
-from tests.mlbackend.servers import PASSWORD, ROOT, USER, mlbackend_server
+from tests.mlbackend.servers import (
+    PASSWORD,
+    ROOT,
+    USER,
+    mlbackend_server,
+    mlbackend_server_process,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -185,3 +191,25 @@ def test_urlencoded_and_query_string_fields_work_too(url):
         timeout=30,
     )
     assert response.status_code == 503
+
+
+def test_a_plain_password_with_colons_works_and_no_log_line_shows_it(tmp_path):
+    """USERS "v:pa:ss:word": user v, plain password "pa:ss:word" (not a hash)."""
+    password = "Pz4a:Ss9k:W0rdx"
+    store = tmp_path / "store"
+    store.mkdir()
+    with mlbackend_server_process(
+        storage_env={"MOODLE_MLBACKEND_PYTHON_DIR": str(store)},
+        users=f"v:{password}",
+        extra_env={"DJANGO_LOG_LEVEL": "DEBUG"},
+    ) as server:
+        good = _train(server.url, MOODLE_LABELLED, auth=("v", password))
+        assert good.status_code == 200
+        for wrong in ("Pz4a", "Pz4a:Ss9k", password + "x"):
+            assert (
+                _train(server.url, MOODLE_LABELLED, auth=("v", wrong)).status_code
+                == 401
+            )
+        output = server.output()
+    for part in password.split(":"):
+        assert part not in output

@@ -274,3 +274,25 @@ def test_an_unlocked_write_removes_only_old_temporaries(tmp_path):
     os.utime(state.path / old, (stale, stale))
     state.write({"a": b"2"})  # without the lock: another writer may be at work
     assert _temporaries(state.path) == [young]
+
+
+def test_a_zip_declaring_far_more_than_its_size_is_refused_before_inflating(bundle):
+    """1 MB of zeros per kB of zip: refused from the directory, whatever the cap."""
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zipped:
+        zipped.writestr("meta.json", bundle["meta.json"])
+        zipped.writestr("estimator.skops", bundle["estimator.skops"])
+        zipped.writestr("training.npz", b"\0" * 50_000_000)
+    assert len(archive.getvalue()) < 200_000
+    with pytest.raises(BundleError, match="larger than allowed"):
+        bundle_from_zip(archive.getvalue(), max_total_bytes=10**10)
+
+
+def test_a_bomb_inside_the_npz_is_refused_before_numpy_inflates_it(bundle):
+    npz = io.BytesIO()
+    np.savez_compressed(
+        npz, features=np.zeros((50_000, 125)), labels=np.zeros(50_000, dtype=np.int64)
+    )
+    assert len(npz.getvalue()) < 200_000
+    with pytest.raises(BundleError, match="training.npz declares"):
+        classifier_from_bundle({**bundle, "training.npz": npz.getvalue()})
