@@ -195,9 +195,18 @@ class Source:
             cursor.execute(sql, tuple(params))
             return [tuple(row) for row in cursor.fetchall()]
         except Exception as exc:
+            self._recover()
             raise SourceError(self._explain(exc, sql)) from None
         finally:
-            cursor.close()
+            with contextlib.suppress(Exception):
+                cursor.close()
+
+    def _recover(self) -> None:
+        """After a refused query PostgreSQL aborts the transaction: roll back, so
+        the next parts can read (from a fresh snapshot)."""
+        if self.vendor == "postgresql":
+            with contextlib.suppress(Exception):
+                self.connection.rollback()
 
     def stream(
         self, sql: str, params: Sequence[Any] = (), *, chunk: int = 20000
@@ -220,9 +229,11 @@ class Source:
         except SourceError:
             raise
         except Exception as exc:
+            self._recover()
             raise SourceError(self._explain(exc, sql)) from None
         finally:
-            cursor.close()
+            with contextlib.suppress(Exception):
+                cursor.close()
 
     def copy_out(self, sql: str) -> Iterator[bytes]:
         """PostgreSQL only: the rows of `sql` as COPY text blocks."""
@@ -231,9 +242,11 @@ class Source:
             with cursor.copy(f"COPY ({sql}) TO STDOUT") as copy:
                 yield from copy
         except Exception as exc:
+            self._recover()
             raise SourceError(self._explain(exc, sql)) from None
         finally:
-            cursor.close()
+            with contextlib.suppress(Exception):
+                cursor.close()
 
     def _explain(self, exc: Exception, sql: str) -> str:
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)

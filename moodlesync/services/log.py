@@ -237,7 +237,7 @@ def log_sync(ctx: SyncContext) -> PartResult:
             )
         result.problems = skipped
         unlinked, unlinked_examples = _unlinked(joins)
-        for row_id, contextid in unlinked_examples[:5]:
+        for row_id, contextid in unlinked_examples:
             result.problem(
                 "logstore_standard_log",
                 row_id,
