@@ -51,6 +51,8 @@ INDICATORS: dict[str, str] = {
     "days_since_last_access": "models_app.plugins.indicators.days_since_last_access.DaysSinceLastAccess",
     "assessments_submitted": "models_app.plugins.indicators.assessments_submitted.AssessmentsSubmitted",
     "assessment_scores": "models_app.plugins.indicators.assessment_scores.AssessmentScores",
+    "active_weeks": "models_app.plugins.indicators.active_weeks.ActiveWeeks",
+    "recent_activity": "models_app.plugins.indicators.recent_activity.RecentActivity",
     "mod_assign_cognitive_depth": "models_app.plugins.indicators.mod_assign.AssignCognitiveDepth",
     "mod_assign_social_breadth": "models_app.plugins.indicators.mod_assign.AssignSocialBreadth",
     "mod_book_cognitive_depth": "models_app.plugins.indicators.mod_book.BookCognitiveDepth",

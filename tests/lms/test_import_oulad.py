@@ -226,6 +226,47 @@ def test_activities_assessments_and_grades(real_import, files):
 
 
 @pytest.mark.django_db
+def test_each_site_is_in_the_week_students_used_it(real_import, files):
+    """Most sites have no week_from: each goes to the week of its click-weighted
+    median day (section 1 = days 0-6, earlier days too), a site nobody clicked to
+    section 1, and none stays in section 0 where its timing would be lost."""
+    course, _output = real_import
+    clicks: dict[str, Counter] = {}
+    for row in files["studentVle"]:
+        clicks.setdefault(row["id_site"], Counter())[int(row["date"])] += int(
+            row["sum_click"]
+        )
+    expected = {}
+    for row in files["vle"]:
+        if row["activity_type"] == "homepage":
+            continue
+        site = row["id_site"]
+        if row["week_from"]:
+            expected[site] = int(row["week_from"]) + 1
+        elif site in clicks:
+            days = sorted(clicks[site].items())
+            total, seen = sum(n for _day, n in days), 0
+            for day, n in days:
+                seen += n
+                if seen >= total / 2:
+                    expected[site] = max(day // 7 + 1, 1)
+                    break
+        else:
+            expected[site] = 1
+    got = {
+        idnumber.removeprefix("vle:"): section
+        for idnumber, section in Activity.objects.filter(
+            course=course, idnumber__startswith="vle:"
+        ).values_list("idnumber", "section")
+    }
+    assert got == expected
+    without_week = sum(1 for r in files["vle"] if not r["week_from"])
+    assert without_week > 150  # the release leaves most sites without a week
+    assert 0 not in got.values()
+    assert len(set(got.values())) > 20  # spread over the course's weeks
+
+
+@pytest.mark.django_db
 def test_final_results_give_completions_and_grades(real_import, files):
     course, _output = real_import
     users = users_by_student()

@@ -16,8 +16,10 @@ are read as CSV, quoted (the original release) or plain, each file plain or gzip
   Moodle keeps a withdrawn student's enrolment. Students get the student role in the
   course context.
 - Each VLE site is an activity (`VLE_TYPES` maps OU activity types to Moodle types),
-  in the section of its `week_from`, or section 0 when the site has no week; except
-  the module's "homepage", which is the course page itself.
+  in the section of its week (section 1 is days 0-6): its `week_from` when given,
+  else the week of its click-weighted median day (most sites have no `week_from`),
+  else section 1; except the module's "homepage", which is the course page itself.
+  Section 0 stays empty, so every activity keeps its timing for the analysis.
 - Each click in studentVle is one event in the standard store: a
   `course_module_viewed` of that activity, or for the homepage a `course_viewed` in
   the course context (which Moodle's course-level indicators such as read_actions

@@ -173,13 +173,14 @@ def _presentation_write(p: Presentation, start: dt.datetime) -> PresentationResu
         return default if offset is None else start + dt.timedelta(days=offset)
 
     # Activities: VLE sites, then assessments.
+    click_weeks = site_click_weeks(p)
     sites = [
         Activity(
             course=course,
             modname=VLE_TYPES.get(kind, FALLBACK_TYPE),
             name=f"{kind} {site}",
             idnumber=f"vle:{site}",
-            section=max(week, 0) if week is not None else 0,
+            section=_site_section(week, click_weeks.get(site)),
             added=start,
         )
         for site, kind, week in p.sites
@@ -293,6 +294,41 @@ def final_grade(outcome: str, scores: list[tuple[float, float]]) -> Decimal | No
     else:
         mean = low
     return Decimal(str(round(min(max(mean, low), high), 2)))
+
+
+def site_click_weeks(p: Presentation) -> dict[int, int]:
+    """Per VLE site, the course week (1 = days 0-6) of its click-weighted median
+    day: when students used it, which is where a course would have put it. Days
+    before the start count in week 1."""
+    _student, site, date, clicks = (
+        np.asarray(column, dtype=np.int64) for column in p.clicks
+    )
+    keep = clicks > 0
+    site, date, clicks = site[keep], date[keep], clicks[keep]
+    if not len(site):
+        return {}
+    order = np.lexsort((date, site))
+    site, date, clicks = site[order], date[order], clicks[order]
+    starts = np.flatnonzero(np.r_[True, site[1:] != site[:-1]])
+    ends = np.r_[starts[1:], len(site)]
+    running = np.cumsum(clicks)
+    before = np.r_[0, running[:-1]][starts]
+    weeks = {}
+    for first, last, offset in zip(starts, ends, before, strict=True):
+        half = (running[last - 1] - offset) / 2
+        median = first + int(np.searchsorted(running[first:last] - offset, half))
+        weeks[int(site[first])] = max(int(date[min(median, last - 1)]) // 7 + 1, 1)
+    return weeks
+
+
+def _site_section(week_from: int | None, click_week: int | None) -> int:
+    """The section of a VLE site: the week of its `week_from` when the release gives
+    one (most sites have none), else the week of its median click, else week 1 (a site nobody
+    clicked), never section 0, so that every activity keeps its timing (Moodle's
+    own OULAD loader placed sites the same way)."""
+    if week_from is not None:
+        return max(week_from, 0) + 1  # week_from counts from 0, sections from 1
+    return click_week if click_week is not None else 1
 
 
 def _clicks_write(
