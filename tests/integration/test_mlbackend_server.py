@@ -11,6 +11,7 @@ import io
 import json
 import subprocess
 import sys
+import threading
 import zipfile
 
 import pytest
@@ -213,3 +214,34 @@ def test_a_plain_password_with_colons_works_and_no_log_line_shows_it(tmp_path):
         output = server.output()
     for part in password.split(":"):
         assert part not in output
+
+
+def test_deletemodel_while_the_model_trains_is_never_a_500(tmp_path):
+    """/deletemodel waits for the model's lock instead of pulling the folder away."""
+    store = tmp_path / "store"
+    store.mkdir()
+    statuses: list[int] = []
+    with mlbackend_server_process(
+        storage_env={"MOODLE_MLBACKEND_PYTHON_DIR": str(store)}
+    ) as server:
+        data = dataset_to_csv(separable(3000))
+
+        def train() -> None:
+            for _ in range(6):
+                statuses.append(_train(server.url, data, uniqueid="busy").status_code)
+
+        trainer = threading.Thread(target=train)
+        trainer.start()
+        while trainer.is_alive():
+            response = requests.post(
+                f"{server.url}/deletemodel",
+                data={"uniqueid": "busy"},
+                auth=AUTH,
+                timeout=120,
+            )
+            statuses.append(response.status_code)
+        trainer.join()
+        output = server.output()
+    assert set(statuses) == {200}
+    assert "Traceback" not in output
+    assert not any(p.name.startswith(".tmp-") for p in store.rglob("*"))
