@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.db import transaction
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from models_app.forms import AnalyticsModelAdminForm
 from models_app.models import AnalyticsModel, ModelLock, ModelLog
+from models_app.services.models import (
+    analytics_model_create,
+    analytics_model_delete,
+    analytics_model_update,
+)
+
+#: What the admin form hands to the services (contexts are saved beside them).
+SERVICE_FIELDS = ("name", "target", "indicators", "interval", "processor", "enabled")
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -20,10 +33,51 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(AnalyticsModel)
 class AnalyticsModelAdmin(admin.ModelAdmin):
+    """Edits go through the models page's services, so a change of target,
+    indicators, interval or processor clears the model and bumps its version,
+    and deleting a model also deletes what its processor stored."""
+
+    form = AnalyticsModelAdminForm
     list_display = ["__str__", "target", "interval", "processor", "enabled", "trained"]
     list_filter = ["enabled", "trained", "target", "interval"]
     search_fields = ["name", "target"]
     readonly_fields = ["version", "trained", "timecreated", "timemodified"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # As on the models page (and in Moodle), the target is chosen only once.
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "target"] if obj is not None else fields
+
+    def save_model(
+        self, request: HttpRequest, obj: AnalyticsModel, form: Any, change: bool
+    ) -> None:
+        data = {
+            field: form.cleaned_data[field]
+            for field in SERVICE_FIELDS
+            if field in form.cleaned_data
+        }
+        data["indicators"] = list(data["indicators"])
+        with transaction.atomic():
+            if change:
+                model = analytics_model_update(
+                    model=AnalyticsModel.objects.get(pk=obj.pk),
+                    data=data,
+                    user=request.user,
+                )
+            else:
+                model = analytics_model_create(**data, user=request.user)
+            model.contexts = form.cleaned_data["contexts"]
+            model.save(update_fields=["contexts"])
+        obj.pk = model.pk
+        obj.refresh_from_db()
+
+    def delete_model(self, request: HttpRequest, obj: AnalyticsModel) -> None:
+        analytics_model_delete(model=obj, user=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        with transaction.atomic():
+            for model in queryset:
+                analytics_model_delete(model=model, user=request.user)
 
 
 @admin.register(ModelLog)

@@ -6,8 +6,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from models_app.models import AnalyticsModel
 from models_app.plugins import registry
 from models_app.services import transfer
+from models_app.services.models import configuration_errors
 from settings_app import selectors as settings_selectors
 
 
@@ -113,3 +115,58 @@ class RestoreDefaultsForm(forms.Form):
     def __init__(self, *args, choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["models"].choices = choices
+
+
+class AnalyticsModelAdminForm(forms.ModelForm):
+    """The admin's model editor: plug-ins chosen from the registries, and the whole
+    configuration checked as the models page checks it (the admin saves through
+    the same services, see models_app.admin)."""
+
+    indicators = forms.MultipleChoiceField(
+        label=_("Indicators"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("What the model learns from."),
+    )
+
+    class Meta:
+        model = AnalyticsModel
+        fields = [
+            "name",
+            "target",
+            "indicators",
+            "interval",
+            "processor",
+            "enabled",
+            "contexts",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["indicators"].choices = registry.indicator_choices()
+
+    def clean_contexts(self) -> list[int]:
+        contexts = self.cleaned_data.get("contexts") or []
+        if not isinstance(contexts, list) or not all(
+            isinstance(pk, int) and not isinstance(pk, bool) and pk > 0
+            for pk in contexts
+        ):
+            raise forms.ValidationError(
+                _("Write a list of context ids, such as [3, 12], or [] for all.")
+            )
+        return contexts
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        errors = configuration_errors(
+            target=cleaned.get("target", self.instance.target),
+            indicators=list(cleaned["indicators"]),
+            interval=cleaned.get("interval") or "",
+            processor=cleaned.get("processor") or "",
+        )
+        if cleaned.get("enabled") and not cleaned.get("interval"):
+            errors.append(_("An enabled model needs an analysis interval."))
+        for error in errors:
+            self.add_error(None, error)
+        return cleaned

@@ -7,8 +7,37 @@ so exported models and the meaning of "trained", "version" and "analysed" carry 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
+
+from models_app.plugins import registry
+
+
+@deconstructible
+class IndicatorKeysValidator:
+    """A list of registered indicator keys. Read from the registry when called, so
+    a new indicator needs no migration (the registry's choices work the same way)."""
+
+    def __call__(self, value: object) -> None:
+        if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
+            raise ValidationError(
+                _("Indicators must be a list of indicator keys."), code="invalid"
+            )
+        unknown = sorted(set(value) - set(registry.INDICATORS))
+        if unknown:
+            raise ValidationError(
+                _("Unknown indicators: %(keys)s."),
+                code="unknown",
+                params={"keys": ", ".join(unknown)},
+            )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, IndicatorKeysValidator)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
 
 
 class AnalyticsModelQuerySet(models.QuerySet):
@@ -28,17 +57,20 @@ class AnalyticsModel(models.Model):
     target = models.CharField(
         _("target"),
         max_length=255,
+        choices=registry.target_choices,
         help_text=_("What the model predicts (key of a registered target)."),
     )
     indicators = models.JSONField(
         _("indicators"),
         default=list,
+        validators=[IndicatorKeysValidator()],
         help_text=_("Keys of the indicators the model learns from."),
     )
     interval = models.CharField(
         _("analysis interval"),
         max_length=255,
         blank=True,
+        choices=registry.interval_choices,
         help_text=_(
             "How each course is cut into the moments when predictions are made."
         ),
@@ -47,6 +79,7 @@ class AnalyticsModel(models.Model):
         _("predictions processor"),
         max_length=50,
         blank=True,
+        choices=registry.processor_choices,
         help_text=_("Empty means the site's default predictions processor."),
     )
     enabled = models.BooleanField(_("enabled"), default=False)
@@ -88,8 +121,6 @@ class AnalyticsModel(models.Model):
     def __str__(self) -> str:
         if self.name:
             return self.name
-        from models_app.plugins import registry
-
         try:
             return str(registry.target_class(self.target).label)
         except registry.UnknownPlugin:
