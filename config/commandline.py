@@ -92,8 +92,11 @@ def _database_message(error: BaseException) -> str | None:
 def _database_answers(wrapper: Any) -> bool:
     """Whether a new connection to `wrapper`'s database opens (the command's own
     connection may be the one that broke)."""
+    params = wrapper.get_connection_params()
+    if wrapper.vendor in ("postgresql", "mysql"):
+        params["connect_timeout"] = 5  # a silent host must not hang the message
     try:
-        connection = wrapper.get_new_connection(wrapper.get_connection_params())
+        connection = wrapper.get_new_connection(params)
     except Exception:
         return False
     with contextlib.suppress(Exception):  # the answer is known already
@@ -112,7 +115,7 @@ def _database_line(wrapper: Any, reason: str) -> str:
     host = params.get("HOST") or "localhost"
     port = f":{params['PORT']}" if params.get("PORT") else ""
     return _(
-        "Cannot reach the %(vendor)s database %(name)s on %(host)s%(port)s: "
+        "Cannot connect to the %(vendor)s database %(name)s on %(host)s%(port)s: "
         "%(reason)s. Start the database server or correct DATABASE_URL, then run "
         "the command again."
     ) % {
