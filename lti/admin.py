@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -66,6 +67,7 @@ class PlatformAdmin(admin.ModelAdmin):
     list_filter = ["enabled", "moodle_sync"]
     search_fields = ["name", "issuer", "client_id"]
     readonly_fields = ["registration_link"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (None, {"fields": ["name", "enabled", "registration_link"]}),
         (
