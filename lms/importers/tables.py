@@ -25,7 +25,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from lms.importers.errors import ImportFileError, file_error
-from lms.importers.sheets import ods_rows, xlsx_rows
+from lms.importers.ods import ods_rows
+from lms.importers.sheets import MAX_SHEET_CELLS, xlsx_rows
 
 # A gzipped file is unzipped up to this size (a log of about a million rows).
 MAX_UNZIPPED_BYTES = 512 * 1024 * 1024
@@ -307,9 +308,19 @@ def _sheet_table(
     header_line = 0
     rows: list[list[Any]] = []
     lines: list[int] = []
+    kept = 0
     for number, cells in raw_rows:
         if not any(str(cell).strip() for cell in cells):
             continue
+        kept += len(cells)
+        if kept > MAX_SHEET_CELLS:
+            raise file_error(
+                path,
+                _("the sheet holds more than %(limit)d cells; export it as CSV.")
+                % {"limit": MAX_SHEET_CELLS},
+                line=number,
+                unit="row",
+            )
         if header is None:
             header, header_line = [str(cell) for cell in cells], number
             continue
