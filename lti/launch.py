@@ -1,7 +1,5 @@
-"""The OIDC login initiation and the launch check (LTI 1.3 core, section 5.1).
+"""The launch check (LTI 1.3 core, section 5.1.2; the login is in `lti.login`).
 
-`login_initiate` answers a platform's third-party login initiation with the
-authentication request URL (a state and a nonce, stored for ten minutes).
 `launch_validate` checks the id_token the platform posts back, in this order:
 known and unused state, the browser's state cookie, signature by one of the
 platform's keys (joserfc: never by hand), issuer, audience, expiry, nonce,
@@ -12,11 +10,9 @@ with the words for the person (`message`) and the details for the log (`detail`)
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -33,6 +29,7 @@ from joserfc.errors import (
 from lti import clock
 from lti.keys import KeysetUnavailable, platform_keyset
 from lti.models import LoginState, Platform, UsedNonce
+from lti.refusals import LaunchRefused, deployment_refused, open_again
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 DEPLOYMENT_ID = CLAIM + "deployment_id"
@@ -50,16 +47,6 @@ STATE_COOKIE = "lti1p3-state"
 ALGORITHMS = ["RS256"]
 
 
-class LaunchRefused(Exception):
-    """A login or launch Foresight refuses; `message` is for the person."""
-
-    def __init__(self, code: str, message: str, detail: str = "") -> None:
-        super().__init__(f"{code}: {detail or message}")
-        self.code = code
-        self.message = message
-        self.detail = detail
-
-
 @dataclass(frozen=True)
 class Launch:
     """A checked launch: its platform, its claims and the login state it used."""
@@ -69,110 +56,13 @@ class Launch:
     login_state: LoginState
 
 
-def _open_again() -> str:
-    return _("Open Foresight again from your course.")
-
-
-def platform_for_login(
-    *, issuer: str, client_id: str = "", deployment_id: str = ""
-) -> Platform:
-    """The enabled registration a login initiation names, or LaunchRefused.
-
-    The client id is optional in LTI 1.3 (Moodle sends it); without it the issuer
-    must have a single registration.
-    """
-    if not issuer:
-        raise LaunchRefused(
-            "missing",
-            _("The launch is incomplete: the platform did not say who it is (iss).")
-            + " "
-            + _open_again(),
-        )
-    platforms = Platform.objects.filter(issuer=issuer, enabled=True)
-    if client_id:
-        platforms = platforms.filter(client_id=client_id)
-    found = list(platforms[:2])
-    if len(found) != 1:
-        raise LaunchRefused(
-            "platform",
-            _(
-                "This learning platform is not registered in Foresight (issuer "
-                "%(issuer)s, client id %(client_id)s). Ask your Foresight "
-                "administrator to register it."
-            )
-            % {"issuer": issuer, "client_id": client_id or "-"},
-            f"{len(found)} enabled registrations match",
-        )
-    platform = found[0]
-    if deployment_id and deployment_id not in platform.deployment_ids:
-        raise _deployment_refused(platform, deployment_id)
-    return platform
-
-
-def _deployment_refused(platform: Platform, deployment_id: str) -> LaunchRefused:
-    return LaunchRefused(
-        "deployment",
-        _(
-            "The launch names deployment %(deployment)s, which is not registered for "
-            "%(platform)s. Ask your Foresight administrator to add it to the "
-            "platform's deployment ids."
-        )
-        % {"deployment": deployment_id, "platform": platform.name},
-        f"deployment {deployment_id!r} not in {platform.deployment_ids!r}",
-    )
-
-
-@transaction.atomic
-def login_initiate(
-    *, platform: Platform, login_hint: str, message_hint: str, redirect_uri: str
-) -> tuple[LoginState, str]:
-    """A new login state and the platform URL to send the browser to.
-
-    Expired states and nonces are deleted here: launches are rare enough that
-    this keeps both tables small without a scheduled job.
-    """
-    if not login_hint:
-        raise LaunchRefused(
-            "missing",
-            _("The launch is incomplete: the platform did not say who you are.")
-            + " "
-            + _open_again(),
-            "login_hint missing",
-        )
-    now = clock.now()
-    LoginState.objects.filter(expires__lt=now).delete()
-    UsedNonce.objects.filter(expires__lt=now).delete()
-    state = LoginState.objects.create(
-        platform=platform,
-        state=secrets.token_urlsafe(32),
-        nonce=secrets.token_urlsafe(32),
-        message_hint=message_hint[:2000],
-        expires=now + STATE_LIFETIME,
-    )
-    params = {
-        "scope": "openid",
-        "response_type": "id_token",
-        "response_mode": "form_post",
-        "prompt": "none",
-        "client_id": platform.client_id,
-        "redirect_uri": redirect_uri,
-        "login_hint": login_hint,
-        "state": state.state,
-        "nonce": state.nonce,
-    }
-    if message_hint:
-        params["lti_message_hint"] = message_hint
-    separator = "&" if "?" in platform.auth_login_url else "?"
-    return state, f"{platform.auth_login_url}{separator}{urlencode(params)}"
-
-
 def _login_state(state: str, cookie: str | None) -> LoginState:
     if not state:
         raise LaunchRefused(
             "missing",
             _("The launch is incomplete: the platform sent no state.")
             + " "
-            + _open_again(),
+            + open_again(),
         )
     login_state = (
         LoginState.objects.select_related("platform").filter(state=state).first()
@@ -182,7 +72,7 @@ def _login_state(state: str, cookie: str | None) -> LoginState:
             "state",
             _("Foresight did not start this launch, or forgot it.")
             + " "
-            + _open_again(),
+            + open_again(),
             "unknown state",
         )
     if login_state.used:
@@ -190,13 +80,13 @@ def _login_state(state: str, cookie: str | None) -> LoginState:
             "replay",
             _("This launch was already used: each launch works once.")
             + " "
-            + _open_again(),
+            + open_again(),
             "state already used",
         )
     if login_state.expires < clock.now():
         raise LaunchRefused(
             "state",
-            _("The launch took too long and has expired.") + " " + _open_again(),
+            _("The launch took too long and has expired.") + " " + open_again(),
             f"state expired at {login_state.expires.isoformat()}",
         )
     if cookie != state:
@@ -242,7 +132,7 @@ def _verified_claims(platform: Platform, id_token: str) -> dict[str, Any]:
                 "have been altered on the way."
             )
             + " "
-            + _open_again(),
+            + open_again(),
             f"{type(exc).__name__}: {exc}",
         ) from exc
     except (JoseError, ValueError) as exc:
@@ -250,7 +140,7 @@ def _verified_claims(platform: Platform, id_token: str) -> dict[str, Any]:
             "malformed",
             _("The launch's id_token is not a valid signed token.")
             + " "
-            + _open_again(),
+            + open_again(),
             f"{type(exc).__name__}: {exc}",
         ) from exc
     return dict(token.claims)
@@ -298,7 +188,7 @@ def _check_claims(platform: Platform, claims: dict[str, Any], nonce: str) -> Non
                 "for about a minute)."
             )
             + " "
-            + _open_again()
+            + open_again()
             + " "
             + _("If it keeps happening, the clocks of the two servers differ."),
             f"{type(exc).__name__}: {exc}; iat={claims.get('iat')} "
@@ -309,7 +199,7 @@ def _check_claims(platform: Platform, claims: dict[str, Any], nonce: str) -> Non
             "replay",
             _("This launch does not belong to the sign-in Foresight started.")
             + " "
-            + _open_again(),
+            + open_again(),
             "nonce does not match the state's nonce",
         )
     deployment_id = claims.get(DEPLOYMENT_ID)
@@ -317,7 +207,7 @@ def _check_claims(platform: Platform, claims: dict[str, Any], nonce: str) -> Non
         not isinstance(deployment_id, str)
         or deployment_id not in platform.deployment_ids
     ):
-        raise _deployment_refused(platform, str(deployment_id))
+        raise deployment_refused(platform, str(deployment_id))
     message_type = claims.get(MESSAGE_TYPE)
     if message_type != RESOURCE_LINK_REQUEST:
         raise LaunchRefused(
@@ -342,9 +232,7 @@ def _consume(login_state: LoginState, claims: dict[str, Any]) -> None:
     taken = LoginState.objects.filter(pk=login_state.pk, used=False).update(used=True)
     replay = LaunchRefused(
         "replay",
-        _("This launch was already used: each launch works once.")
-        + " "
-        + _open_again(),
+        _("This launch was already used: each launch works once.") + " " + open_again(),
         "nonce already used",
     )
     if taken != 1:
@@ -369,7 +257,7 @@ def launch_validate(*, state: str, id_token: str, state_cookie: str | None) -> L
             "missing",
             _("The launch is incomplete: the platform sent no id_token.")
             + " "
-            + _open_again(),
+            + open_again(),
         )
     platform = login_state.platform
     claims = _verified_claims(platform, id_token)

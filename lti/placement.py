@@ -35,8 +35,9 @@ from access.selectors import context_of
 from access.services import role_assign, role_unassign
 from lms.models import Category, Course, Enrolment
 from lti import clock
-from lti.launch import CONTEXT, ROLES, LaunchRefused
+from lti.launch import CONTEXT, ROLES
 from lti.models import LaunchCourse, LaunchUser, Platform
+from lti.refusals import LaunchRefused
 from lti.roles import MAPPED_ROLES, foresight_roles_for
 
 LIS_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/lis"

@@ -22,26 +22,22 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from access.selectors import context_of
 from insights.selectors import insight_context_viewable
 from lms.models import Course
 from lti.keys import tool_jwks
 from lti.landing import course_insights_visible, landing_for
-from lti.launch import (
-    STATE_COOKIE,
-    STATE_LIFETIME,
-    LaunchRefused,
-    launch_validate,
-    login_initiate,
-    platform_for_login,
-)
+from lti.launch import STATE_COOKIE, STATE_LIFETIME, launch_validate
 from lti.links import (
     platform_course_link,
     signin_token_get,
     signin_token_use,
 )
+from lti.login import login_initiate, platform_for_login
 from lti.middleware import SESSION_FRAME_ORIGINS
 from lti.models import LaunchCourse
 from lti.placement import launch_place
+from lti.refusals import LaunchRefused
 from lti.tool import tool_urls
 
 logger = logging.getLogger(__name__)
@@ -209,8 +205,6 @@ def jwks(request: HttpRequest) -> JsonResponse:
 def course_insights(request: HttpRequest, pk: int) -> HttpResponse:
     """The insights of one course, for teachers launched from it."""
     course = get_object_or_404(Course, pk=pk)
-    from access.selectors import context_of
-
     if not insight_context_viewable(user=request.user, context=context_of(course)):
         return refused(
             request,
