@@ -2,10 +2,12 @@
 
 Order of lookup, for the user (`sub`) and the course (the context claim's id):
 
-1. an earlier launch of the same platform (`LaunchUser`, `LaunchCourse`);
-2. on the Moodle site Foresight syncs (`Platform.moodle_sync`), the sync's id map:
+1. on the Moodle site Foresight syncs (`Platform.moodle_sync`), the sync's id map:
    Moodle's `sub` is its user id and the context id its course id. The one
-   function that reads the sync is `moodle_local_id`;
+   function that reads the sync is `moodle_local_id`. It wins over a row created
+   by an earlier launch, so a person launched before the sync knew them moves to
+   the synced row once it does;
+2. an earlier launch of the same platform (`LaunchUser`, `LaunchCourse`);
 3. otherwise, when the registration allows it, a user (no usable password) and a
    course shell created from the launch's names, email and context.
 
@@ -120,11 +122,16 @@ def _user_for(
         .first()
     )
     created = False
-    if link is None and platform.moodle_sync:
+    if (link is None or link.created_from_launch) and platform.moodle_sync:
+        # The sync may have brought a user created from an earlier launch: its row wins.
         local_id = moodle_local_id(kind="user", moodle_id=sub)
         user = user_model.objects.filter(pk=local_id).first() if local_id else None
         if user is not None:
-            link = LaunchUser.objects.create(platform=platform, sub=sub, user=user)
+            link, _new = LaunchUser.objects.update_or_create(
+                platform=platform,
+                sub=sub,
+                defaults={"user": user, "created_from_launch": False},
+            )
     if link is None:
         if not platform.create_unknown:
             raise _cannot_place(
@@ -173,12 +180,14 @@ def _course_for(
         .filter(platform=platform, context_id=context_id)
         .first()
     )
-    if link is None and platform.moodle_sync:
+    if (link is None or link.created_from_launch) and platform.moodle_sync:
         local_id = moodle_local_id(kind="course", moodle_id=context_id)
         course = Course.objects.filter(pk=local_id).first() if local_id else None
         if course is not None:
-            link = LaunchCourse.objects.create(
-                platform=platform, context_id=context_id, course=course
+            link, _new = LaunchCourse.objects.update_or_create(
+                platform=platform,
+                context_id=context_id,
+                defaults={"course": course, "created_from_launch": False},
             )
     if link is None:
         if not platform.create_unknown:

@@ -359,3 +359,28 @@ def test_user_without_any_insight_capability_is_refused(
     platform_row()
     response, _fields = drive(client, standin, user="267")
     assert_refused(response, "no_access", caplog)
+
+
+def test_a_user_created_before_the_sync_knew_them_moves_to_the_synced_user(
+    client, standin, platform_row, tool_urls, synced_site, course_insights
+):
+    from lti.models import LaunchUser
+    from moodlesync.models import ExternalId, Kind
+    from tests.factories import EnrolmentFactory, RoleAssignmentFactory, UserFactory
+
+    platform = platform_row()
+    drive(client, standin, user="2")  # Moodle's admin: not synced yet
+    created = LaunchUser.objects.get(platform=platform, sub="2")
+    assert created.created_from_launch is True
+    client.logout()
+    synced = UserFactory(username="admin_synced")
+    EnrolmentFactory(user=synced, course=synced_site.course)
+    RoleAssignmentFactory(
+        user=synced, role="editingteacher", context=synced_site.course
+    )
+    ExternalId.objects.create(kind=Kind.USER, moodle_id=2, local_id=synced.pk)
+    response, _fields = drive(client, standin, user="2")
+    assert response.status_code == 302
+    assert int(client.session["_auth_user_id"]) == synced.pk
+    link = LaunchUser.objects.get(platform=platform, sub="2")
+    assert (link.user_id, link.created_from_launch) == (synced.pk, False)
