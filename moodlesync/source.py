@@ -319,11 +319,8 @@ def source_open(config: SourceConfig | None = None) -> Source:
 def _connect_message(config: SourceConfig, exc: Exception) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
     lowered = text.lower()
-    if (
-        "password" in lowered
-        or "access denied" in lowered
-        or "authentication" in lowered
-    ):
+    credentials = ("password", "access denied", "authentication", 'role "')
+    if any(word in lowered for word in credentials):
         hint = _("check the user name and password in MOODLE_DATABASE_URL")
     elif "does not exist" in lowered or "unknown database" in lowered:
         hint = _("check the database name in MOODLE_DATABASE_URL")
