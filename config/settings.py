@@ -8,6 +8,7 @@ console email backend.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -97,7 +98,10 @@ WSGI_APPLICATION = "config.wsgi.application"
 SQLITE_URL = f"sqlite:///{FORESIGHT_DATA_DIR / 'db.sqlite3'}"
 DATABASES = {"default": env.db("DATABASE_URL", default=SQLITE_URL)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # Created here so that a fresh checkout needs no step. When it cannot be (a
+    # typo, a read-only mount), the first connection says so in one line.
+    with contextlib.suppress(OSError):
+        Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL lets the web server, the worker and beat share the file without
     # "database is locked" errors; the timeout covers the remaining short waits.
     DATABASES["default"].setdefault("OPTIONS", {}).update(

@@ -87,6 +87,15 @@ def test_sqlite_database_that_cannot_be_opened_says_so_in_one_line(tmp_path):
     assert_one_plain_line(result, "SQLite", str(folder), "FORESIGHT_DATA_DIR")
 
 
+def test_a_data_folder_that_cannot_be_created_says_so_in_one_line(tmp_path):
+    result = manage(
+        "migrate", tmp_path=tmp_path, FORESIGHT_DATA_DIR="/proc/foresight-data"
+    )
+    assert_one_plain_line(
+        result, "SQLite", "/proc/foresight-data/db.sqlite3", "FORESIGHT_DATA_DIR"
+    )
+
+
 @pytest.mark.parametrize("scheme", ["redis", "amqp"])
 def test_queueing_with_the_broker_down_says_so_in_one_line(
     scheme, closed_port, tmp_path
