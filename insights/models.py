@@ -41,6 +41,16 @@ class Prediction(models.Model):
         default=dict,
         help_text=_("Indicator key to value, as used for this prediction."),
     )
+    reasons = models.JSONField(
+        _("reasons"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "The indicators that moved this prediction most, from the model: "
+            '{"method": ..., "items": [{"key": column, "weight": w}, ...]}, '
+            "largest first; a positive weight pushed towards the predicted class."
+        ),
+    )
     timecreated = models.DateTimeField(_("predicted"), auto_now_add=True)
     timestart = models.BigIntegerField(_("range start (Unix)"), null=True, blank=True)
     timeend = models.BigIntegerField(_("range end (Unix)"), null=True, blank=True)

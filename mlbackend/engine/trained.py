@@ -15,7 +15,8 @@ from __future__ import annotations
 import contextlib
 import os
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -143,3 +144,99 @@ class IncrementalClassifier:
                 dataset.ids(), values, scores, strict=True
             )
         ]
+
+    def contributions(self, features: np.ndarray) -> Contributions:
+        """Per sample and column, how much the column moved the probability of the
+        sample's predicted class, and how that was measured.
+
+        Linear models (logistic regression): the exact additive terms of the decision
+        function, coefficient x standardised value, i.e. against the training mean
+        (the log-odds of the predicted class minus those of a sample at the training
+        mean is the sum of the row). Any other estimator: `perturbation_contributions`
+        against the training mean. Columns constant in the training set weigh 0 in
+        both: the model cannot have learnt anything from them.
+        """
+        if not self.is_fitted:
+            raise EngineError("The model has not been trained yet.", status=2)
+        matrix = np.asarray(features, dtype=np.float64)
+        training = self.features_.astype(np.float64)
+        constant = training.min(axis=0) == training.max(axis=0)
+        reference = training.mean(axis=0)
+        proba = self.predict_proba(matrix)
+        best = proba.argmax(axis=1)
+        classify = self.pipeline_.steps[-1][1]
+        coef = getattr(classify, "coef_", None)
+        if coef is not None and all(
+            name == "scale" for name, _step in self.pipeline_.steps[:-1]
+        ):
+            if len(self.pipeline_.steps) > 1:
+                scaler = self.pipeline_.steps[0][1]
+                scaled = (matrix - scaler.mean_) / scaler.scale_
+            else:
+                scaled = matrix - reference
+            known = [int(c) for c in classify.classes_]
+            weights = np.zeros(matrix.shape)
+            for row, column in enumerate(best):
+                value = self.classes_[column]
+                if coef.shape[0] == 1:  # binary: the row is the second class's log-odds
+                    sign = 1.0 if known.index(value) == 1 else -1.0
+                    terms = sign * coef[0] * scaled[row]
+                else:
+                    terms = coef[known.index(value)] * scaled[row]
+                weights[row] = terms
+            weights[:, constant] = 0.0
+            return Contributions(weights=weights, method=LINEAR)
+
+        def class_probability(moved: np.ndarray) -> np.ndarray:
+            return self.predict_proba(moved)[np.arange(moved.shape[0]), best]
+
+        weights = perturbation_contributions(
+            class_probability=class_probability,
+            features=matrix,
+            reference=reference,
+            skip=constant,
+        )
+        return Contributions(weights=weights, method=PERTURBATION)
+
+
+#: How `contributions` measured each column's weight.
+LINEAR = "linear"  # exact additive log-odds terms of a linear model
+PERTURBATION = "perturbation"  # change in probability when set to the reference
+
+
+def perturbation_contributions(
+    *,
+    class_probability: Callable[[np.ndarray], np.ndarray],
+    features: np.ndarray,
+    reference: np.ndarray,
+    skip: np.ndarray,
+) -> np.ndarray:
+    """Model-agnostic weights: per sample and column, the predicted probability
+    minus the probability with that column set to `reference` (one batch call of
+    `class_probability` per column). Positive: the column's value pushed towards the
+    class `class_probability` reports. Columns where `skip` is true weigh 0.
+
+    `class_probability(matrix)` returns, per row, the probability of the class of
+    interest of that row (the class predicted for the sample).
+    """
+    features = np.asarray(features, dtype=np.float64)
+    weights = np.zeros(features.shape)
+    if not features.shape[0]:
+        return weights
+    base = class_probability(features)
+    for column in range(features.shape[1]):
+        if skip[column]:
+            continue
+        moved = features.copy()
+        moved[:, column] = reference[column]
+        weights[:, column] = base - class_probability(moved)
+    return weights
+
+
+@dataclass(frozen=True)
+class Contributions:
+    """Weights (samples x columns) and the method ("linear": log-odds terms,
+    "perturbation": probability points)."""
+
+    weights: np.ndarray
+    method: str

@@ -30,7 +30,7 @@ from mlbackend.engine.storage import (
     identifier_check,
     tree_delete,
 )
-from mlbackend.engine.trained import IncrementalClassifier
+from mlbackend.engine.trained import Contributions, IncrementalClassifier
 from models_app.plugins.base import Processor
 
 NOT_TRAINED = "The model has not been trained yet."
@@ -105,6 +105,19 @@ class BuiltinProcessor(Processor):
         except EngineError as exc:
             return Result(status=exc.status, info=[exc.message])
         return Result(predictions=predictions)
+
+    def reasons(
+        self, *, model_id: str, dataset: Dataset | bytes, output_dir: Path
+    ) -> Contributions:
+        """Per sample and column, how much the column moved the probability of the
+        sample's predicted class (see IncrementalClassifier.contributions); raises
+        EngineError when the model is not trained or the dataset does not fit it."""
+        classifier = self._load(self._state(model_id, output_dir))
+        if classifier is None:
+            raise EngineError(NOT_TRAINED, status=NO_DATASET)
+        data = _dataset(dataset, labelled=False)
+        classifier.check_compatible(data)
+        return classifier.contributions(data.features)
 
     def evaluate(
         self,

@@ -30,6 +30,7 @@ from models_app.services.running.common import (
     processor_for,
     target_of,
 )
+from models_app.services.running.reasons import reasons_compute
 from models_app.services.running.training import (
     _details,
     _progress,
@@ -117,8 +118,9 @@ def _predict(
         ]
     else:
         model_id, output_dir = model_storage(model)
+        processor_data = dataset.for_processor()
         result = processor.predict(
-            model_id=model_id, dataset=dataset.for_processor(), output_dir=output_dir
+            model_id=model_id, dataset=processor_data, output_dir=output_dir
         )
         if not result.ok:
             return log_fail(
@@ -138,9 +140,23 @@ def _predict(
         for i, predicted, score in results
         if prediction_is_confident(target=target, predicted=predicted, score=score)
     ]
+    reasons: dict[int, dict[str, Any]] = {}
+    if not rule_based and confident:
+        _progress(log, stage="explaining")
+        reasons = reasons_compute(
+            processor=processor,
+            model_id=model_id,
+            output_dir=output_dir,
+            data=processor_data,
+            rows=[i for i, _p, _s in confident],
+            predicted=[p for _i, p, _s in confident],
+            columns=list(dataset.columns),
+        )
     held.check()
     with transaction.atomic():
-        stored = _predictions_store(model=model, dataset=dataset, rows=confident)
+        stored = _predictions_store(
+            model=model, dataset=dataset, rows=confident, reasons=reasons
+        )
         bookkeeping.predict_samples_record(
             model=model, interval=dataset.interval, samples=_predicted(dataset)
         )
@@ -172,7 +188,11 @@ def _predict(
 
 
 def _predictions_store(
-    *, model: AnalyticsModel, dataset: Any, rows: list[tuple[int, float, float]]
+    *,
+    model: AnalyticsModel,
+    dataset: Any,
+    rows: list[tuple[int, float, float]],
+    reasons: dict[int, dict[str, Any]],
 ) -> list[Any]:
     from insights.models import Prediction
 
@@ -201,6 +221,7 @@ def _predictions_store(
                 prediction=predicted,
                 predictionscore=score,
                 calculations=calculations,
+                reasons=reasons.get(i, {}),
                 timestart=int(dataset.range_starts[i]),
                 timeend=int(dataset.range_ends[i]),
             )
