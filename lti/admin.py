@@ -67,6 +67,7 @@ class PlatformAdmin(admin.ModelAdmin):
     list_filter = ["enabled", "moodle_sync"]
     search_fields = ["name", "issuer", "client_id"]
     readonly_fields = ["registration_link"]
+    change_list_template = "lti/admin/platform_change_list.html"
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (None, {"fields": ["name", "enabled", "registration_link"]}),

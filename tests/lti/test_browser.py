@@ -228,7 +228,8 @@ def test_admin_registration_page_shows_moodles_fields(
     admin_page.fill("#id_token_url", platform["access_token_url"])
     admin_page.click("input[name=_save]")
     admin_page.wait_for_url(re.compile(r".*/admin/lti/platform/$"))
-    admin_page.goto(live_url("admin:lti_platform_registration"))
+    admin_page.click("#lti-registration-link")
+    admin_page.wait_for_url(live_url("admin:lti_platform_registration"))
     rows = {
         row.locator("th").inner_text().strip(): row.locator("td").inner_text().strip()
         for row in admin_page.locator("#tool-values tbody tr").all()

@@ -384,3 +384,28 @@ def test_a_user_created_before_the_sync_knew_them_moves_to_the_synced_user(
     assert int(client.session["_auth_user_id"]) == synced.pk
     link = LaunchUser.objects.get(platform=platform, sub="2")
     assert (link.user_id, link.created_from_launch) == (synced.pk, False)
+
+
+def test_a_refused_landing_keeps_no_user_or_course_it_created(
+    client, standin, platform_row, tool_urls, caplog
+):
+    from django.contrib.auth import get_user_model
+
+    from access.models import Capability, Permission, Role
+    from access.services import capability_override, context_system
+    from lms.models import Course
+    from tests.lti.conftest import _default_roles
+
+    _default_roles()
+    capability_override(
+        role=Role.objects.get(shortname="user"),
+        capability=Capability.objects.get(name="analytics:listowninsights"),
+        context=context_system(),
+        permission=Permission.PROHIBIT,
+    )
+    platform_row(moodle_sync=False)
+    users, courses = get_user_model().objects.count(), Course.objects.count()
+    response, _fields = drive(client, standin, user="267")
+    assert_refused(response, "no_access", caplog)
+    assert get_user_model().objects.count() == users
+    assert Course.objects.count() == courses
