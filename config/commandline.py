@@ -5,13 +5,16 @@ Django would print the driver's traceback (a hundred lines ending in "Connection
 refused"). `main` runs the command as Django does and turns exactly those failures
 into one line on stderr that names what is unreachable and what to do, with exit
 status 69 (EX_UNAVAILABLE from sysexits.h: "try again later", so cron jobs and
-service managers can tell it from a bad command line). Anything else propagates as
-before, and `--traceback` keeps the full traceback for debugging.
+service managers can tell it from a bad command line). A configuration that cannot
+be loaded (an environment variable of the wrong type, an unknown database scheme)
+is one line too, naming the setting, with status 78 (EX_CONFIG). Anything else
+propagates as before, and `--traceback` keeps the full traceback for debugging.
 """
 
 from __future__ import annotations
 
 import contextlib
+import linecache
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
@@ -19,6 +22,9 @@ from typing import Any
 
 #: Exit status when a service the command needs is unreachable (sysexits.h).
 EX_UNAVAILABLE = 69
+#: Exit status when the configuration cannot be loaded (sysexits.h).
+EX_CONFIG = 78
+SETTINGS_FILE = __file__.rpartition("/")[0] + "/settings.py"
 
 #: Methods of Django's database wrapper that run while a connection is opened.
 _CONNECTING = frozenset({"connect", "ensure_connection", "get_new_connection"})
@@ -34,10 +40,13 @@ def main(argv: Sequence[str]) -> None:
         if "--traceback" in argv:
             raise
         message = unreachable_message(exc)
+        status = EX_UNAVAILABLE
+        if message is None:
+            message, status = configuration_message(exc), EX_CONFIG
         if message is None:
             raise
         sys.stderr.write(message + "\n")
-        sys.exit(EX_UNAVAILABLE)
+        sys.exit(status)
 
 
 def unreachable_message(exc: BaseException) -> str | None:
@@ -51,6 +60,40 @@ def unreachable_message(exc: BaseException) -> str | None:
         if message:
             return message
     return None
+
+
+def configuration_message(exc: BaseException) -> str | None:
+    """The line to print when `exc` means the configuration cannot be loaded: an
+    error raised by config/settings.py itself, or ImproperlyConfigured."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    line = None
+    for frame, number in traceback.walk_tb(exc.__traceback__):
+        if frame.f_code.co_filename == SETTINGS_FILE:
+            line = number
+    if line is not None:
+        code = linecache.getline(SETTINGS_FILE, line).strip()
+        return _(
+            "The settings cannot be loaded: %(error)s (config/settings.py, line "
+            "%(line)d: %(code)s). Correct the environment variable it reads "
+            "(.env.example lists them all), then run the command again."
+        ) % {"error": _described(exc), "line": line, "code": code}
+    if isinstance(exc, ImproperlyConfigured):
+        return _(
+            "The configuration is not usable: %(error)s. Correct it (.env.example "
+            "lists the environment variables), then run the command again."
+        ) % {"error": _described(exc)}
+    return None
+
+
+def _described(exc: BaseException) -> str:
+    """`Type: message` on one line, with the exception it was raised from."""
+    text = " ".join(str(exc).split()).rstrip(".") or type(exc).__name__
+    text = f"{type(exc).__name__}: {text}"
+    cause = exc.__cause__ or exc.__context__
+    if cause is not None:
+        text += f" ({type(cause).__name__}: {' '.join(str(cause).split())})"
+    return text
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:

@@ -1,4 +1,5 @@
-"""manage.py with the database or the task queue down: one plain line, exit 69.
+"""manage.py with the database or the task queue down: one plain line, exit 69;
+with a configuration that cannot be loaded: one plain line, exit 78.
 
 Real subprocesses against a real closed port on 127.0.0.1 (a socket bound but not
 listening, so the refusal is immediate and no other process can take the port).
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from config.commandline import EX_UNAVAILABLE
+from config.commandline import EX_CONFIG, EX_UNAVAILABLE
 
 ROOT = Path(__file__).resolve().parent.parent
 OULAD = ROOT.parent / "shared/data/oulad"
@@ -44,9 +45,11 @@ def manage(*args: str, tmp_path: Path, **env: str) -> subprocess.CompletedProces
     )
 
 
-def assert_one_plain_line(result: subprocess.CompletedProcess, *names: str) -> None:
+def assert_one_plain_line(
+    result: subprocess.CompletedProcess, *names: str, status: int = EX_UNAVAILABLE
+) -> None:
     output = result.stdout + result.stderr
-    assert result.returncode == EX_UNAVAILABLE, output
+    assert result.returncode == status, output
     assert "Traceback" not in output
     assert result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
@@ -127,3 +130,23 @@ def test_traceback_option_keeps_the_traceback(closed_port, tmp_path):
     assert result.returncode == 1
     assert "Traceback" in result.stderr
     assert "OperationalError" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "names"),
+    [
+        ("FORESIGHT_LOGIN_FAILURE_LIMIT", "five", ["'five'", "FORESIGHT_LOGIN_"]),
+        (
+            "DATABASE_URL",
+            f"postgres://u:{SECRET}@127.0.0.1:no/x",
+            ["Port", "DATABASE_URL"],
+        ),
+        ("DATABASE_URL", "nosuch://somewhere/x", ["'nosuch'", "database backend"]),
+    ],
+)
+def test_a_configuration_that_cannot_be_loaded_says_so_in_one_line(
+    variable, value, names, tmp_path
+):
+    result = manage("migrate", tmp_path=tmp_path, **{variable: value})
+    assert_one_plain_line(result, *names, status=EX_CONFIG)
+    assert ".env.example" in result.stderr
