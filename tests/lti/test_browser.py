@@ -79,6 +79,20 @@ def test_launch_in_the_platforms_iframe_lands_by_capability(
     assert frame.locator("#notifications-link").count() == 1
 
 
+def test_forms_work_inside_the_cross_site_iframe(
+    page, standin, launch_setup, course_insights, live_url
+):
+    """A POST with its CSRF token (the language form) passes inside the iframe, and
+    the cookie it sets comes back: the CSRF and language cookies work cross-site."""
+    frame = _tool_frame(page, standin, "265")
+    frame.wait_for_url(live_url(course_insights.course.get_absolute_url()))
+    frame.select_option("#language", "es")
+    frame.locator("form:has(#language) button[type=submit]").click()
+    frame.wait_for_url(re.compile(r".*/es/insights/\d+/$"))
+    assert frame.locator("html").get_attribute("lang") == "es"
+    assert frame.locator("#lti-refusal").count() == 0
+
+
 def test_teacher_launch_in_a_new_window(page, standin, launch_setup, course_insights):
     page.goto(standin.launch_page("265"))
     page.wait_for_url(re.compile(re.escape(course_insights.course.get_absolute_url())))
