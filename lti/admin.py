@@ -35,6 +35,8 @@ def moodle_tool_values(request: HttpRequest) -> list[tuple[str, str]]:
         (_("Public keyset"), urls["jwks"]),
         (_("Initiate login URL"), urls["login"]),
         (_("Redirection URI(s)"), urls["launch"]),
+        (_("Supports Deep Linking (Content-Item Message)"), _("Optional")),
+        (_("Content Selection URL"), urls["launch"]),
         (_("Default launch container"), _("Embed, without blocks (or New window)")),
     ]
 

@@ -39,6 +39,8 @@ ROLES = CLAIM + "roles"
 CONTEXT = CLAIM + "context"
 RESOURCE_LINK = CLAIM + "resource_link"
 RESOURCE_LINK_REQUEST = "LtiResourceLinkRequest"
+DEEP_LINKING_REQUEST = "LtiDeepLinkingRequest"
+MESSAGE_TYPES = (RESOURCE_LINK_REQUEST, DEEP_LINKING_REQUEST)
 
 STATE_LIFETIME = timedelta(minutes=10)
 # Seconds of clock difference tolerated between platform and tool.
@@ -209,7 +211,7 @@ def _check_claims(platform: Platform, claims: dict[str, Any], nonce: str) -> Non
     ):
         raise deployment_refused(platform, str(deployment_id))
     message_type = claims.get(MESSAGE_TYPE)
-    if message_type != RESOURCE_LINK_REQUEST:
+    if message_type not in MESSAGE_TYPES:
         raise LaunchRefused(
             "message_type",
             _(

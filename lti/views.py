@@ -25,9 +25,16 @@ from django.views.decorators.http import require_GET
 from access.selectors import context_of
 from insights.selectors import insight_context_viewable
 from lms.models import Course
+from lti.deeplink import deep_linking_response
 from lti.keys import tool_jwks
 from lti.landing import course_insights_visible, landing_for
-from lti.launch import STATE_COOKIE, STATE_LIFETIME, launch_validate
+from lti.launch import (
+    DEEP_LINKING_REQUEST,
+    MESSAGE_TYPE,
+    STATE_COOKIE,
+    STATE_LIFETIME,
+    launch_validate,
+)
 from lti.links import (
     platform_course_link,
     signin_token_get,
@@ -130,6 +137,15 @@ def launch(request: HttpRequest) -> HttpResponse:
             id_token=request.POST.get("id_token", ""),
             state_cookie=request.COOKIES.get(STATE_COOKIE),
         )
+        if checked.claims.get(MESSAGE_TYPE) == DEEP_LINKING_REQUEST:
+            return_url, token = deep_linking_response(
+                launch=checked, launch_url=tool_urls(request)["launch"]
+            )
+            return render(
+                request,
+                "lti/deep_linking_response.html",
+                {"return_url": return_url, "jwt": token},
+            )
         with transaction.atomic():  # a refused landing keeps no new rows
             placement = launch_place(platform=checked.platform, claims=checked.claims)
             landing = landing_for(user=placement.user, course=placement.course)

@@ -246,7 +246,8 @@ def test_token_replayed_into_a_new_login_is_refused(
         ({"aud": ["SomeOtherTool", "StandInClient01"]}, "audience"),
         ({"iss": "http://127.0.0.1:1/moodle"}, "issuer"),
         ({CLAIM + "deployment_id": "99"}, "deployment"),
-        ({CLAIM + "message_type": "LtiDeepLinkingRequest"}, "message_type"),
+        ({CLAIM + "message_type": "LtiSubmissionReviewRequest"}, "message_type"),
+        ({CLAIM + "message_type": "LtiDeepLinkingRequest"}, "deep_linking"),
         ({CLAIM + "context": None}, "place"),
         ({"sub": None}, "place"),
     ],
@@ -256,7 +257,8 @@ def test_token_replayed_into_a_new_login_is_refused(
         "audience-list-without-azp",
         "wrong-issuer",
         "unknown-deployment",
-        "deep-linking",
+        "other-message-type",
+        "deep-linking-without-settings",
         "no-course",
         "anonymous",
     ],
@@ -409,3 +411,38 @@ def test_a_refused_landing_keeps_no_user_or_course_it_created(
     assert_refused(response, "no_access", caplog)
     assert get_user_model().objects.count() == users
     assert Course.objects.count() == courses
+
+
+def test_deep_linking_answers_one_link_signed_with_the_tools_key(
+    client, standin, platform_row, tool_urls, caplog
+):
+    from joserfc import jwt
+    from joserfc.jwk import KeySet
+
+    from lti.deeplink import DL
+
+    platform_row()
+    standin.tamper = {
+        CLAIM + "message_type": "LtiDeepLinkingRequest",
+        DL + "deep_linking_settings": {
+            "deep_link_return_url": standin.issuer + "/mod/lti/contentitem_return.php",
+            "accept_types": ["ltiResourceLink"],
+            "data": "opaque-42",
+        },
+        CLAIM + "resource_link": None,
+    }
+    response, _fields = drive(client, standin, user="265")
+    assert response.status_code == 200
+    fields = _hidden_fields(response.content.decode())
+    action = re.search(r'action="([^"]+)"', response.content.decode()).group(1)
+    assert action == standin.issuer + "/mod/lti/contentitem_return.php"
+    keyset = KeySet.import_key_set(client.get(reverse("lti:jwks")).json())
+    claims = jwt.decode(fields["JWT"], keyset, algorithms=["RS256"]).claims
+    assert claims["iss"] == standin.client_id and claims["aud"] == standin.issuer
+    assert claims[CLAIM + "message_type"] == "LtiDeepLinkingResponse"
+    assert claims[CLAIM + "deployment_id"] == standin.deployment_id
+    assert claims[DL + "data"] == "opaque-42"
+    (item,) = claims[DL + "content_items"]
+    assert item["type"] == "ltiResourceLink"
+    assert item["url"] == standin.tool_launch_url
+    assert "sessionid" not in response.cookies
