@@ -94,12 +94,14 @@ def backtest_run(
     test_courses: list[Course] | str,
     at: list[float] | None = None,
     now: int | None = None,
+    processor: Any = None,
 ) -> BacktestReport:
     """Train on `train_courses`, replay on `test_courses`; see the module docstring.
 
     Courses may be given as a spec for `courses_resolve`. `at` holds percentages of
     the course (25, 50, ...) instead of the interval's range ends. `now` is the
     present (default: the clock), after which every course must have finished.
+    `processor` replaces the model's (the quality bench compares estimators).
     """
     import time
 
@@ -108,9 +110,10 @@ def backtest_run(
     test = _courses(test_courses)
     _check(model=model, train=train, test=test, now=now, at=at)
     target = target_of(model)
-    processor, reason = processor_for(model)
-    if reason:
-        raise BacktestError(reason)
+    if processor is None:
+        processor, reason = processor_for(model)
+        if reason:
+            raise BacktestError(reason)
 
     train_ds = _dataset(model, mode="training", now=now, courses=train)
     if len(train_ds) == 0 or train_ds.labels is None:
