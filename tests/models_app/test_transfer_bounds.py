@@ -113,3 +113,23 @@ def test_a_real_export_of_near_constant_indicators_still_imports(tmp_path):
     from settings_app.selectors import models_output_dir
 
     assert processor.export(model_id=unique_id, output_dir=models_output_dir())
+
+
+def test_an_oversized_upload_is_refused_before_the_page_reads_it(
+    client, manager, monkeypatch
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    def never(**kwargs):
+        raise AssertionError("the upload was read and imported")
+
+    monkeypatch.setattr("models_app.services.transfer.MAX_UPLOAD_BYTES", 1000)
+    monkeypatch.setattr("models_app.views.analytics_model_import", never)
+    client.force_login(manager)
+    response = client.post(
+        reverse("models_app:import"),
+        {"file": SimpleUploadedFile("big.zip", b"x" * 2000)},
+    )
+    assert response.status_code == 200
+    assert "The file is too large" in response.content.decode()
