@@ -35,12 +35,9 @@ from django.http import (
 from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 
-from mlbackend import services
 from mlbackend.auth import credentials_check
-from mlbackend.engine.bundle import BundleError
 from mlbackend.engine.results import EngineError
 from mlbackend.engine.storage import IDENTIFIER, identifier_clean
-from mlbackend.storage import storage_from_settings
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +49,22 @@ MAX_ITERATIONS = 100
 
 class BadRequest(Exception):
     pass
+
+
+def _services():
+    """The engine, imported on the first request: it loads scikit-learn, skops and
+    matplotlib (seconds), which every `manage.py` command would pay for otherwise,
+    since the site's URLconf includes these views."""
+    from mlbackend import services
+
+    return services
+
+
+def storage_from_settings():
+    """The configured model storage (imported lazily for the same reason)."""
+    from mlbackend.storage import storage_from_settings as configured
+
+    return configured()
 
 
 def _text(body: str, status: int = 200) -> HttpResponse:
@@ -110,9 +123,10 @@ def protocol_view(*methods: str):
 
 
 def _body_problem(request: HttpRequest) -> str | None:
-    """Parse the body now, so a client's mistake is a 400 that says which one."""
+    """Parse the query and body now, so a client's mistake is a 400 saying which."""
     try:
-        request.POST  # noqa: B018 - parsing is the point
+        request.GET  # noqa: B018 - parsing is the point
+        request.POST  # noqa: B018
         request.FILES  # noqa: B018
     except RequestDataTooBig:
         return (
@@ -133,7 +147,8 @@ def _body_problem(request: HttpRequest) -> str | None:
         )
     except MultiPartParserError as exc:
         return (
-            f"The multipart/form-data body cannot be read ({exc}): send it with a "
+            f"The multipart/form-data body cannot be read ({str(exc)[:80]}): send it "
+            "with a "
             "boundary in the Content-Type header, as Moodle's client does."
         )
     except UnreadablePostError:
@@ -196,13 +211,13 @@ def _upload(request: HttpRequest, name: str) -> bytes:
 def version(request: HttpRequest) -> HttpResponse:
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
-    return _text(services.VERSION)
+    return _text(_services().VERSION)
 
 
 @protocol_view("POST")
 def training(request: HttpRequest) -> HttpResponse:
     return _json(
-        services.training_handle(
+        _services().training_handle(
             storage=storage_from_settings(),
             uniqueid=_identifier(request, "uniqueid"),
             dirhash=_identifier(request, "dirhash"),
@@ -214,7 +229,7 @@ def training(request: HttpRequest) -> HttpResponse:
 @protocol_view("POST")
 def prediction(request: HttpRequest) -> HttpResponse:
     return _json(
-        services.prediction_handle(
+        _services().prediction_handle(
             storage=storage_from_settings(),
             uniqueid=_identifier(request, "uniqueid"),
             dirhash=_identifier(request, "dirhash"),
@@ -227,7 +242,7 @@ def prediction(request: HttpRequest) -> HttpResponse:
 def evaluation(request: HttpRequest) -> HttpResponse:
     iterations = int(_number(request, "niterations", low=1, high=MAX_ITERATIONS))
     return _json(
-        services.evaluation_handle(
+        _services().evaluation_handle(
             storage=storage_from_settings(),
             uniqueid=_identifier(request, "uniqueid"),
             dirhash=_identifier(request, "dirhash"),
@@ -245,7 +260,7 @@ def evaluationlog(request: HttpRequest) -> HttpResponse:
     runid = _value(request, "runid")
     if not _RUNID.fullmatch(runid):
         raise BadRequest("Invalid runid: use the number the evaluation answered.")
-    data = services.evaluation_log_zip(
+    data = _services().evaluation_log_zip(
         storage=storage_from_settings(),
         uniqueid=_identifier(request, "uniqueid"),
         dirhash=_identifier(request, "dirhash"),
@@ -256,26 +271,32 @@ def evaluationlog(request: HttpRequest) -> HttpResponse:
 
 @protocol_view("GET")
 def export(request: HttpRequest) -> HttpResponse:
-    data = services.export_zip(
+    data = _services().export_zip(
         storage=storage_from_settings(),
         uniqueid=_identifier(request, "uniqueid"),
         dirhash=_identifier(request, "dirhash"),
     )
     if data is None:
-        return _text(services.NOTHING_TO_EXPORT, status=503)
+        return _text(_services().NOTHING_TO_EXPORT, status=503)
     return _zip(data, "export.zip")
+
+
+def _bundle_error() -> type[Exception]:
+    from mlbackend.engine.bundle import BundleError
+
+    return BundleError
 
 
 @protocol_view("POST")
 def import_(request: HttpRequest) -> HttpResponse:
     try:
-        services.import_zip(
+        _services().import_zip(
             storage=storage_from_settings(),
             uniqueid=_identifier(request, "uniqueid"),
             dirhash=_identifier(request, "dirhash"),
             data=_upload(request, "importzip"),
         )
-    except BundleError as exc:
+    except _bundle_error() as exc:
         raise BadRequest(f"The model could not be imported: {exc.message}") from None
     return _text("Ok")
 

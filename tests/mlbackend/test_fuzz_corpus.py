@@ -306,6 +306,16 @@ def test_djangos_request_limits_are_a_400_that_says_which(server, name):
     assert expected in response.text
 
 
+def test_a_query_string_with_too_many_fields_is_a_400(server):
+    replay = Replay(server)
+    response = requests.get(
+        f"{server.url}/export?" + "a&" * 1_500, auth=AUTH, timeout=60
+    )
+    replay.check(response)
+    assert response.status_code == 400
+    assert "fields" in response.text
+
+
 def test_a_meta_json_nested_100000_deep_is_refused(server, bundle):
     deep = b'{"format": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     _assert_import_refused(server, _zip({**bundle, META: deep}), "meta.json")
