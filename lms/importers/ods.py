@@ -15,7 +15,8 @@ import io
 import math
 import zipfile
 from collections.abc import Iterator
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 from xml.etree import ElementTree
 
 from django.utils.translation import gettext as _
@@ -42,7 +43,7 @@ MAX_SPACES = 1000
 MAX_DEPTH = 50
 
 
-def ods_rows(path, data: bytes) -> Iterator[Row]:
+def ods_rows(path: Path, data: bytes) -> Iterator[Row]:
     """(row number, values) of the first table; repeats expanded within the limits."""
     xml_size_check(path, data, ("content.xml",))
     problems: list[tuple[int | None, str]] = []
@@ -74,13 +75,13 @@ def ods_rows(path, data: bytes) -> Iterator[Row]:
 class _Prefixed(io.RawIOBase):
     """`head` then the rest of `stream`: the start is looked at, nothing read twice."""
 
-    def __init__(self, head: bytes, stream) -> None:
+    def __init__(self, head: bytes, stream: IO[bytes]) -> None:
         self.head, self.stream = head, stream
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:
+    def readinto(self, buffer: memoryview) -> int:
         if self.head:
             size = min(len(buffer), len(self.head))
             buffer[:size], self.head = self.head[:size], self.head[size:]
@@ -90,7 +91,9 @@ class _Prefixed(io.RawIOBase):
         return len(chunk)
 
 
-def _rows(path, content, problems: list[tuple[int | None, str]]) -> Iterator[Row]:
+def _rows(
+    path: Path, content: IO[bytes], problems: list[tuple[int | None, str]]
+) -> Iterator[Row]:
     head = content.read(4096)
     if b"<!DOCTYPE" in head:
         # Entities are how an XML bomb grows; no spreadsheet program writes a DTD.

@@ -15,6 +15,7 @@ import datetime as dt
 import io
 import zipfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -39,6 +40,7 @@ Row = tuple[int, list[Any]]
 
 
 def cell_text(value: Any) -> Any:
+    """A cell as text; dates stay dates, 3.0 is "3" (as the CSV export writes it)."""
     if value is None:
         return ""
     if isinstance(value, dt.datetime | dt.date):
@@ -48,7 +50,7 @@ def cell_text(value: Any) -> Any:
     return str(value)
 
 
-def xml_size_check(path, data: bytes, members: tuple[str, ...]) -> None:
+def xml_size_check(path: Path, data: bytes, members: tuple[str, ...]) -> None:
     """Refuse a workbook whose sheet XML declares more than MAX_SHEET_XML bytes.
 
     zipfile never reads past a member's declared size, so the declaration bounds
@@ -74,7 +76,7 @@ def xml_size_check(path, data: bytes, members: tuple[str, ...]) -> None:
         )
 
 
-def xlsx_rows(path, data: bytes) -> Iterator[Row]:
+def xlsx_rows(path: Path, data: bytes) -> Iterator[Row]:
     """(row number, values) of the first worksheet, every row whatever `<dimension>` says."""
     import openpyxl
 
@@ -109,7 +111,7 @@ def xlsx_rows(path, data: bytes) -> Iterator[Row]:
         workbook.close()
 
 
-def too_many_rows(path, number: int) -> ImportFileError:
+def too_many_rows(path: Path, number: int) -> ImportFileError:
     return file_error(
         path,
         _("the sheet goes beyond row %(limit)d, the last a spreadsheet can have.")
