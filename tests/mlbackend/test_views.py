@@ -455,3 +455,18 @@ def test_a_crash_is_a_plain_500(client, monkeypatch):
     response = _train(client, separable(50))
     assert response.status_code == 500
     assert response.content == b"Internal server error."
+
+
+def test_djangos_request_limits_are_a_400_in_the_site_too(client):
+    fields = {f"f{i}": "x" for i in range(1_500)}
+    response = client.post("/mlbackend/training", fields, **_auth())
+    assert response.status_code == 400
+    assert b"fields" in response.content
+    response = client.post(
+        "/mlbackend/training",
+        b"uniqueid=abc",
+        content_type="multipart/form-data",
+        **_auth(),
+    )
+    assert response.status_code == 400
+    assert b"boundary" in response.content
