@@ -9,6 +9,7 @@ the next ones: they work with what the earlier parts committed, now or before.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -106,9 +107,7 @@ def _part_run(name: str, ctx: SyncContext) -> PartResult:
     try:
         with transaction.atomic():
             result = PARTS[name](ctx)
-            if ctx.dry_run:
-                transaction.set_rollback(True)
-            else:
+            if not ctx.dry_run:
                 _state_save(result)
     except (PartRefused, SourceError) as exc:
         result = PartResult(name, refused=str(exc))
@@ -175,12 +174,16 @@ def moodle_sync(
                 dry_run=dry_run,
                 siteid=int(site_course[0][0] or 1),
             )
-            for name in names:
-                result = _part_run(name, ctx)
-                report.parts.append(result)
-                sync_lock_refresh(owner=owner)
-            if not dry_run:
-                _site_record(info)
+            # A dry run is one transaction rolled back at the end: each part sees
+            # what the parts before it would have written.
+            with transaction.atomic() if dry_run else contextlib.nullcontext():
+                for name in names:
+                    report.parts.append(_part_run(name, ctx))
+                    sync_lock_refresh(owner=owner)
+                if dry_run:
+                    transaction.set_rollback(True)
+                else:
+                    _site_record(info)
     except SyncRunning:
         raise SyncRefused(
             _("Another sync from Moodle is running; this one leaves it.")

@@ -20,6 +20,7 @@ from models_app.plugins.processors import model_unique_id
 from models_app.services.locks import ModelLocked
 from models_app.services.logs import model_log_finish, model_log_start
 from models_app.services.running.heartbeat import model_run_lock
+from moodlesync.locks import sync_wait
 from settings_app import selectors as settings_selectors
 
 logger = logging.getLogger("models_app.running")
@@ -181,6 +182,12 @@ def model_run(
     """
     if not settings_selectors.analytics_enabled():
         return disabled_outcome(model_id=model.pk, action=action)
+    if not sync_wait():  # never read half of a sync from Moodle
+        message = _("A sync from Moodle is running; this run leaves the model.")
+        logger.info("%s of model %s: %s", action, model.pk, message)
+        return RunOutcome(
+            model_id=model.pk, action=action, status=Status.LOCKED, message=message
+        )
     try:
         with model_run_lock(model=model) as held:
             stale_logs_close(model=model)
