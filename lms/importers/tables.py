@@ -10,13 +10,10 @@ row, or JSON record) each came from, so problems can be pinned down.
 
 from __future__ import annotations
 
-import codecs
 import csv
-import gzip
 import io
 import json
 import zipfile
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,12 +21,11 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from lms.importers.decoding import gunzip, text_decode
 from lms.importers.errors import ImportFileError, file_error
 from lms.importers.ods import ods_rows
 from lms.importers.sheets import MAX_SHEET_CELLS, xlsx_rows
 
-# A gzipped file is unzipped up to this size (a log of about a million rows).
-MAX_UNZIPPED_BYTES = 512 * 1024 * 1024
 # Moodle's JSON rows are objects keyed by column name; these are the report's
 # internal column names, in the order the CSV shows them.
 JSON_COLUMNS = [
@@ -90,58 +86,6 @@ def _file_kind(path: Path, data: bytes) -> str:
     return "text"
 
 
-def text_decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
-    """(text, encoding used); a named encoding must fit, else the line is reported."""
-    if encoding:
-        try:
-            codecs.lookup(encoding)
-        except (LookupError, ValueError):
-            raise file_error(
-                path, _("unknown encoding %(encoding)r.") % {"encoding": encoding}
-            ) from None
-        try:
-            text = data.decode(encoding)
-        except LookupError:
-            # rot13, base64, zlib_codec...: codecs, but from bytes to bytes or str to str.
-            raise file_error(
-                path,
-                _(
-                    "%(encoding)r is not a text encoding; name one such as utf-8, "
-                    "cp1252 or latin-1."
-                )
-                % {"encoding": encoding},
-            ) from None
-        except UnicodeDecodeError as error:
-            line = data[: error.start].count(b"\n") + 1
-            if b"\n" not in data[: error.start]:
-                line = data[: error.start].count(b"\r") + 1
-            raise file_error(
-                path,
-                _(
-                    "the bytes %(bytes)r are not valid %(encoding)s text; try --encoding latin-1."
-                )
-                % {"bytes": data[error.start : error.end], "encoding": encoding},
-                line=line,
-            ) from None
-        except UnicodeError as error:  # punycode, undefined: no position to give
-            raise file_error(
-                path,
-                _("the file is not %(encoding)s text (%(error)s).")
-                % {"encoding": encoding, "error": error},
-            ) from None
-        return text.lstrip("\ufeff"), encoding
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16"), "utf-16"
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "latin-1"
-
-
 def table_read(path: Path, *, encoding: str | None = None) -> Table:
     """The first sheet (or the CSV, or the JSON list) of `path`, header first."""
     try:
@@ -151,19 +95,7 @@ def table_read(path: Path, *, encoding: str | None = None) -> Table:
             path, _("cannot read the file (%(error)s).") % {"error": error.strerror}
         ) from None
     if data.startswith(b"\x1f\x8b"):
-        try:
-            data = _gunzip(data)
-        except (OSError, EOFError, zlib.error):
-            raise file_error(path, _("the file is a damaged gzip archive.")) from None
-        if len(data) > MAX_UNZIPPED_BYTES:
-            raise file_error(
-                path,
-                _(
-                    "the gzip archive holds more than %(limit)d MB; an import reads "
-                    "at most that much. Split the file, or import it unzipped."
-                )
-                % {"limit": MAX_UNZIPPED_BYTES // 2**20},
-            )
+        data = gunzip(path, data)
     if not data.strip():
         raise file_error(path, _("the file is empty."))
     kind = _file_kind(path, data)
@@ -185,12 +117,6 @@ def table_read(path: Path, *, encoding: str | None = None) -> Table:
     table.encoding = used
     _nul_check(table)
     return table
-
-
-def _gunzip(data: bytes) -> bytes:
-    """At most MAX_UNZIPPED_BYTES + 1 bytes of a gzip stream: a bomb stops there."""
-    with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
-        return stream.read(MAX_UNZIPPED_BYTES + 1)
 
 
 def _delimiter(first_line: str) -> str:

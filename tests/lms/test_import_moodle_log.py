@@ -569,7 +569,7 @@ def test_gzip_is_unzipped_only_up_to_the_limit(course, tmp_path, monkeypatch):
     """A gzip bomb stops at the limit instead of filling the memory."""
     import gzip
 
-    monkeypatch.setattr("lms.importers.tables.MAX_UNZIPPED_BYTES", 20_000)
+    monkeypatch.setattr("lms.importers.decoding.MAX_UNZIPPED_BYTES", 20_000)
     rows = [list(r.values()) for r in real_rows()]
     path = tmp_path / "log.csv.gz"
     path.write_bytes(gzip.compress(csv_text(rows).encode()))
