@@ -10,19 +10,11 @@ from __future__ import annotations
 import errno
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
-from mlbackend.engine.bundle import (
-    BundleError,
-    bundle_from_classifier,
-    bundle_from_zip,
-    bundle_to_zip,
-    classifier_from_bundle,
-)
 from mlbackend.engine.dataset import Dataset, dataset_from_csv
-from mlbackend.engine.estimators import DEFAULT_ESTIMATOR, estimator_build
-from mlbackend.engine.evaluation import evaluation_run
 from mlbackend.engine.results import NO_DATASET, EngineError, Result
 from mlbackend.engine.storage import (
     StateFolder,
@@ -30,9 +22,16 @@ from mlbackend.engine.storage import (
     identifier_check,
     tree_delete,
 )
-from mlbackend.engine.trained import Contributions, IncrementalClassifier
 from models_app.plugins.base import Processor
 
+if TYPE_CHECKING:
+    from mlbackend.engine.trained import Contributions, IncrementalClassifier
+
+# The engine modules that load scikit-learn, skops and matplotlib (seconds) are
+# imported inside the methods: the registry imports this class for its label, and
+# every `manage.py` command and page would pay for them otherwise.
+#: mlbackend.engine.estimators.DEFAULT_ESTIMATOR (tests/test_startup.py checks).
+DEFAULT_ESTIMATOR = "logistic_regression"
 NOT_TRAINED = "The model has not been trained yet."
 MAX_IMPORT_BYTES = 2 * 1024**3
 
@@ -63,10 +62,14 @@ class BuiltinProcessor(Processor):
 
     @staticmethod
     def _load(state: StateFolder) -> IncrementalClassifier | None:
+        from mlbackend.engine.bundle import classifier_from_bundle
+
         files = state.read()
         return None if files is None else classifier_from_bundle(files)
 
     def is_ready(self) -> str | None:
+        from mlbackend.engine.estimators import estimator_build
+
         try:
             estimator_build(key=self.estimator, random_state=0, n_features=1)
         except EngineError as exc:
@@ -76,6 +79,9 @@ class BuiltinProcessor(Processor):
     def train(
         self, *, model_id: str, dataset: Dataset | bytes, output_dir: Path
     ) -> Result:
+        from mlbackend.engine.bundle import bundle_from_classifier
+        from mlbackend.engine.trained import IncrementalClassifier
+
         state = self._state(model_id, output_dir)
         try:
             data = _dataset(dataset, labelled=True)
@@ -130,6 +136,8 @@ class BuiltinProcessor(Processor):
         n_iterations: int = 10,
         trained_model: bool = False,
     ) -> Result:
+        from mlbackend.engine.evaluation import evaluation_run
+
         state = self._state(model_id, output_dir)
         try:
             data = _dataset(dataset, labelled=True)
@@ -156,12 +164,16 @@ class BuiltinProcessor(Processor):
         return result
 
     def export(self, *, model_id: str, output_dir: Path) -> bytes:
+        from mlbackend.engine.bundle import bundle_to_zip
+
         files = self._state(model_id, output_dir).read()
         if files is None:
             raise EngineError(NOT_TRAINED, status=NO_DATASET)
         return bundle_to_zip(files)
 
     def import_(self, *, model_id: str, output_dir: Path, data: bytes) -> None:
+        from mlbackend.engine.bundle import BundleError, bundle_from_zip
+
         try:
             files = bundle_from_zip(data, max_total_bytes=MAX_IMPORT_BYTES)
         except BundleError as exc:

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from mlbackend.engine.bundle import BundleError, zip_read_members
 from mlbackend.engine.dataset import Dataset, dataset_from_csv
 from mlbackend.engine.results import EngineError, Result
 from mlbackend.engine.storage import (
@@ -107,6 +106,10 @@ class MlbackendProcessor(Processor):
         )
         if result.runid is None:
             return result
+        # Imported here: mlbackend.engine.bundle loads scikit-learn and skops, which
+        # the registry (it imports this class for its label) should not pay for.
+        from mlbackend.engine.bundle import BundleError, zip_read_members
+
         data = client.evaluation_log(
             uniqueid=model_id, dirhash=_dirhash(evaluation_dir), runid=result.runid
         )

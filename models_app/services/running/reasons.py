@@ -29,7 +29,6 @@ import numpy as np
 
 from mlbackend.engine.dataset import Dataset, dataset_build
 from mlbackend.engine.results import EngineError
-from mlbackend.engine.trained import perturbation_contributions
 
 logger = logging.getLogger("models_app.running")
 
@@ -104,6 +103,10 @@ def _site_side(
             same = float(answer.prediction) == wanted[k]
             out[k] = float(answer.score) if same else 1.0 - float(answer.score)
         return out
+
+    # Imported here: mlbackend.engine.trained loads scikit-learn, which pages and
+    # commands that never compute reasons should not pay for.
+    from mlbackend.engine.trained import perturbation_contributions
 
     return perturbation_contributions(
         class_probability=class_probability,

@@ -1,0 +1,63 @@
+"""Commands start fast: a plain `manage.py check` loads none of the heavy libraries.
+
+The URLconf includes the ML backend server's views and the plug-in registry imports
+every processor class for its label; scikit-learn, skops, matplotlib (seconds) and
+boto3 must wait until a request or command uses them. The check runs in a fresh
+interpreter, exactly as `manage.py check` does, and reports which modules it loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+HEAVY = ("sklearn", "skops", "matplotlib", "boto3", "scipy", "pandas")
+
+_WRAPPER = """
+import json, runpy, sys
+sys.argv = ["manage.py", "check"]
+try:
+    runpy.run_path("manage.py", run_name="__main__")
+except SystemExit as exc:
+    if exc.code not in (None, 0):
+        raise
+print("MODULES=" + json.dumps(sorted(sys.modules)))
+"""
+
+
+@pytest.fixture(scope="module")
+def check_modules() -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", _WRAPPER],
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    line = next(x for x in done.stdout.splitlines() if x.startswith("MODULES="))
+    return set(json.loads(line.removeprefix("MODULES=")))
+
+
+def test_check_imports_no_heavy_library(check_modules: set[str]) -> None:
+    loaded = sorted(name for name in check_modules if name.partition(".")[0] in HEAVY)
+    assert loaded == []
+
+
+def test_check_imports_the_project_views_it_checks(check_modules: set[str]) -> None:
+    """The URLconf was loaded (so the test above is not vacuous)."""
+    assert {"mlbackend.views", "models_app.plugins.processors.builtin"} <= (
+        check_modules
+    )
+
+
+def test_builtin_default_estimator_matches_the_engine() -> None:
+    from mlbackend.engine.estimators import DEFAULT_ESTIMATOR as ENGINE_DEFAULT
+    from models_app.plugins.processors.builtin import DEFAULT_ESTIMATOR
+
+    assert DEFAULT_ESTIMATOR == ENGINE_DEFAULT
