@@ -28,7 +28,6 @@ from settings_app.pending import (
 )
 from settings_app.services import analytics_settings_update, site_information_update
 
-PENDING_SESSION_KEY = SESSION_KEY
 CONFIRM_FIELD = "_confirm_processor_change"
 
 
@@ -146,7 +145,7 @@ class AnalyticsSettingsAdmin(SingletonAdmin):
     ) -> HttpResponse:
         if request.method == "POST" and object_id:
             if CONFIRM_FIELD in request.POST:
-                waiting = PENDING_SESSION_KEY in request.session
+                waiting = SESSION_KEY in request.session
                 pending = pending_change_take(
                     session=request.session, pad=request.POST.get(PAD_FIELD, "")
                 )
