@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -52,11 +53,11 @@ def analytics_settings_validate(
 ) -> None:
     """Raise ValidationError (a dict by field) unless `candidate` can be saved.
 
-    Beyond the model's own checks: the ML backend username must have no colon; the
-    models output directory must be writable; the evaluation intervals must leave
-    something to evaluate; and when the default processor (or, for `mlbackend`, its
-    server settings) changed, the processor must say it is ready, with the values
-    not yet saved.
+    Beyond the model's own checks: the ML backend URL must hold no credentials and
+    the username no colon; the models output directory must be writable; the
+    evaluation intervals must leave something to evaluate; and when the default
+    processor (or, for `mlbackend`, its server settings) changed, the processor must
+    say it is ready, with the values not yet saved.
     """
     errors: dict[str, list[Any]] = {}
     try:
@@ -64,6 +65,13 @@ def analytics_settings_validate(
     except ValidationError as exc:
         errors.update(exc.message_dict)
 
+    if _url_has_credentials(candidate.mlbackend_url):
+        errors.setdefault("mlbackend_url", []).append(
+            _(
+                "Put the username and password in their own fields, not in the URL: "
+                "the URL is shown in messages and in the audit trail."
+            )
+        )
     if ":" in candidate.mlbackend_username:
         errors.setdefault("mlbackend_username", []).append(
             _(
@@ -108,6 +116,13 @@ def analytics_settings_validate(
             )
     if errors:
         raise ValidationError(errors)
+
+
+def _url_has_credentials(url: str) -> bool:
+    try:
+        return "@" in urlsplit(url).netloc
+    except ValueError:
+        return False  # the URL field reports what is wrong with it
 
 
 def _evaluation_intervals_problem(keys: list[str]) -> str | None:

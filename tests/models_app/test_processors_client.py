@@ -137,3 +137,26 @@ def closed_port_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}/"
+
+
+@pytest.mark.django_db
+def test_the_settings_refuse_credentials_in_the_url():
+    from django.core.exceptions import ValidationError
+
+    AnalyticsSettings.load()
+    with pytest.raises(ValidationError) as error:
+        analytics_settings_update(
+            values={"mlbackend_url": "https://v:secret@ml.example.org/"}
+        )
+    assert "not in the URL" in str(error.value.message_dict["mlbackend_url"])
+    assert AnalyticsSettings.load().mlbackend_url == ""
+
+
+@pytest.mark.django_db
+def test_an_unreadable_url_is_refused_beside_its_field():
+    from django.core.exceptions import ValidationError
+
+    AnalyticsSettings.load()
+    with pytest.raises(ValidationError) as error:
+        analytics_settings_update(values={"mlbackend_url": "http://[::1/"})
+    assert "mlbackend_url" in error.value.message_dict
