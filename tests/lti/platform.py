@@ -11,7 +11,7 @@ A real HTTP server thread with its own RSA key serves, under `/moodle`:
   answered with a form that POSTs `id_token` and `state` to the redirect URI;
 - `/embed?user=<id>`: a course page embedding the launch in an iframe.
 
-Claims are those of the real Moodle launches in data/launches.json (one template
+Claims are those of the real Moodle launches in shared/data/moodle-lti/launches.json (one template
 per Moodle user id), with this platform's issuer, client id, deployment, nonce and
 times. `tamper` overrides claims and `sign_with` signs with another key, for the
 bad-input tests.
@@ -32,7 +32,8 @@ from urllib.parse import parse_qs, urlsplit
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-DATA = Path(__file__).resolve().parent / "data"
+#: The real Moodle launches, read where the project keeps shared data (never copied).
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "moodle-lti"
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 
 
