@@ -9,13 +9,14 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
 from lms.importers import events as event_map
-from lms.importers.errors import file_error
+from lms.importers.errors import ImportFileError, file_error
 from lms.importers.limits import FIRST_YEAR, LAST_YEAR, NAME_LENGTH
 from lms.importers.tables import JSON_COLUMNS, Table
 from lms.importers.times import (
@@ -213,6 +214,30 @@ class YearsUnknown(Exception):
     def __init__(self, newer: LogRow, older: LogRow) -> None:
         self.newer, self.older = newer, older
         super().__init__(newer.line, older.line)
+
+    def file_error(self, path: Path, *, unit: str) -> ImportFileError:
+        """The refusal, at the row that breaks the order, asking for --year."""
+        return file_error(
+            path,
+            _(
+                "the times have no year and the rows are not in time order: %(older)s "
+                "comes after %(newer)s, and the jump between them is no new year. Each "
+                "such jump would make a year up, so none is guessed: pass the year "
+                "with --year if every row is in one year, or download the log with "
+                "years in its times."
+            )
+            % {
+                "older": _day_and_time(self.older.time),
+                "newer": _day_and_time(self.newer.time),
+            },
+            line=self.older.line,
+            unit=unit,
+        )
+
+
+def _day_and_time(value: LogTime) -> str:
+    """Day/month and clock time, as neutral as a yearless time can be written."""
+    return f"{value.day:02d}/{value.month:02d} {value.hour:02d}:{value.minute:02d}"
 
 
 def timestamps_set(

@@ -35,7 +35,6 @@ from lms.importers.people import (
     users_ensure_by_name,
 )
 from lms.importers.tables import table_read
-from lms.importers.times import LogTime
 from lms.models import Activity, Category, Course
 from logstore.models import StandardLogEntry
 from logstore.services import log_rows_write
@@ -185,7 +184,7 @@ def moodle_log_import(
     try:
         bad += timestamps_set(rows, year=year, zone=zone, now=now or timezone.now())
     except YearsUnknown as error:
-        raise _years_unknown(path, table.unit, error) from None
+        raise error.file_error(path, unit=table.unit) from None
     if not table.rows:
         raise file_error(
             path,
@@ -220,30 +219,6 @@ def moodle_log_import(
         if dry_run:
             transaction.set_rollback(True)
     return result
-
-
-def _years_unknown(path: Path, unit: str, error: YearsUnknown) -> ImportFileError:
-    return file_error(
-        path,
-        _(
-            "the times have no year and the rows are not in time order: %(older)s "
-            "comes after %(newer)s, and the jump between them is no new year. Each "
-            "such jump would make a year up, so none is guessed: pass the year with "
-            "--year if every row is in one year, or download the log with years in "
-            "its times."
-        )
-        % {
-            "older": _log_time_text(error.older.time),
-            "newer": _log_time_text(error.newer.time),
-        },
-        line=error.older.line,
-        unit=unit,
-    )
-
-
-def _log_time_text(value: LogTime) -> str:
-    """Day/month and clock time, as neutral as a yearless time can be written."""
-    return f"{value.day:02d}/{value.month:02d} {value.hour:02d}:{value.minute:02d}"
 
 
 def _write(course: Course, rows: list[LogRow], result: LogImportResult) -> None:
