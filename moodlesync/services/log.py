@@ -68,8 +68,9 @@ def _stage_drop() -> None:
         cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
 
 
-def _stage_fill(ctx: SyncContext, cursor_id: int) -> int:
-    """Copy the Moodle rows above `cursor_id` into the staging table; their count."""
+def _stage_fill(ctx: SyncContext, cursor_id: int) -> tuple[int, int, int]:
+    """Copy the Moodle rows above `cursor_id` into the staging table; their count
+    and lowest and highest ids."""
     select = (
         f"SELECT {', '.join(NAMES)} FROM {ctx.t('logstore_standard_log')} "
         f"WHERE id > {int(cursor_id)} ORDER BY id"
@@ -94,9 +95,9 @@ def _stage_fill(ctx: SyncContext, cursor_id: int) -> int:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(f"ANALYZE {STAGE}")
-        cursor.execute(f"SELECT COUNT(*), MAX(id) FROM {STAGE}")
-        count, top = cursor.fetchone()
-    return int(count), int(top or cursor_id)
+        cursor.execute(f"SELECT COUNT(*), MIN(id), MAX(id) FROM {STAGE}")
+        count, low, top = cursor.fetchone()
+    return int(count), int(low or 0), int(top or cursor_id)
 
 
 def _translate_sql(siteid: int) -> tuple[str, str]:
@@ -144,36 +145,42 @@ def _translate_sql(siteid: int) -> tuple[str, str]:
     columns = ", ".join(StandardLogEntry._meta.get_field(name).column for name in NAMES)
     insert = (
         f"INSERT INTO {target} ({columns}) SELECT {', '.join(values)} {joins}"
-        "WHERE (s.userid <= 0 OR u.local_id IS NOT NULL) ON CONFLICT (id) DO NOTHING"
+        "WHERE (s.userid <= 0 OR u.local_id IS NOT NULL)"
     )
     return insert, joins
 
 
-def _orphans(joins: str) -> tuple[int, list[tuple[int, int]]]:
-    """Rows whose user no longer exists in Moodle: how many, and the first ones."""
-    where = "WHERE s.userid > 0 AND u.local_id IS NULL"
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) {joins} {where}")
-        count = cursor.fetchone()[0]
-        cursor.execute(
-            f"SELECT s.id, s.userid {joins} {where} ORDER BY s.id LIMIT {MAX_LISTED}"
-        )
-        return int(count), list(cursor.fetchall())
+ORPHAN = "s.userid > 0 AND u.local_id IS NULL"
+UNLINKED = (
+    "(s.userid <= 0 OR u.local_id IS NOT NULL) AND (cx.local_id IS NULL "
+    "OR (s.courseid > 1 AND c.local_id IS NULL))"
+)
 
 
-def _unlinked(joins: str) -> tuple[int, list[tuple[int, int]]]:
-    """Rows kept without their context or course (deleted in Moodle)."""
-    where = (
-        "WHERE (s.userid <= 0 OR u.local_id IS NOT NULL) AND (cx.local_id IS NULL "
-        "OR (s.courseid > 1 AND c.local_id IS NULL))"
-    )
+def _problems(joins: str) -> dict[str, tuple[int, list[tuple[int, int]]]]:
+    """Rows whose user no longer exists in Moodle (skipped) and rows kept without
+    their context or course (deleted in Moodle): counts in one pass over the
+    staged rows, and the first ids of each when there are any."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) {joins} {where}")
-        count = cursor.fetchone()[0]
         cursor.execute(
-            f"SELECT s.id, s.contextid {joins} {where} ORDER BY s.id LIMIT {MAX_LISTED}"
+            f"SELECT SUM(CASE WHEN {ORPHAN} THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN {UNLINKED} THEN 1 ELSE 0 END) {joins}"
         )
-        return int(count), list(cursor.fetchall())
+        counts = dict(zip(("orphans", "unlinked"), cursor.fetchone(), strict=True))
+        out = {}
+        for key, where, column in (
+            ("orphans", ORPHAN, "s.userid"),
+            ("unlinked", UNLINKED, "s.contextid"),
+        ):
+            examples: list[tuple[int, int]] = []
+            if counts[key]:
+                cursor.execute(
+                    f"SELECT s.id, {column} {joins} WHERE {where} "
+                    f"ORDER BY s.id LIMIT {MAX_LISTED}"
+                )
+                examples = list(cursor.fetchall())
+            out[key] = (int(counts[key] or 0), examples)
+        return out
 
 
 def _sequence_catch_up() -> None:
@@ -191,6 +198,12 @@ def _sequence_catch_up() -> None:
             top = cursor.fetchone()[0] or 0
             if top > last:
                 cursor.execute("SELECT setval(%s, %s)", [sequence, top])
+
+
+def _local_top() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX(id) FROM {StandardLogEntry._meta.db_table}")
+        return int(cursor.fetchone()[0] or 0)
 
 
 def _log_empty() -> bool:
@@ -224,9 +237,15 @@ def log_sync(ctx: SyncContext) -> PartResult:
     )
     _stage_create()
     try:
-        read, last = _stage_fill(ctx, start)
+        read, low, last = _stage_fill(ctx, start)
         insert, joins = _translate_sql(ctx.siteid)
-        skipped, examples = _orphans(joins)
+        if low <= _local_top():
+            # Some of these ids may be here already (--full, or a sync that died
+            # between commit and cursor): skip them. Otherwise the plain INSERT
+            # spares the per-row conflict check.
+            insert += " ON CONFLICT (id) DO NOTHING"
+        problems = _problems(joins)
+        skipped, examples = problems["orphans"]
         for row_id, userid in examples:
             result.problem(
                 "logstore_standard_log",
@@ -236,7 +255,7 @@ def log_sync(ctx: SyncContext) -> PartResult:
                 prefix=ctx.prefix,
             )
         result.problems = skipped
-        unlinked, unlinked_examples = _unlinked(joins)
+        unlinked, unlinked_examples = problems["unlinked"]
         for row_id, contextid in unlinked_examples:
             result.problem(
                 "logstore_standard_log",
