@@ -46,9 +46,8 @@ class Prediction(models.Model):
         default=dict,
         blank=True,
         help_text=_(
-            "The indicators that moved this prediction most, from the model: "
-            '{"method": ..., "items": [{"key": column, "weight": w}, ...]}, '
-            "largest first; a positive weight pushed towards the predicted class."
+            "The indicators that moved this prediction most, according to the "
+            "model, largest first."
         ),
     )
     timecreated = models.DateTimeField(_("predicted"), auto_now_add=True)

@@ -15,7 +15,10 @@ class Migration(migrations.Migration):
             field=models.JSONField(
                 blank=True,
                 default=dict,
-                help_text='The indicators that moved this prediction most, from the model: {"method": ..., "items": [{"key": column, "weight": w}, ...]}, largest first; a positive weight pushed towards the predicted class.',
+                help_text=(
+                    "The indicators that moved this prediction most, according "
+                    "to the model, largest first."
+                ),
                 verbose_name="reasons",
             ),
         ),

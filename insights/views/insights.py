@@ -14,17 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from insights.actions import (
-    DETAILS,
-    bulk_actions_of,
-    prediction_actions_of,
-    target_for,
-)
-from insights.describe import (
-    class_label,
-    context_name,
-    samples_describe,
-)
+from insights.actions import bulk_actions_of, target_for
+from insights.course_view import course_view_build, summary_sentence
+from insights.describe import context_name
 from insights.forms import BulkActionForm
 from insights.models import Prediction
 from insights.selectors import (
@@ -39,8 +31,6 @@ from insights.services import (
 from insights.student_messages import SEND_MESSAGE
 from insights.views.messages import student_message_url
 from insights.views.permissions import disabled_model_explained, insight_or_refuse
-
-PER_PAGE = 100
 
 
 @login_required
@@ -69,35 +59,21 @@ def insight_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @disabled_model_explained
 def insight_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The course view: flagged students by risk band, changes since the previous
+    run, a sortable and filterable list with one actions menu per row."""
     insight = insight_or_refuse(request, pk)
     notifications_mark_read(user=request.user, insight=insight)
     target = target_for(insight.model.target)
-    page = Paginator(
-        predictions_visible_to(user=request.user, insight=insight), PER_PAGE
-    ).get_page(request.GET.get("page"))
-    kind = getattr(target, "sample_kind", None)
-    samples = samples_describe(kind=kind, ids=[p.sampleid for p in page])
-    rows = []
-    for prediction in page:
-        sample = samples.get(prediction.sampleid)
-        if sample is None:  # deleted between the two queries
-            continue
-        actions = [
-            action
-            for action in prediction_actions_of(
-                target,
-                sample_url_args={**sample.url_args, "prediction_id": prediction.pk},
-            )
-            if action.name != DETAILS
-        ]
-        rows.append(
-            {
-                "prediction": prediction,
-                "sample": sample,
-                "class_label": class_label(target, prediction.prediction),
-                "actions": actions,
-            }
-        )
+    visible = list(predictions_visible_to(user=request.user, insight=insight))
+    view = course_view_build(
+        insight=insight,
+        target=target,
+        visible=visible,
+        sort=request.GET.get("sort", "risk"),
+        band=request.GET.get("band", ""),
+        change=request.GET.get("change", ""),
+        query=request.GET.get("q", "").strip()[:100],
+    )
     return render(
         request,
         "insights/insight_detail.html",
@@ -105,8 +81,9 @@ def insight_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "insight": insight,
             "name": context_name(insight.context),
             "target": target,
-            "rows": rows,
-            "page": page,
+            "view": view,
+            "rows": view.rows,
+            "summary": summary_sentence(view),
             "bulk_actions": bulk_actions_of(target),
             "is_ml": target is not None and not target.based_on_assumptions,
         },

@@ -23,13 +23,12 @@ from insights.describe import (
     activities_due,
     class_label,
     context_name,
-    indicator_values,
-    indicators_weighed_most,
     samples_describe,
     unix_to_datetime,
 )
 from insights.forms import PredictionActionForm
 from insights.outline import student_outline
+from insights.prediction_view import prediction_pictures
 from insights.selectors import (
     prediction_actions_by,
     prediction_insight,
@@ -67,17 +66,14 @@ def prediction_detail(request: HttpRequest, pk: int) -> HttpResponse:
     prediction_action_record(
         prediction=prediction, user=request.user, actionname=DETAILS
     )
-    weighed, by_weights = indicators_weighed_most(prediction.calculations)
     taken = prediction_actions_by(user=request.user, prediction=prediction)
+    context.update(prediction_pictures(prediction=prediction, sample=sample))
     context.update(
         {
             "class_label": class_label(target, prediction.prediction),
-            "values": indicator_values(prediction.calculations),
             "activities_due": activities_due(prediction.calculations),
             "range_start": unix_to_datetime(prediction.timestart),
             "range_end": unix_to_datetime(prediction.timeend),
-            "weighed": weighed,
-            "by_weights": by_weights,
             "actions": [
                 action
                 for action in prediction_actions_of(

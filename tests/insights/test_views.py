@@ -191,31 +191,47 @@ def test_the_prediction_page_shows_indicators_in_words(
     response = teacher_client.get(reverse("insights:prediction", args=[prediction.pk]))
     assert response.status_code == 200
     content = response.content.decode()
-    assert "Any course access (fake)" in content
-    assert "Read actions amount (fake)" in content
-    assert "66 %" in content  # 0.33 on the [-1, 1] scale
-    assert "furthest from neutral" in content
+    values = content.split('id="indicator-values"')[1]
+    assert "Any course access (fake): No" in values
+    assert "Read actions amount (fake): high" in values  # 0.33 on [-1, 1]
+    # Never the internal encoding, never the old "furthest from neutral" guess.
+    assert "66 %" not in content and "furthest from neutral" not in content
+    assert 'id="no-reasons"' in content
     # Opening the details is recorded, and does not hide the prediction.
     assert PredictionAction.objects.filter(actionname="predictiondetails").exists()
 
 
-def test_weights_from_the_processor_are_used_when_present(
+def test_the_models_reasons_are_shown_ranked_with_their_direction(
     teacher_client, course_model, make_prediction, enrolment
 ):
     prediction = make_prediction(
         course_model,
         enrolment,
-        calculations={
-            "fake_any_access": -1.0,
-            "fake_read_actions": 0.1,
-            "_weights": {"fake_read_actions": 2.0, "fake_any_access": 0.1},
+        calculations={"fake_any_access": -1.0, "fake_read_actions": 0.1},
+        reasons={
+            "method": "linear",
+            "items": [
+                {"key": "fake_read_actions", "weight": 2.0},
+                {"key": "fake_any_access", "weight": -0.1},
+            ],
         },
     )
     response = teacher_client.get(reverse("insights:prediction", args=[prediction.pk]))
     content = response.content.decode()
-    assert "furthest from neutral" not in content
-    weighed = content.split('id="weighed-most"')[1]
-    assert weighed.index("Read actions") < weighed.index("Any course access")
+    reasons = content.split('id="reasons"')[1].split("</ol>")[0]
+    assert reasons.index("Read actions") < reasons.index("Any course access")
+    assert "raises the risk" in reasons and "lowers the risk" in reasons
+    assert 'id="no-reasons"' not in content
+
+
+def test_a_server_without_reasons_is_said_so(
+    teacher_client, course_model, make_prediction, enrolment
+):
+    prediction = make_prediction(
+        course_model, enrolment, reasons={"method": "none", "items": []}
+    )
+    response = teacher_client.get(reverse("insights:prediction", args=[prediction.pk]))
+    assert "No reasons from this server" in response.content.decode()
 
 
 def test_a_prediction_whose_sample_was_deleted(teacher_client, insight, prediction):
@@ -390,8 +406,8 @@ def test_the_insight_page_speaks_spanish(spanish, teacher_client, insight):
     assert response.status_code == 200
     content = response.content.decode()
     assert "Notificaciones" in content
-    assert "Con las predicciones seleccionadas" in content
-    assert "With the selected predictions" not in content
+    assert "Con los estudiantes seleccionados" in content
+    assert "With the selected students" not in content
 
 
 def test_emails_use_the_recipients_language(
