@@ -7,6 +7,7 @@ the model changes.
 
 from __future__ import annotations
 
+import argparse
 import json
 
 from django.core.management.base import BaseCommand, CommandError
@@ -20,15 +21,16 @@ from models_app.services.backtest import BacktestError, backtest_run
 
 
 def _percentages(value: str) -> list[float]:
+    """argparse type of --at (an ArgumentTypeError becomes a one-line usage error)."""
     try:
         shares = [float(part) for part in value.split(",") if part.strip()]
     except ValueError:
-        raise CommandError(
-            f"--at takes percentages of the course separated by commas, such as "
-            f"25,50,75 (got {value!r})."
+        raise argparse.ArgumentTypeError(
+            f"percentages of the course separated by commas, such as 25,50,75 "
+            f"(got {value!r})"
         ) from None
     if not shares:
-        raise CommandError("--at needs at least one percentage, such as 25,50,75.")
+        raise argparse.ArgumentTypeError("at least one percentage, such as 25,50,75")
     return shares
 
 
