@@ -102,7 +102,7 @@ def grades_sync(ctx: SyncContext) -> PartResult:
     CourseGrade.objects.bulk_create(course_rows, batch_size=2000)
     ActivityGrade.objects.bulk_create(activity_rows, batch_size=2000)
     result.counts = {
-        "items": len(course_items) + len(activity_items),
+        "grade_items": len(course_items) + len(activity_items),
         "course_grades": len(course_rows),
         "activity_grades": len(activity_rows),
         "with_grade": sum(1 for g in course_rows if g.finalgrade is not None)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from logstore.models import LegacyLogEntry, StandardLogEntry
 from logstore.services import log_indexes_deferred, log_rows_write
+from logstore.services.rollup import bulk_write_finished
 from moodlesync.models import ExternalId, Kind, SyncState
 from moodlesync.services.common import PartResult, SyncContext, idmap_load
 
@@ -228,6 +229,7 @@ def log_sync(ctx: SyncContext) -> PartResult:
         result.counts = {"read": 0, "imported": 0}
         result.cursor = start
         result.counts.update(_legacy_sync(ctx, result))
+        bulk_write_finished(models_=[StandardLogEntry, LegacyLogEntry])
         return result
     defer = (
         connection.vendor == "postgresql"
@@ -288,6 +290,7 @@ def log_sync(ctx: SyncContext) -> PartResult:
         "unlinked": unlinked,
     }
     result.counts.update(_legacy_sync(ctx, result))
+    bulk_write_finished(models_=[StandardLogEntry, LegacyLogEntry])
     return result
 
 
