@@ -29,6 +29,7 @@ from insights.risk import (
     Changes,
     changes_between_runs,
     risk_band,
+    risk_percent,
 )
 from lms.models import Course
 
@@ -66,6 +67,7 @@ class CourseView:
     band: str
     change: str
     query: str
+    class_labels: list[str] = field(default_factory=list)
 
 
 def _course_of(insight: Insight, target: Any) -> Course | None:
@@ -104,10 +106,12 @@ def _row(
         class_label=class_label(target, prediction.prediction),
         band=band,
         band_label=str(BAND_SHORT[band]),
-        percent=round(100 * prediction.predictionscore),
+        percent=risk_percent(prediction.predictionscore),
         change=change,
         change_label=str(CHANGE_LABELS.get(change, "")),
-        reasons=prediction_reasons(prediction, facts=facts, limit=TOP),
+        reasons=prediction_reasons(
+            prediction, facts=facts, limit=TOP, about_class=False
+        ),
         no_reasons=reasons_method(prediction) == "none",
         last_access=last_access,
         activity_percent=activity_percent,
@@ -230,6 +234,7 @@ def course_view_build(
         band=band,
         change=change,
         query=query,
+        class_labels=sorted({r.class_label for r in rows}),
     )
 
 

@@ -10,7 +10,7 @@ from insights.activity import course_activity
 from insights.charts import risk_over_runs_chart, weekly_activity_chart
 from insights.models import Prediction
 from insights.reasons import Facts, prediction_reasons, reason_text, reasons_method
-from insights.risk import BAND_LABELS, risk_band
+from insights.risk import BAND_LABELS, risk_band, risk_percent
 from lms.models import Enrolment
 
 
@@ -35,7 +35,7 @@ def prediction_pictures(*, prediction: Prediction, sample: Any) -> dict[str, Any
     out: dict[str, Any] = {
         "band": band,
         "band_label": BAND_LABELS[band],
-        "percent": round(100 * prediction.predictionscore),
+        "percent": risk_percent(prediction.predictionscore),
         "risk_chart": risk_over_runs_chart(history) if len(history) > 1 else None,
         "reasons_method": reasons_method(prediction),
         "activity_chart": None,
@@ -63,7 +63,8 @@ def prediction_pictures(*, prediction: Prediction, sample: Any) -> dict[str, Any
                 start=start,
                 until=prediction.timeend,
             )
-    out["reasons"] = prediction_reasons(prediction, facts=facts)
+    out["reasons"] = prediction_reasons(prediction, facts=facts, about_class=False)
+    out["class_reasons"] = prediction_reasons(prediction, facts=facts, about_class=True)
     out["indicator_texts"] = [
         reason_text(key, value, facts)
         for key, value in (prediction.calculations or {}).items()

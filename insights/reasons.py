@@ -167,7 +167,8 @@ def reason_text(key: str, value: float | None, facts: Facts | None = None) -> st
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return _("%(indicator)s: no value yet") % {"indicator": label}
     if option == "mean":
-        return _("Class as a whole, %(indicator)s: %(level)s") % {
+        # Listed under "the class as a whole" (prediction_reasons(about_class=True)).
+        return _("%(indicator)s: %(level)s") % {
             "indicator": label,
             "level": _level(value),
         }
@@ -184,11 +185,21 @@ def reason_text(key: str, value: float | None, facts: Facts | None = None) -> st
 
 
 def prediction_reasons(
-    prediction: Any, *, facts: Facts | None = None, limit: int | None = None
+    prediction: Any,
+    *,
+    facts: Facts | None = None,
+    limit: int | None = None,
+    about_class: bool | None = None,
 ) -> list[Reason]:
-    """The prediction's stored reasons, ranked, in words ([] when it has none)."""
+    """The prediction's stored reasons, ranked, in words ([] when it has none).
+
+    `about_class` True keeps only the class-wide columns ("<key>/mean", the mean of
+    the class in the range), False only the student's own, None both.
+    """
     stored = prediction.reasons if isinstance(prediction.reasons, dict) else {}
     items = [i for i in stored.get("items", []) if isinstance(i, dict) and "key" in i]
+    if about_class is not None:
+        items = [i for i in items if i["key"].endswith("/mean") is about_class]
     if limit is not None:
         items = items[:limit]
     if not items:

@@ -34,6 +34,13 @@ GONE = "gone"
 CHANGE_LABELS = {NEW: _("New"), STILL: _("Still flagged"), GONE: _("No longer flagged")}
 
 
+def risk_percent(score: float) -> int:
+    """The probability as a whole percent; never "100 %" for a probability below 1
+    (a model is never certain, and the page should not say so)."""
+    percent = round(100 * score)
+    return 99 if percent == 100 and score < 1 else percent
+
+
 def risk_band(score: float) -> str:
     if score >= HIGH_FROM:
         return HIGH
