@@ -3,23 +3,30 @@
 Moodle formats log times with the user's language strings, so real exports hold
 "27/06/17, 05:54" (English strftimedatetimeshort), "11 May, 09:44" (older sites: no
 year), "2019-10-26 09:37:12", "27/06/2017 05:54", "11 de mayo de 2019, 09:44",
-"Thursday, 11 May 2017, 9:44 AM" or "5:54 p. m.". Rather than one pattern per
-locale, `log_time_parse` finds the clock time, then the date in what is left
-(a month name in English or Spanish, or numbers day/month/year), and ignores
-weekday names. Numeric dates are day first, as Moodle writes them, unless the
-second number cannot be a month.
+"Thursday, 11 May 2017, 9:44 AM", "5:54 p. m.", "22 janvier 2024, 09:09" or
+"2024年1月22日 9:09". Rather than one pattern per locale, `log_time_parse` finds the
+clock time, then the date in what is left (a month name, or numbers
+day/month/year), and ignores weekday names. English and Spanish names are kept
+here (the common case, read without loading anything); the names of every other
+language come from CLDR (`month_names`), and a date is read in a language that
+knows all of its words. Numeric dates are day first, as Moodle writes them,
+unless the second number cannot be a month.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
-import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
+
+from lms.importers import month_names
+from lms.importers.month_names import TOKEN, plain
 
 MONTHS = {
     # English
@@ -67,12 +74,6 @@ class LogTime:
         return (self.month, self.day, self.hour, self.minute, self.second)
 
 
-def _plain(text: str) -> str:
-    """Lower case without accents, so "miércoles" and "miercoles" are one word."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 def log_time_parse(text: str | dt.datetime | dt.date) -> LogTime | int:
     """A LogTime, or a Unix timestamp when the cell holds one. ValueError if unreadable."""
     if isinstance(text, dt.datetime):
@@ -86,9 +87,9 @@ def log_time_parse(text: str | dt.datetime | dt.date) -> LogTime | int:
         raise ValueError(_("the time is empty"))
     if _EPOCH.match(raw):
         return int(raw)
-    plain = _plain(raw).replace("\u202f", " ").replace("\xa0", " ")
-    plain = plain.replace("t", " ", 1) if _ISO_DATE.match(plain) else plain
-    clocks = list(_CLOCK.finditer(plain))
+    text = plain(raw).replace("\u202f", " ").replace("\xa0", " ")
+    text = text.replace("t", " ", 1) if _ISO_DATE.match(text) else text
+    clocks = list(_CLOCK.finditer(text))
     if not clocks:
         raise ValueError(_("no clock time (HH:MM) in %(text)r") % {"text": raw})
     clock = clocks[-1]
@@ -96,11 +97,11 @@ def log_time_parse(text: str | dt.datetime | dt.date) -> LogTime | int:
     second = int(clock.group(3) or 0)
     meridiem = (clock.group(4) or "").lower()
     if meridiem:
-        if not 1 <= hour <= 12:
-            raise ValueError(_("hour %(hour)d is not a 12-hour time") % {"hour": hour})
-        hour = hour % 12 + (12 if meridiem == "p" else 0)
-    date_part = plain[: clock.start()] + " " + plain[clock.end() :]
-    year, month, day = _date_parse(date_part, raw)
+        hour = _twelve_hour(hour, meridiem)
+    date_part = text[: clock.start()] + " " + text[clock.end() :]
+    year, month, day, date_meridiem = _date_parse(date_part, raw)
+    if date_meridiem and not meridiem:  # "午後9:09", "09:09 م"
+        hour = _twelve_hour(hour, date_meridiem)
     if year is not None and year < 100:
         year += 2000 if year < 70 else 1900
     try:
@@ -114,10 +115,18 @@ def log_time_parse(text: str | dt.datetime | dt.date) -> LogTime | int:
     return LogTime(year, month, day, hour, minute, second)
 
 
-def _date_parse(date_part: str, raw: str) -> tuple[int | None, int, int]:
+def _twelve_hour(hour: int, meridiem: str) -> int:
+    """The 24-hour hour of `hour` "a" (AM) or "p" (PM)."""
+    if not 1 <= hour <= 12:
+        raise ValueError(_("hour %(hour)d is not a 12-hour time") % {"hour": hour})
+    return hour % 12 + (12 if meridiem == "p" else 0)
+
+
+def _date_parse(date_part: str, raw: str) -> tuple[int | None, int, int, str]:
+    """Year (None if absent), month, day and "a"/"p" if the words give AM or PM."""
     iso = _ISO_DATE.search(date_part)
     if iso:
-        return int(iso.group(1)), int(iso.group(2)), int(iso.group(3))
+        return int(iso.group(1)), int(iso.group(2)), int(iso.group(3)), ""
     numeric = _NUMERIC_DATE.search(date_part)
     if numeric:
         first, second = int(numeric.group(1)), int(numeric.group(2))
@@ -126,10 +135,15 @@ def _date_parse(date_part: str, raw: str) -> tuple[int | None, int, int]:
         if month > 12 and day <= 12:
             day, month = second, first  # month/day/year, as US sites write it
         _check_rest(date_part[: numeric.start()] + date_part[numeric.end() :], raw)
-        return year, month, day
+        return year, month, day, ""
+    tokens = tuple(TOKEN.findall(date_part))
+    if not all(
+        token.isdigit() or token in MONTHS or token in IGNORED_WORDS for token in tokens
+    ):
+        return _cldr_date_parse(tokens, raw)
     month = None
     numbers: list[int] = []
-    for word in re.findall(r"[a-z]+|\d+", date_part):
+    for word in tokens:
         if word.isdigit():
             numbers.append(int(word))
         elif word in MONTHS and month is None:
@@ -141,19 +155,91 @@ def _date_parse(date_part: str, raw: str) -> tuple[int | None, int, int]:
             )
     if month is None:
         raise ValueError(_("no date in %(text)r") % {"text": raw})
+    year, day = _year_and_day(numbers, raw)
+    return year, month, day, ""
+
+
+def _year_and_day(numbers: list[int], raw: str) -> tuple[int | None, int]:
     days = [n for n in numbers if 1 <= n <= 31]
     years = [n for n in numbers if n >= 1000]
     if not days or len(numbers) > 2 or len(years) > 1:
         raise ValueError(_("cannot tell the day in %(text)r") % {"text": raw})
-    return (years[0] if years else None), month, days[0]
+    return (years[0] if years else None), days[0]
+
+
+def _cldr_date_parse(
+    tokens: tuple[str, ...], raw: str
+) -> tuple[int | None, int, int, str]:
+    reading = _cldr_reading(tokens)
+    if isinstance(reading, str):
+        raise ValueError(
+            _("unknown word %(word)r in time %(text)r") % {"word": reading, "text": raw}
+        )
+    if reading is None:
+        raise ValueError(
+            _("no language has all the words of the date in %(text)r") % {"text": raw}
+        )
+    month, meridiem, numbers = reading
+    year, day = _year_and_day(list(numbers), raw)
+    return year, month, day, meridiem
+
+
+@functools.lru_cache(maxsize=4096)
+def _cldr_reading(
+    tokens: tuple[str, ...],
+) -> tuple[int, str, tuple[int, ...]] | str | None:
+    """(month, "a"/"p"/"", numbers) of a date in the words of one CLDR language.
+
+    A word unknown in every language comes back alone; None when no one language
+    has all the words with exactly one month among them. A word means different
+    months in different languages ("mar", "mai"), so only the languages (locales)
+    that know every word take part, and the month most of them agree on wins.
+    Cached because a log repeats its dates row after row.
+    """
+    table = month_names.words()
+    meanings: list[dict[str, int]] = []
+    numbers: list[int] = []
+    index = 0
+    while index < len(tokens):
+        for length in range(min(table.longest, len(tokens) - index), 0, -1):
+            key = month_names.phrase_key(tokens[index : index + length])
+            if key in table.phrases:
+                meanings.append(table.phrases[key])
+                index += length
+                break
+        else:
+            if not tokens[index].isdigit():
+                return tokens[index]
+            numbers.append(int(tokens[index]))
+            index += 1
+    if not meanings:
+        return None
+    votes: Counter[tuple[int, int]] = Counter()
+    for language in set.intersection(*(set(meaning) for meaning in meanings)):
+        said = [meaning[language] for meaning in meanings]
+        months = [value for value in said if value > 0]
+        periods = [value for value in said if value < 0]
+        if len(months) == 1 and len(periods) <= 1:
+            votes[months[0], periods[0] if periods else 0] += 1
+    if not votes:
+        return None
+    (month, period), _count = votes.most_common(1)[0]
+    meridiem = {month_names.AM: "a", month_names.PM: "p"}.get(period, "")
+    return month, meridiem, tuple(numbers)
 
 
 def _check_rest(rest: str, raw: str) -> None:
-    for word in re.findall(r"[a-z]+|\d+", rest):
-        if word not in IGNORED_WORDS:
+    for word in TOKEN.findall(rest):
+        if word not in IGNORED_WORDS and not _cldr_ignored(word):
             raise ValueError(
                 _("unexpected %(word)r in time %(text)r") % {"word": word, "text": raw}
             )
+
+
+def _cldr_ignored(word: str) -> bool:
+    """A weekday or date-pattern word in some language ("lundi" in "lundi 22/01")."""
+    meanings = month_names.words().phrases.get((word,), {})
+    return any(value == month_names.IGNORED for value in meanings.values())
 
 
 # A yearless log can only be dated when it is in time order: then going back past

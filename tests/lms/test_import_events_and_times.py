@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from lms.importers import month_names
 from lms.importers.events import context_resolve, event_resolve
 from lms.importers.times import LogTime, YearAmbiguous, log_time_parse, years_infer
 
@@ -20,11 +21,86 @@ from lms.importers.times import LogTime, YearAmbiguous, log_time_parse, years_in
         "Smarch 3, 10:00",
         "11 May 2017 foo, 10:00",
         "13:00 PM",
+        "22 janvier mai 2024, 09:09",
+        "22 Smarchvier 2024, 09:09",
+        "2024年1月22日 13:09 午後",
     ],
 )
 def test_unreadable_times_raise(text):
     with pytest.raises(ValueError):
         log_time_parse(text)
+
+
+JANUARY_22 = LogTime(2024, 1, 22, 9, 9)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # English and Spanish, as before CLDR.
+        ("22 January 2024, 09:09", JANUARY_22),
+        ("Monday, 22 January 2024, 9:09 AM", JANUARY_22),
+        ("22 de enero de 2024, 09:09", JANUARY_22),
+        ("lunes, 22 de enero de 2024, 09:09", JANUARY_22),
+        ("22 ene 2024, 9:09 p. m.", LogTime(2024, 1, 22, 21, 9)),
+        # French: wide, abbreviated, with the weekday.
+        ("22 janvier 2024, 09:09", JANUARY_22),
+        ("lundi 22 janvier 2024, 09:09", JANUARY_22),
+        ("22 janv. 2024, 09:09", JANUARY_22),
+        ("5 févr. 2024, 17:30", LogTime(2024, 2, 5, 17, 30)),
+        ("31 décembre 2023, 23:59", LogTime(2023, 12, 31, 23, 59)),
+        # German: "Mai" is May here, whatever it means elsewhere.
+        ("22. Januar 2024, 09:09", JANUARY_22),
+        ("Montag, 22. Januar 2024, 09:09", JANUARY_22),
+        ("3. Mai 2024, 09:09", LogTime(2024, 5, 3, 9, 9)),
+        ("3. März 2024, 09:09", LogTime(2024, 3, 3, 9, 9)),
+        # Portuguese: "de" between the parts, as in Spanish.
+        ("22 de janeiro de 2024, 09:09", JANUARY_22),
+        ("segunda-feira, 22 de janeiro de 2024, 09:09", JANUARY_22),
+        ("7 de março de 2024, 09:09", LogTime(2024, 3, 7, 9, 9)),
+        # Arabic: its own month names, its comma, Arabic-Indic digits, AM/PM words.
+        ("22 يناير 2024، 09:09", JANUARY_22),
+        ("الاثنين، 22 يناير 2024، 09:09 م", LogTime(2024, 1, 22, 21, 9)),
+        ("22 كانون الثاني 2024، 09:09", JANUARY_22),
+        ("٢٢ يناير ٢٠٢٤، ٠٩:٠٩", JANUARY_22),
+        # Japanese: "1月" is a number and a word.
+        ("2024年1月22日 9:09", JANUARY_22),
+        ("2024年 01月 22日 09:09", JANUARY_22),
+        ("2024年1月22日(月曜日) 午後9:09", LogTime(2024, 1, 22, 21, 9)),
+        # A few more scripts and phrasings.
+        ("22 января 2024 г., 09:09", JANUARY_22),
+        ("22 tháng 1, 2024 09:09", JANUARY_22),
+        ("2024년 1월 22일 오후 9:09", LogTime(2024, 1, 22, 21, 9)),
+        ("22 בינואר 2024, 09:09", JANUARY_22),
+        ("lundi 22/01/2024, 09:09", JANUARY_22),
+        # No year, as older sites write it.
+        ("22 janvier, 09:09", LogTime(None, 1, 22, 9, 9)),
+    ],
+)
+def test_dates_in_moodle_languages(text, expected):
+    assert log_time_parse(text) == expected
+
+
+def test_english_and_spanish_need_no_cldr_table():
+    """The common case reads without building the table of every language."""
+    month_names.words.cache_clear()
+    assert log_time_parse("11 de mayo de 2019, 09:44") == LogTime(2019, 5, 11, 9, 44)
+    assert log_time_parse("Thursday, 11 May 2017, 9:44 AM") == LogTime(
+        2017, 5, 11, 9, 44
+    )
+    assert month_names.words.cache_info().currsize == 0
+    # A date not read before (readings are cached), so the table is built now.
+    assert log_time_parse("17 janvier 2024, 09:09") == LogTime(2024, 1, 17, 9, 9)
+    assert month_names.words.cache_info().currsize == 1
+
+
+def test_cldr_table_covers_every_babel_locale():
+    from babel import localedata
+
+    locales = set()
+    for meanings in month_names.words().phrases.values():
+        locales.update(meanings)
+    assert locales == set(localedata.locale_identifiers())
 
 
 def test_month_day_order_when_day_first_is_impossible():
