@@ -7,6 +7,7 @@ forms that work without JavaScript; each answers with a message and a redirect.
 
 from __future__ import annotations
 
+import time
 from functools import wraps
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,6 +27,7 @@ from models_app.forms import (
     ImportModelForm,
     RestoreDefaultsForm,
 )
+from models_app.log_stages import stage_text
 from models_app.models import AnalyticsModel, ModelLog
 from models_app.plugins import registry
 from models_app.selectors import (
@@ -108,6 +111,7 @@ def model_list(request: HttpRequest) -> HttpResponse:
                 "name": model.name or _label("target", model.target),
                 "target": _label("target", model.target),
                 "interval": _label("interval", model.interval),
+                "indicators": [_label("indicator", key) for key in model.indicators],
                 "processor": _label("processor", model.processor)
                 if model.processor
                 else _("Site default (%(name)s)")
@@ -195,28 +199,73 @@ def model_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _intervals_for(model: AnalyticsModel, *, evaluation: bool = False) -> list:
+    """(key, label) of the intervals the model's target accepts; for evaluation,
+    only those that can be evaluated (Moodle's valid_for_evaluation)."""
+    try:
+        target = registry.target_class(model.target)()
+    except registry.UnknownPlugin:
+        return []
+    choices = []
+    for key, label in registry.interval_choices():
+        interval = registry.interval_class(key)()
+        if evaluation and not getattr(interval, "valid_for_evaluation", True):
+            continue
+        if target.accepts_interval(interval):
+            choices.append((key, label))
+    return choices
+
+
 @managemodels_required
-@require_POST
 def model_enable(request: HttpRequest, pk: int) -> HttpResponse:
+    """Enable (with the analysis interval chosen on the page) or disable a model."""
     model = _model(pk)
-    if request.POST.get("enabled") == "0":
+    if request.method == "POST" and request.POST.get("enabled") == "0":
         analytics_model_disable(model=model, user=request.user)
         messages.success(request, _("Model disabled."))
         return redirect("models_app:list")
-    interval = request.POST.get("interval") or None
-    try:
-        analytics_model_enable(model=model, interval=interval, user=request.user)
-    except (ModelNotEnabled, ValidationError) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
-    else:
-        messages.success(request, _("Model enabled."))
-    return redirect("models_app:list")
+    choices = _intervals_for(model)
+    error = ""
+    if request.method == "POST":
+        interval = request.POST.get("interval") or model.interval or ""
+        if not interval:
+            error = _("Choose the analysis interval the model predicts with.")
+        elif interval not in dict(choices):
+            error = _("This model's target cannot use that analysis interval.")
+        else:
+            try:
+                analytics_model_enable(
+                    model=model, interval=interval, user=request.user
+                )
+            except (ModelNotEnabled, ValidationError) as exc:
+                error = " ".join(getattr(exc, "messages", [str(exc)]))
+            else:
+                messages.success(request, _("Model enabled."))
+                return redirect("models_app:list")
+    return render(
+        request,
+        "models_app/model_enable.html",
+        {
+            "model": model,
+            "choices": choices,
+            "current": request.POST.get("interval") or model.interval,
+            "error": error,
+        },
+    )
 
 
 @managemodels_required
 def model_evaluate(request: HttpRequest, pk: int) -> HttpResponse:
     model = _model(pk)
     form = EvaluateForm(request.POST or None)
+    form.fields["interval"].choices = [
+        ("", _("All intervals for evaluation")),
+        *_intervals_for(model, evaluation=True),
+    ]
+    if not model.trained:
+        form.fields["mode"].choices = [
+            c for c in form.fields["mode"].choices if c[0] != "trainedmodel"
+        ]
     only_cli = settings_selectors.analytics_settings().only_cli
     command = f"python manage.py evaluate_model --modelid {model.pk}"
     if request.method == "POST" and form.is_valid():
@@ -234,9 +283,9 @@ def model_evaluate(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("The evaluation is running in the background; this page follows it."),
+                _("The evaluation is queued; this page follows it until it ends."),
             )
-            return redirect("models_app:log", pk=model.pk)
+            return _follow(model)
     return render(
         request,
         "models_app/model_evaluate.html",
@@ -248,13 +297,29 @@ def model_evaluate(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def model_run(request: HttpRequest, pk: int) -> HttpResponse:
     model = _model(pk)
+    if not model.enabled:
+        messages.error(request, _("Enable the model before running its analysis."))
+        return redirect("models_app:list")
     try:
         model_run_request(model=model, user=request.user)
     except (RunNotAllowedFromWeb, BrokerUnreachable) as exc:
         messages.error(request, str(exc))
-    else:
-        messages.success(request, _("The analysis is queued; see the model's log."))
-    return redirect("models_app:list")
+        return redirect("models_app:list")
+    messages.success(
+        request, _("The analysis is queued; this page follows it until it ends.")
+    )
+    return _follow(model)
+
+
+#: How long a log page waits for a queued run to start before it stops refreshing.
+FOLLOW_SECONDS = 15 * 60
+
+
+def _follow(model: AnalyticsModel) -> HttpResponse:
+    """The model's log, told that a run was queued now (it has no log row until a
+    worker starts it), so the page refreshes until the run ends."""
+    url = reverse("models_app:log", args=[model.pk])
+    return redirect(f"{url}?queued={int(time.time())}")
 
 
 @managemodels_required
@@ -363,12 +428,29 @@ def restore_defaults(request: HttpRequest) -> HttpResponse:
 @managemodels_required
 def model_log(request: HttpRequest, pk: int) -> HttpResponse:
     model = _model(pk)
-    logs = model_logs(model=model)[:100]
+    logs = list(model_logs(model=model)[:100])
     running = any(log.result == ModelLog.Result.RUNNING for log in logs[:5])
+    waiting = False
+    try:
+        queued = int(request.GET.get("queued", ""))
+    except ValueError:
+        queued = None
+    if queued is not None and 0 <= time.time() - queued < FOLLOW_SECONDS:
+        # Queued: no log row until a worker starts the run.
+        started = [log for log in logs if log.timestarted.timestamp() >= queued - 1]
+        waiting = not started
+    for log in logs[:5]:
+        log.stage_text = stage_text(log)
     return render(
         request,
         "models_app/model_log.html",
-        {"model": model, "logs": logs, "running": running},
+        {
+            "model": model,
+            "logs": logs,
+            "running": running,
+            "waiting": waiting,
+            "follow": running or waiting,
+        },
     )
 
 
@@ -387,6 +469,7 @@ def log_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "report": report,
             "best": evaluation_best(report=report),
             "running": log.result == ModelLog.Result.RUNNING,
+            "stage": stage_text(log),
         },
     )
 
@@ -394,11 +477,25 @@ def log_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @managemodels_required
 @require_POST
 def model_use_interval(request: HttpRequest, pk: int) -> HttpResponse:
+    """Switch the model to an evaluated interval, after saying what it clears."""
     model = _model(pk)
     key = request.POST.get("interval", "")
     if key not in registry.INTERVALS:
         messages.error(request, _("Unknown analysis interval."))
         return redirect("models_app:list")
+    if key != model.interval and request.POST.get("confirm") != "yes":
+        return render(
+            request,
+            "models_app/use_interval_confirm.html",
+            {
+                "model": model,
+                "interval": key,
+                "label": _label("interval", key),
+                "predictions": model.predictions.count(),
+                "insights": model.insights.count(),
+                "back": request.POST.get("back", ""),
+            },
+        )
     try:
         analytics_model_update(model=model, data={"interval": key}, user=request.user)
     except ValidationError as exc:

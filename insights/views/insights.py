@@ -31,14 +31,20 @@ from insights.services import (
 from insights.student_messages import SEND_MESSAGE
 from insights.views.messages import student_message_url
 from insights.views.permissions import disabled_model_explained, insight_or_refuse
+from models_app.models import AnalyticsModel
 
 
 @login_required
 def insight_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(
-        insights_visible_to(user=request.user).order_by("context_id", "model_id"),
-        50,
-    ).get_page(request.GET.get("page"))
+    insights = insights_visible_to(user=request.user)
+    model = None
+    if request.GET.get("model", "").isdigit():
+        # From the models page: this model's insights only.
+        insights = insights.filter(model_id=int(request.GET["model"]))
+        model = AnalyticsModel.objects.filter(pk=int(request.GET["model"])).first()
+    page = Paginator(insights.order_by("context_id", "model_id"), 50).get_page(
+        request.GET.get("page")
+    )
     groups: list[dict[str, Any]] = []
     for insight in page:
         if not groups or groups[-1]["context"].pk != insight.context_id:
@@ -52,7 +58,9 @@ def insight_list(request: HttpRequest) -> HttpResponse:
         count = predictions_visible_to(user=request.user, insight=insight).count()
         groups[-1]["insights"].append({"insight": insight, "count": count})
     return render(
-        request, "insights/insight_list.html", {"groups": groups, "page": page}
+        request,
+        "insights/insight_list.html",
+        {"groups": groups, "page": page, "model": model},
     )
 
 

@@ -307,7 +307,9 @@ def test_evaluate_runs_in_the_background_when_web_runs_are_allowed(
     finally:
         app.conf.task_always_eager = False
     assert response.status_code == 302
-    assert response["Location"] == reverse("models_app:log", args=[ml_model.pk])
+    assert response["Location"].startswith(
+        reverse("models_app:log", args=[ml_model.pk]) + "?queued="
+    )
     log = ModelLog.objects.get(model=ml_model)
     assert log.kind == ModelLog.Kind.EVALUATION
     assert log.timefinished is not None
@@ -315,6 +317,7 @@ def test_evaluate_runs_in_the_background_when_web_runs_are_allowed(
 
 
 def test_run_now_is_refused_when_only_cli(manager_client, ml_model):
+    AnalyticsModel.objects.filter(pk=ml_model.pk).update(enabled=True)
     _settings(only_cli=True)
     response = manager_client.post(
         reverse("models_app:run", args=[ml_model.pk]), follow=True
@@ -537,9 +540,13 @@ def test_evaluation_report_shows_scores_best_interval_and_graphs(
         == 404
     )
 
-    manager_client.post(
-        reverse("models_app:use_interval", args=[ml_model.pk]), {"interval": "deciles"}
-    )
+    # "Use this analysis interval" asks first and says what is lost.
+    url = reverse("models_app:use_interval", args=[ml_model.pk])
+    asked = manager_client.post(url, {"interval": "deciles"}).content.decode()
+    ml_model.refresh_from_db()
+    assert ml_model.interval == "quarters"
+    assert "clears what it has learned" in asked and 'id="confirm"' in asked
+    manager_client.post(url, {"interval": "deciles", "confirm": "yes"})
     ml_model.refresh_from_db()
     assert ml_model.interval == "deciles"
 

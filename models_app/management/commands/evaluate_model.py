@@ -162,7 +162,9 @@ class Command(BaseCommand):
             elif status & NO_DATASET:
                 self.stdout.write("There is no data to evaluate the model")
             if result.get("score") is not None:
-                self.stdout.write(f"Accuracy: {round(result['score'], 4) * 100:g}%")
+                self.stdout.write(
+                    f"Score (weighted F1): {round(result['score'], 4) * 100:g}%"
+                )
             for line in result.get("info", []):
                 self.stdout.write(self.style.WARNING(line))
             if status & (LOW_SCORE | NOT_ENOUGH_DATA) and result.get("dir"):
