@@ -173,6 +173,7 @@ def main() -> None:
                 "rss_before_sync_mb": round(rss_before / 1024),
                 "noop_sync_seconds": round(noop_seconds, 2),
                 "noop_parts_seconds": dict(timings),
+                "log_counts": next(p.counts for p in first.parts if p.part == "log"),
                 "load_average": [round(x, 2) for x in os.getloadavg()],
             },
             indent=1,
