@@ -155,9 +155,19 @@ class Activity(models.Model):
         WORKSHOP = "workshop", _("Workshop")
 
     # Types whose instances have a due date in Moodle (assign: duedate, quiz: timeclose,
-    # lesson: deadline, workshop: submissionend, ...).
+    # lesson: deadline, workshop: submissionend, forum: duedate since Moodle 4.0, ...).
     TYPES_WITH_DUE_DATE = frozenset(
-        {"assign", "quiz", "lesson", "workshop", "choice", "feedback", "data", "scorm"}
+        {
+            "assign",
+            "quiz",
+            "lesson",
+            "workshop",
+            "choice",
+            "feedback",
+            "data",
+            "scorm",
+            "forum",
+        }
     )
 
     class Completion(models.IntegerChoices):

@@ -80,3 +80,17 @@ def test_links_open_the_synced_rows_in_moodle(moodle_pg, use_moodle, settings):
     assert moodle_course_url(course=local) is None
     settings.MOODLE_WWWROOT = ""
     assert moodle_course_url(course=course) is None
+
+
+def test_a_synced_forum_with_a_due_date_is_a_valid_activity(course):
+    """Moodle 4.0+ forums have due dates; the sync brings them, and editing such
+    an activity in the admin must not then fail validation."""
+    import datetime as dt
+
+    forum = Activity(
+        course=course,
+        modname="forum",
+        name="Graded discussion",
+        duedate=dt.datetime(2026, 5, 1, tzinfo=dt.UTC),
+    )
+    forum.full_clean()
