@@ -6,6 +6,8 @@ import os
 
 import pytest
 
+pytest_plugins = ["tests.fixtures.browser"]
+
 
 def service_required() -> bool:
     """In CI a missing service is a failure, never a skip."""

@@ -12,16 +12,6 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import (  # noqa: F401  (browser fixtures)
-    admin_login,
-    admin_page,
-    admin_user,
-    browser,
-    live_url,
-    new_page,
-    page,
-    playwright_driver,
-)
 from tests.lti.platform import DATA, PlatformStandIn
 
 FAKE_TARGET = ("fake_course_risk", "tests.fixtures.insights_targets.FakeCourseRisk")
