@@ -41,7 +41,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_celery_beat",
-    "django_celery_results",
     "axes",
     "access",
     "lms",
@@ -227,7 +226,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     if CELERY_BROKER_URL.startswith("filesystem://")
     else {}
 )
-CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default="django-db")
+# No result backend by default: nothing reads task results (ModelLog records each
+# run's outcome). "django-db" (django-celery-results, no longer installed) is read
+# as none so that an older .env keeps working; it is dropped from the environment
+# too, because Celery reads CELERY_RESULT_BACKEND there before these settings.
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default="") or None
+if CELERY_RESULT_BACKEND == "django-db":
+    os.environ.pop("CELERY_RESULT_BACKEND", None)
+    CELERY_RESULT_BACKEND = None
 CELERY_RESULT_EXTENDED = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

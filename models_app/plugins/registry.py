@@ -7,8 +7,12 @@ are stored in the database: never rename one.
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from django.utils.module_loading import import_string
+
+if TYPE_CHECKING:
+    from models_app.plugins.base import Indicator, Interval, Processor, Target
 
 # Analysis intervals (Moodle's time-splitting methods).
 INTERVALS: dict[str, str] = {
@@ -120,7 +124,7 @@ class UnknownPlugin(LookupError):
 
 
 @cache
-def _load(kind: str, key: str) -> type:
+def _load(kind: str, key: str) -> Any:
     table = {
         "interval": INTERVALS,
         "indicator": INDICATORS,
@@ -134,19 +138,19 @@ def _load(kind: str, key: str) -> type:
     return import_string(path)
 
 
-def interval_class(key: str) -> type:
+def interval_class(key: str) -> type[Interval]:
     return _load("interval", key)
 
 
-def indicator_class(key: str) -> type:
+def indicator_class(key: str) -> type[Indicator]:
     return _load("indicator", key)
 
 
-def target_class(key: str) -> type:
+def target_class(key: str) -> type[Target]:
     return _load("target", key)
 
 
-def processor_class(key: str) -> type:
+def processor_class(key: str) -> type[Processor]:
     return _load("processor", key)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from django.utils.translation import gettext_lazy as _
@@ -30,7 +30,7 @@ def due_activities(data: AnalysisData) -> dict[int, list[dict[str, Any]]]:
         for user, course, end in Enrolment.objects.filter(
             user_id__in=users, status=Enrolment.Status.ACTIVE, course__visible=True
         ).values_list("user_id", "course_id", "timeend"):
-            if end is None or ts(end) > data.now:
+            if end is None or cast(int, ts(end)) > data.now:
                 enrolled.setdefault(course, set()).add(user)
         activities = list(
             Activity.objects.filter(

@@ -32,7 +32,7 @@ cognitive level 3 (Moodle's default "show results after answering") and its
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -220,10 +220,10 @@ def user_activity_counts(data: AnalysisData) -> dict[str, np.ndarray]:
     return data.memo(("rows", "coi_user_counts"), load, "facts")
 
 
-def feedback_events(data: AnalysisData) -> dict[str, object]:
+def feedback_events(data: AnalysisData) -> dict[str, Any]:
     """The feedback events of the chunk, keyed by (row, activity id)."""
 
-    def load() -> dict[str, object]:
+    def load() -> dict[str, Any]:
         ev = data.event_times(FEEDBACK_EVENTS)
         user_pos = lookup(
             pair_keys(data.rows.pos, data.row_user), pair_keys(ev.pos, ev.userid)

@@ -21,7 +21,7 @@ class NoTeacher(BinaryIndicator):
     label = _("Teacher availability")
     moodle_id = "\\core_course\\analytics\\indicator\\no_teacher"
     sample_kinds = frozenset({"enrolment", "course"})
-    archetypes = ("editingteacher", "teacher")
+    archetypes: tuple[str, ...] = ("editingteacher", "teacher")
 
     def calculate(self, data: AnalysisData) -> np.ndarray:
         holders = data.role_holders(self.archetypes)

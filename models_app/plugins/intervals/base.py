@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -86,14 +86,16 @@ def missing_dates(interval: Interval, analysable: Analysable) -> str | None:
             '"%(interval)s" divides the duration and %(what)s has no end date: set '
             'the end date, or use an interval that needs none such as "Past week".'
         ) % {"interval": interval.label, "what": describe(analysable)}
-    if analysable.end <= analysable.start:
+    # Both dates are set: missing_start and the check above return otherwise.
+    start, end = cast(int, analysable.start), analysable.end
+    if end <= start:
         return _(
             "%(what)s must end after it starts, but it runs from %(start)s to "
             "%(end)s: fix its dates."
         ) % {
             "what": capfirst(describe(analysable)),
-            "end": iso(analysable.end),
-            "start": iso(analysable.start),
+            "end": iso(end),
+            "start": iso(start),
         }
     return None
 
@@ -133,8 +135,8 @@ class EqualParts(BeforeNow):
     def ranges(
         self, analysable: Analysable, *, now: int, first_analysis: int | None = None
     ) -> list[Range]:
-        require_applicable(self, analysable, now)
-        start, end = analysable.start, analysable.end
+        require_applicable(self, analysable, now)  # so both dates are set
+        start, end = cast(int, analysable.start), cast(int, analysable.end)
         step = (end - start) / self.parts
         touching_allowed = step < self.parts
         triples: list[tuple[int, int, int]] = []
@@ -164,10 +166,10 @@ class AccumulativeParts(BeforeNow):
     def ranges(
         self, analysable: Analysable, *, now: int, first_analysis: int | None = None
     ) -> list[Range]:
-        require_applicable(self, analysable, now)
-        start, end = analysable.start, analysable.end
+        require_applicable(self, analysable, now)  # so both dates are set
+        start, end = cast(int, analysable.start), cast(int, analysable.end)
         step = (end - start) / self.parts
-        triples = []
+        triples: list[tuple[int, int, int]] = []
         for i in range(self.parts):
             range_end = end if i == self.parts - 1 else start + int(step * (i + 1))
             triples.append((start, range_end, range_end))
@@ -223,8 +225,11 @@ class Periodic(Interval):
             candidate = self.range_at(step, anchor=anchor, analysable=analysable)
         triples: list[tuple[int, int, int]] = []
         end_reached = False
-        while not end_reached and self._ready(candidate, now):
-            triples.append(candidate)
+        # range_at gives None only before the start: step 1 always exists.
+        while not end_reached and self._ready(
+            cast("tuple[int, int, int]", candidate), now
+        ):
+            triples.append(cast("tuple[int, int, int]", candidate))
             step += 1
             candidate = self.range_at(step, anchor=anchor, analysable=analysable)
             end_reached = end is not None and self.period.after(anchor, step) > end
@@ -260,14 +265,14 @@ class PastPeriodic(Periodic, BeforeNow):
     def anchor(
         self, analysable: Analysable, *, now: int, first_analysis: int | None
     ) -> int:
-        return analysable.start
+        return cast(int, analysable.start)  # set: checked by not_applicable_reason
 
     def range_at(
         self, step: int, *, anchor: int, analysable: Analysable
     ) -> tuple[int, int, int] | None:
         end = self.period.after(anchor, step)
         start = self.period.after(anchor, step - 1)
-        if start < analysable.start:
+        if start < cast(int, analysable.start):
             return None
         return (start, end, end)
 
@@ -339,7 +344,8 @@ class AfterStart(BeforeNow):
         if reason is not None:
             return reason
         now = current_time(now)
-        if analysable.start > self.prediction_start(analysable, now=now):
+        start = cast(int, analysable.start)  # set: missing_start said so
+        if start > self.prediction_start(analysable, now=now):
             return _(
                 '"%(interval)s" predicts once %(wait)s has passed since the start, '
                 "and %(what)s started on %(start)s: wait, or pick another interval."
@@ -347,15 +353,15 @@ class AfterStart(BeforeNow):
                 "interval": self.label,
                 "wait": self.wait_words,
                 "what": describe(analysable),
-                "start": iso(analysable.start),
+                "start": iso(start),
             }
         return None
 
     def ranges(
         self, analysable: Analysable, *, now: int, first_analysis: int | None = None
     ) -> list[Range]:
-        require_applicable(self, analysable, now)
-        return numbered([(analysable.start, now, now)])
+        require_applicable(self, analysable, now)  # so the start is set
+        return numbered([(cast(int, analysable.start), now, now)])
 
 
 class PeriodAfterStart(AfterStart):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from django.utils.translation import gettext_lazy as _
 
@@ -38,5 +38,6 @@ class SingleRange(BeforeNow):
     def ranges(
         self, analysable: Analysable, *, now: int, first_analysis: int | None = None
     ) -> list[Range]:
-        require_applicable(self, analysable, now)
-        return numbered([(analysable.start, analysable.end, 0)])
+        require_applicable(self, analysable, now)  # so both dates are set
+        start, end = cast(int, analysable.start), cast(int, analysable.end)
+        return numbered([(start, end, 0)])

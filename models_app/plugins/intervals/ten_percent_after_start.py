@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.utils.translation import gettext_lazy as _
 
 from models_app.plugins.base import Analysable
@@ -29,4 +31,6 @@ class TenPercentAfterStart(AfterStart):
         return super().not_applicable_reason(analysable, now=now)
 
     def prediction_start(self, analysable: Analysable, *, now: int) -> int:
-        return now - int((analysable.end - analysable.start) / 10)
+        # Both dates are set: not_applicable_reason checks them first.
+        start, end = cast(int, analysable.start), cast(int, analysable.end)
+        return now - int((end - start) / 10)

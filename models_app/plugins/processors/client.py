@@ -101,7 +101,8 @@ class MlbackendClient:
             response = requests.request(
                 method,
                 endpoint,
-                auth=self._auth(),
+                # Bytes work (and must: see _auth); the stubs say str only.
+                auth=self._auth(),  # type: ignore[arg-type]
                 verify=self.verify,
                 timeout=(10, self.timeout),
                 **kwargs,

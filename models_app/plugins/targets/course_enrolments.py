@@ -7,7 +7,7 @@ teachers.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import numpy as np
 from django.utils.translation import gettext as _
@@ -60,12 +60,13 @@ class CourseEnrolments(AnalysisTarget):
             return _("The course does not have an end date.")
         if end and end < start:
             return _("The course end date is earlier than its start date.")
-        if self.requires_end and end - start > YEARSECS + 4 * WEEKSECS:
+        # cast: requires_end returned above when there is no end.
+        if self.requires_end and cast(int, end) - start > YEARSECS + 4 * WEEKSECS:
             return _(
                 "The course is too long: it lasts more than a year and four weeks, "
                 "so its dates are probably wrong."
             )
-        finished = bool(end) and end < now
+        finished = bool(end) and cast(int, end) < now
         if mode == "prediction" and finished:
             return _("The course has already finished.")
         if for_training(mode) and self.requires_finished_for_training and not finished:

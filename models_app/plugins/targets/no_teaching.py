@@ -43,7 +43,9 @@ class NoTeaching(AnalysisTarget):
         valid = []
         for cid in data.samples.course.tolist():
             course = courses.get(cid, {})
-            start, end = course.get("start"), course.get("end")
+            # Timestamps or None; the bool() tests below come first.
+            start: Any = course.get("start")
+            end: Any = course.get("end")
             finished = bool(end) and end < now
             valid.append(
                 bool(start)
