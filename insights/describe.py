@@ -9,7 +9,9 @@ functions resolve many samples in one query, and say when a sample no longer exi
 from __future__ import annotations
 
 import datetime as dt
+import html
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -200,6 +202,15 @@ def indicators_weighed_most(
         return [by_key[key] for key in ranked[:limit]], True
     ranked_values = sorted(values, key=lambda value: -abs(value.value))
     return [value for value in ranked_values[:limit] if value.value != 0], False
+
+
+def message_text(body: str, *, paragraphs: str = " ") -> str:
+    """A notification's HTML body as plain text: each tag a space (a paragraph
+    break becomes `paragraphs`), so "Hi Ben,<p>Students" reads "Hi Ben, Students"."""
+    text = re.sub(r"(?i)</?p\s*/?>|<br\s*/?>|\n\s*\n", "\x00", body)
+    text = html.unescape(re.sub(r"<[^>]*>", " ", text))
+    parts = [" ".join(part.split()) for part in text.split("\x00")]
+    return paragraphs.join(part for part in parts if part)
 
 
 def unix_to_datetime(value: int | float | None) -> dt.datetime | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 
@@ -39,6 +40,11 @@ class EmailPreferenceForm(forms.Form):
         label=_("Send me insight notifications by email"),
         required=False,
         help_text=_("Notifications always appear in the site as well."),
+    )
+    language = forms.ChoiceField(
+        label=_("Language of my notifications"),
+        choices=lambda: [(code, _(name)) for code, name in settings.LANGUAGES],
+        help_text=_("Notifications and their emails are written in this language."),
     )
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import (
     Count,
@@ -256,6 +257,12 @@ def notifications_unread_count(*, user: Any) -> int:
     if not user.is_authenticated:
         return 0
     return Notification.objects.filter(user=user).unread().count()
+
+
+def user_language(*, user: Any) -> str:
+    """The language of the user's notifications: their choice, else the site's."""
+    value = UserProfile.objects.filter(user=user).values_list("lang", flat=True).first()
+    return value or settings.LANGUAGE_CODE
 
 
 def email_notifications_enabled(*, user: Any) -> bool:

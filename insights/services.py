@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -19,12 +20,17 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
-from django.utils.html import escape, strip_tags
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from access.models import Context
 from insights.actions import allowed_action_names, target_for
-from insights.describe import context_name, sample_model, samples_describe
+from insights.describe import (
+    context_name,
+    message_text,
+    sample_model,
+    samples_describe,
+)
 from insights.models import Insight, Notification, Prediction, PredictionAction
 from insights.selectors import insight_recipients
 from lms.models import UserProfile
@@ -36,30 +42,42 @@ logger = logging.getLogger(__name__)
 def site_url() -> str:
     """Where the site is reached, for links in emails (no request in a worker).
 
-    FORESIGHT_SITE_URL when set; else the first allowed host over http.
+    FORESIGHT_SITE_URL when set; else the address `make demo` serves the site at
+    (recorded in the data folder, so commands run from another shell link there,
+    port included); else the first allowed host over http.
     """
     configured = getattr(settings, "FORESIGHT_SITE_URL", "")
     if configured:
         return configured.rstrip("/")
+    recorded = demo_site_url()
+    if recorded:
+        return recorded
     hosts = [host for host in settings.ALLOWED_HOSTS if host not in ("*", "")]
     host = hosts[0].lstrip(".") if hosts else "localhost"
     return f"http://{host}"
 
 
+def demo_site_url() -> str:
+    """The address bin/demo recorded for the running demo ("" when none)."""
+    path = Path(settings.FORESIGHT_DATA_DIR) / "site-url"
+    try:
+        return path.read_text(encoding="utf-8").strip().rstrip("/")
+    except OSError:
+        return ""
+
+
 def _message_texts(
-    *, target: Any, first_name: str, name: str, lang: str | None
+    *, target: Any, model: AnalyticsModel, first_name: str, name: str, lang: str | None
 ) -> tuple[str, str]:
-    """Subject and body in the recipient's language (Moodle forces it too)."""
+    """Subject and body in the recipient's language (Moodle forces it too).
+
+    The subject names the model and the context: a course with several models
+    gets one notification per model, and each must say which it is.
+    """
     with translation.override(lang or settings.LANGUAGE_CODE):
+        subject = _("%(model)s: %(context)s") % {"model": str(model), "context": name}
         if target is None:
-            return (
-                _('New insight for "%(context)s"') % {"context": name},
-                _("The system generated an insight for you."),
-            )
-        try:
-            subject = str(target.insight_subject(context_name=name))
-        except NotImplementedError:
-            subject = _('New insight for "%(context)s"') % {"context": name}
+            return subject, _("The system generated an insight for you.")
         try:
             body = str(target.insight_body(first_name=first_name, context_name=name))
         except NotImplementedError:
@@ -68,7 +86,7 @@ def _message_texts(
 
 
 def _email(notification: Notification, *, url: str, lang: str | None) -> Any:
-    text = strip_tags(notification.body.replace("<p>", "\n\n")).strip()
+    text = message_text(notification.body, paragraphs="\n\n")
     with translation.override(lang or settings.LANGUAGE_CODE):
         view = _("View insight")
     message = EmailMultiAlternatives(
@@ -147,6 +165,7 @@ def insights_generate(
         for user in recipients:
             subject, body = _message_texts(
                 target=target,
+                model=model,
                 first_name=user.first_name or user.get_username(),
                 name=name,
                 lang=user.lang,
@@ -269,4 +288,16 @@ def email_notifications_set(*, user: Any, enabled: bool) -> UserProfile:
         profile.email_notifications = enabled
         profile.full_clean()
         profile.save(update_fields=["email_notifications"])
+    return profile
+
+
+def user_language_set(*, user: Any, language: str) -> UserProfile:
+    """The language the user's notifications are written in (a code of LANGUAGES)."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError(_("Unknown language %(code)s.") % {"code": language})
+    profile, _created = UserProfile.objects.get_or_create(user=user)
+    if profile.lang != language:
+        profile.lang = language
+        profile.full_clean()
+        profile.save(update_fields=["lang"])
     return profile

@@ -12,16 +12,19 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from insights.actions import target_for
+from insights.describe import message_text
 from insights.forms import EmailPreferenceForm
 from insights.models import Notification
 from insights.selectors import (
     email_notifications_enabled,
     notifications_of,
     predictions_visible_to,
+    user_language,
 )
 from insights.services import (
     email_notifications_set,
     notifications_mark_read,
+    user_language_set,
 )
 from insights.views.permissions import (
     disabled_model_explained,
@@ -34,6 +37,8 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(notifications_of(user=request.user), 50).get_page(
         request.GET.get("page")
     )
+    for notification in page:
+        notification.text = message_text(notification.body)
     return render(request, "insights/notification_list.html", {"page": page})
 
 
@@ -93,12 +98,14 @@ def preferences(request: HttpRequest) -> HttpResponse:
             email_notifications_set(
                 user=request.user, enabled=form.cleaned_data["email_notifications"]
             )
+            user_language_set(user=request.user, language=form.cleaned_data["language"])
             messages.success(request, _("Your preferences have been saved."))
             return redirect("insights:preferences")
     else:
         form = EmailPreferenceForm(
             initial={
-                "email_notifications": email_notifications_enabled(user=request.user)
+                "email_notifications": email_notifications_enabled(user=request.user),
+                "language": user_language(user=request.user),
             }
         )
     return render(request, "insights/preferences.html", {"form": form})

@@ -85,7 +85,7 @@ def test_email_leaves_after_commit_with_an_absolute_link(
 
     (message,) = mail.outbox
     assert message.to == [teacher.email]
-    assert message.subject == "Students at risk in Biology course"
+    assert message.subject == "Students at risk: Biology"
     assert f"https://lms.example.org/insights/{insight.pk}/" in message.body
     assert "Hi Tess" in message.body and "<p>" not in message.body
     assert Notification.objects.get(user=teacher).timeemailed is not None

@@ -303,9 +303,9 @@ def test_someone_elses_notification_is_404(client, insight, other_teacher):
 def test_preferences_turn_email_off_and_on(teacher_client, teacher):
     url = reverse("insights:preferences")
     assert teacher_client.get(url).status_code == 200
-    teacher_client.post(url, {})
+    teacher_client.post(url, {"language": "en"})
     assert UserProfile.objects.get(user=teacher).email_notifications is False
-    teacher_client.post(url, {"email_notifications": "on"})
+    teacher_client.post(url, {"email_notifications": "on", "language": "en"})
     assert UserProfile.objects.get(user=teacher).email_notifications is True
 
 
