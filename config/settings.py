@@ -205,9 +205,11 @@ SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# e.g. smtp+tls://user:password@smtp.example.org:587. Unset: each email is a file
+# in <data>/emails (commands such as predict_models print a summary, not emails).
 EMAIL_CONFIG = env.email(
-    "DJANGO_EMAIL_URL", default="consolemail://"
-)  # e.g. smtp+tls://user:password@smtp.example.org:587
+    "DJANGO_EMAIL_URL", default=f"filemail:///{FORESIGHT_DATA_DIR / 'emails'}"
+)
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="foresight@localhost")
 
