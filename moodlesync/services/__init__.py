@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -109,8 +109,14 @@ def _part_run(name: str, ctx: SyncContext) -> PartResult:
             result = PARTS[name](ctx)
             if not ctx.dry_run:
                 _state_save(result)
-    except (PartRefused, SourceError) as exc:
-        result = PartResult(name, refused=str(exc))
+    except (PartRefused, SourceError, DatabaseError) as exc:
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+        if isinstance(exc, DatabaseError):
+            text = _(
+                "Foresight's database refused the %(part)s of the Moodle site "
+                "(%(error)s); nothing of this part was written."
+            ) % {"part": name, "error": text}
+        result = PartResult(name, refused=text)
         logger.warning("Moodle sync: %s refused: %s", name, exc)
         if not ctx.dry_run:
             with transaction.atomic():
@@ -153,7 +159,7 @@ def moodle_sync(
     report = SyncReport(dry_run=dry_run)
     own = source is None
     try:
-        if own:
+        if source is None:  # own, said so that type checkers see it too
             source = source_open()
         info = source_check(source)
     except SourceError as exc:

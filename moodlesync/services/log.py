@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import time
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from logstore.models import LegacyLogEntry, StandardLogEntry
 from logstore.services import log_indexes_deferred, log_rows_write
-from logstore.services.rollup import bulk_write_finished
 from moodlesync.models import ExternalId, Kind, SyncState
 from moodlesync.services.common import PartResult, SyncContext, idmap_load
 
@@ -230,7 +229,6 @@ def log_sync(ctx: SyncContext) -> PartResult:
         result.counts = {"read": 0, "imported": 0}
         result.cursor = start
         result.counts.update(_legacy_sync(ctx, result))
-        bulk_write_finished(models_=[StandardLogEntry, LegacyLogEntry])
         return result
     defer = (
         connection.vendor == "postgresql"
@@ -238,10 +236,12 @@ def log_sync(ctx: SyncContext) -> PartResult:
         and top - start >= DEFER_INDEXES_ROWS
         and _log_empty()
     )
-    _stage_create()
     clock = time.monotonic()
     seconds: dict[str, float] = {}
-    try:
+    # A savepoint: if Moodle refuses a read half-way, the staging table and every
+    # row go with it, and Foresight's transaction stays usable.
+    with transaction.atomic():
+        _stage_create()
         read, low, last = _stage_fill(ctx, start)
         seconds["read_seconds"] = round(time.monotonic() - clock, 2)
         insert, joins = _translate_sql(ctx.siteid)
@@ -286,7 +286,6 @@ def log_sync(ctx: SyncContext) -> PartResult:
                     imported = cursor.rowcount
             _sequence_catch_up()
         seconds["write_seconds"] = round(time.monotonic() - clock, 2)
-    finally:
         _stage_drop()
     result.cursor = last
     result.counts = {
@@ -298,7 +297,6 @@ def log_sync(ctx: SyncContext) -> PartResult:
         **seconds,
     }
     result.counts.update(_legacy_sync(ctx, result))
-    bulk_write_finished(models_=[StandardLogEntry, LegacyLogEntry])
     return result
 
 
