@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from insights.actions import (
     DETAILS,
+    HIDING_ACTIONS,
     bulk_actions_of,
     details_action,
     prediction_actions_of,
@@ -112,9 +113,16 @@ def prediction_action(request: HttpRequest, pk: int) -> HttpResponse:
         for message in error.messages:
             messages.error(request, message)
         return redirect(back)
+    if actionname not in HIDING_ACTIONS:
+        # A target's own action (the outline, a message to write): recorded as
+        # Moodle does on the click, and the page it opens is the answer. Saying
+        # "feedback saved" there would be wrong (nothing was sent yet).
+        return redirect(back)
     target = target_for(prediction.model.target)
     known = [details_action(target=target), *bulk_actions_of(target)]
-    label = next((a.label for a in known if a.name == actionname), actionname)
+    label = next(
+        (str(a.label) for a in known if a.name == actionname), _("this action")
+    )
     if created:
         messages.success(
             request,

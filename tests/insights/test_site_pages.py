@@ -76,3 +76,69 @@ def test_a_403_says_why_and_offers_a_way_back(
     reason = html.split('id="error-reason">')[1].split("</p>")[0]
     assert "You may not see the insights of this context." in reason
     assert 'id="error-back"' in html
+
+
+@pytest.fixture
+def flagged(make_prediction, enrolment, teacher):
+    from insights.services import insights_generate
+    from models_app.models import AnalyticsModel
+
+    dropout = AnalyticsModel.objects.create(
+        target="course_dropout",
+        indicators=["any_course_access"],
+        interval="quarters",
+        enabled=True,
+        trained=True,
+    )
+    prediction = make_prediction(dropout, enrolment)
+    insights_generate(model=dropout, predictions=[prediction])
+    return prediction
+
+
+@pytest.mark.parametrize(
+    "action,page",
+    [
+        ("viewoutlinereport", "insights:prediction_outline"),
+        ("studentmessage", "insights:prediction_message"),
+    ],
+)
+def test_opening_a_page_from_an_action_says_no_feedback_was_saved(
+    client, teacher, flagged, action, page
+):
+    from django.contrib.messages import get_messages
+    from django.urls import reverse
+
+    client.force_login(teacher)
+    target = reverse(page, args=[flagged.pk])
+    url = reverse("insights:prediction_action", args=[flagged.pk])
+
+    response = client.post(f"{url}?next={target}", {"action": action})
+
+    assert response.url == target
+    said = [str(m) for m in get_messages(response.wsgi_request)]
+    assert said == []  # neither "Your feedback of "viewoutlinereport"" nor "saved"
+
+
+def test_dates_read_the_same_everywhere_and_never_end_in_two_periods(
+    client, teacher, flagged, student, course
+):
+    import datetime as dt
+
+    from django.urls import reverse
+
+    from insights.models import Prediction
+    from tests.fixtures.analysis_site import log
+
+    when = dt.datetime(2026, 11, 20, 10, 46, tzinfo=dt.UTC)
+    log(student.pk, course, int(when.timestamp()))
+    Prediction.objects.filter(pk=flagged.pk).update(timecreated=when)
+    client.force_login(teacher)
+
+    outline = client.get(reverse("insights:prediction_outline", args=[flagged.pk]))
+    detail = client.get(reverse("insights:prediction", args=[flagged.pk]))
+    listing = client.get(reverse("insights:notifications"))
+
+    text = outline.content.decode()
+    assert "last on 20 Nov 2026, 10:46." in text and ".." not in text
+    assert "20 Nov 2026, 10:46" in detail.content.decode()
+    assert "a.m." not in listing.content.decode() + text
