@@ -94,3 +94,84 @@ class LegacyLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.module} {self.action} by {self.userid} at {self.time}"
+
+
+class EventKind(models.Model):
+    """An event name as a small integer, so the rollup compares integers, not text.
+
+    Rows are added on write (logstore.services.rollup) and never renamed or deleted:
+    rollup rows of both stores refer to them.
+    """
+
+    name = models.CharField(_("event name"), max_length=255, unique=True)
+
+    class Meta:
+        db_table = "logstore_event_kind"
+        verbose_name = _("event kind")
+        verbose_name_plural = _("event kinds")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ActivityRollup(models.Model):
+    """Events of one store per (course, user, context, UTC day, education level,
+    event kind), with crud letters pivoted into counts and the day's first and last
+    event time: exactly what the analysis aggregate sums, so whole days are read
+    from here and only the days a range boundary cuts from the raw log.
+
+    `eventkind` is 0 outside activities (the analysis names events only in
+    activity contexts), which keeps the table small. Maintained by
+    logstore.services.rollup; `manage.py rollup_log --rebuild` rebuilds it.
+    """
+
+    store = models.PositiveSmallIntegerField(_("log store"))
+    courseid = models.BigIntegerField(_("course id"))
+    day = models.BigIntegerField(_("day (Unix time // 86400)"))
+    userid = models.BigIntegerField(_("user id"))
+    contextlevel = models.PositiveSmallIntegerField(_("context level"))
+    contextinstanceid = models.BigIntegerField(_("context instance id"))
+    edulevel = models.PositiveSmallIntegerField(_("education level"))
+    eventkind = models.BigIntegerField(_("event kind"))
+    n = models.BigIntegerField(_("events"))
+    n_c = models.BigIntegerField(_("creates"))
+    n_r = models.BigIntegerField(_("reads"))
+    n_u = models.BigIntegerField(_("updates"))
+    n_named = models.BigIntegerField(_("non-anonymous events"))
+    n_named_cu = models.BigIntegerField(_("non-anonymous creates and updates"))
+    first = models.BigIntegerField(_("first event (Unix)"))
+    last = models.BigIntegerField(_("last event (Unix)"))
+
+    class Meta:
+        db_table = "logstore_activity_rollup"
+        verbose_name = _("activity rollup")
+        verbose_name_plural = _("activity rollups")
+        indexes = [
+            # Whole days of a chunk's courses, and the days a write touched.
+            models.Index(fields=["store", "courseid", "day"], name="rollup_course_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.n} events of {self.userid} in {self.courseid} on day {self.day}"
+
+
+class RollupState(models.Model):
+    """How far the rollup of one store is: it covers every log row up to `max_id`
+    and holds `rows` events in `groups` rollup rows. The reader uses the rollup only
+    while the log's largest id is still `max_id` (rows written behind the service's
+    back make it fall back to the raw log until the next write or rebuild), and
+    only when it is enough smaller than the log (logstore.rollups)."""
+
+    store = models.PositiveSmallIntegerField(_("log store"), unique=True)
+    max_id = models.BigIntegerField(_("largest log id rolled up"), default=0)
+    rows = models.BigIntegerField(_("log rows rolled up"), default=0)
+    groups = models.BigIntegerField(_("rollup rows"), default=0)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        db_table = "logstore_rollup_state"
+        verbose_name = _("rollup state")
+        verbose_name_plural = _("rollup states")
+
+    def __str__(self) -> str:
+        return f"store {self.store}: up to id {self.max_id}"

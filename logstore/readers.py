@@ -30,6 +30,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 from django.db import connection, transaction
 
+from logstore.rollups import rollup_aggregate, rollup_daily_counts, rollup_usable
+
 _EVENTNAME = re.compile(r"^[\\A-Za-z0-9_]+$")
 
 #: Codes of crud letters in the arrays (the letters themselves stay in SQL).
@@ -237,6 +239,14 @@ class LogReader:
     table = ""
     col: dict[str, str] = {}
 
+    def __init__(self, *, rollup: bool = True) -> None:
+        # False: always read the raw log (benchmarks, and the raw/rollup equality
+        # tests); True: the activity rollup while it is up to date.
+        self.rollup = rollup
+
+    def _rollup_usable(self) -> bool:
+        return self.rollup and rollup_usable(self)
+
     def _fetch(self, sql: str) -> list[tuple]:
         # No parameters: the SQL holds only our own literals, and without parameters
         # no driver reads the '%' of LIKE patterns as a placeholder.
@@ -266,10 +276,37 @@ class LogReader:
         of these courses."""
         if not buckets.course_ids:
             return Aggregates(*[np.zeros(0, dtype=np.int64)] * N_AGGREGATE_COLUMNS)
+        if self._rollup_usable():
+            return rollup_aggregate(self, buckets=buckets, eventnames=eventnames)
+        if connection.vendor != "postgresql":
+            course, lo, hi = buckets.bounds()
+            intervals = zip(course, np.arange(len(course)), lo, hi, strict=True)
+            return self.aggregate_intervals(intervals=intervals, eventnames=eventnames)
+        return self._aggregate(buckets=buckets, eventnames=eventnames)
+
+    def aggregate_intervals(
+        self,
+        *,
+        intervals: Iterable[Sequence[int]],
+        eventnames: Sequence[str] = (),
+    ) -> Aggregates:
+        """As `aggregate`, for explicit (course, bucket, lo, hi) time intervals (lo
+        inclusive, hi exclusive): each interval's events are read through the
+        (course, time) index. SQLite's form of the query, and the rollup's for
+        the days a bucket boundary cuts."""
+        return self._aggregate(intervals=intervals, eventnames=eventnames)
+
+    def _aggregate(
+        self,
+        *,
+        buckets: Buckets | None = None,
+        intervals: Iterable[Sequence[int]] = (),
+        eventnames: Sequence[str] = (),
+    ) -> Aggregates:
         c = self.col
         t = f"l.{c['timecreated']}"
-        courses = ", ".join(str(int(cid)) for cid in buckets.course_ids)
-        if connection.vendor == "postgresql":
+        if buckets is not None:
+            courses = ", ".join(str(int(cid)) for cid in buckets.course_ids)
             arrays = _values_arrays(buckets)
             source = (
                 f"{self.table} l JOIN (VALUES {arrays}) AS b(courseid, base, th) "
@@ -277,21 +314,29 @@ class LogReader:
             )
             bucket = f"(b.base + width_bucket({t}, b.th))"
             prefix = ""
+            where = f"l.{c['courseid']} IN ({courses})"
         else:
-            course, lo, hi = buckets.bounds()
-            rows = _values(zip(course, np.arange(len(course)), lo, hi, strict=True))
-            # b first: SQLite walks the buckets and reads each one's events through
-            # the (course, time) index, so each log row is read once.
+            rows = _values(intervals)
+            if not rows:
+                return Aggregates(*[np.zeros(0, dtype=np.int64)] * N_AGGREGATE_COLUMNS)
+            # b first: the database walks the intervals and reads each one's
+            # events through the (course, time) index, so each row is read once
+            # (LATERAL with OFFSET 0 on PostgreSQL, which would otherwise pull the
+            # subquery up and hash-join a scan of the whole table).
             prefix = f"WITH b(courseid, bucket, lo, hi) AS (VALUES {rows}) "
-            source = f"b CROSS JOIN {self.table} l"
             bucket = "b.bucket"
+            inside = f"l.{c['courseid']} = b.courseid AND {t} >= b.lo AND {t} < b.hi"
+            if connection.vendor == "postgresql":
+                source = (
+                    f"b CROSS JOIN LATERAL (SELECT * FROM {self.table} l "  # noqa: S608
+                    f"WHERE {inside} OFFSET 0) l"
+                )
+                where = "TRUE"
+            else:
+                source = f"b CROSS JOIN {self.table} l"
+                where = inside
         crud = c["crud"]
         named = f"NOT ({c['anonymous']})"
-        where = (
-            f"l.{c['courseid']} IN ({courses})"
-            if connection.vendor == "postgresql"
-            else (f"l.{c['courseid']} = b.courseid AND {t} >= b.lo AND {t} < b.hi")
-        )
         columns = [
             bucket,
             f"l.{c['userid']}",
@@ -383,13 +428,22 @@ class LogReader:
         (time // 86400) in the given courses, up to `until` included. One query."""
         if not course_ids:
             return tuple(np.zeros(0, dtype=np.int64) for _ in range(4))
+        if self._rollup_usable():
+            return rollup_daily_counts(self, course_ids=course_ids, until=until)
+        return self.raw_daily_counts(course_ids=course_ids, until=until)
+
+    def raw_daily_counts(
+        self, *, course_ids: Sequence[int], until: int, since: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """`daily_counts` from the raw log, from `since` (included) when given."""
         c = self.col
         ids = ", ".join(str(int(cid)) for cid in course_ids)
+        t = f"l.{c['timecreated']}"
+        lower = "" if since is None else f" AND {t} >= {int(since)}"
         sql = f"""
-            SELECT l.{c["courseid"]}, l.{c["userid"]},
-                   l.{c["timecreated"]} / 86400, COUNT(*)
+            SELECT l.{c["courseid"]}, l.{c["userid"]}, {t} / 86400, COUNT(*)
             FROM {self.table} l
-            WHERE l.{c["courseid"]} IN ({ids}) AND l.{c["timecreated"]} <= {int(until)}
+            WHERE l.{c["courseid"]} IN ({ids}) AND {t} <= {int(until)}{lower}
             GROUP BY 1, 2, 3
         """  # noqa: S608 - column expressions and integers are ours
         course, user, day, n = self._fetch_ints(sql, 4)
@@ -576,6 +630,9 @@ def _copy_ints(sql: str, n_columns: int) -> list[np.ndarray]:
         # Enough memory to hash-aggregate a chunk's groups without spilling to disk;
         # SET LOCAL ends with the transaction.
         cursor.execute(f"SET LOCAL work_mem = '{PG_WORK_MEM}'")
+        # Compiling these wide aggregates costs seconds per query (JIT inlining
+        # and optimisation) and saves less than that.
+        cursor.execute("SET LOCAL jit = off")
         raw = getattr(cursor, "cursor", cursor)
         with raw.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)") as copy:
             for block in copy:
@@ -665,13 +722,14 @@ READERS: dict[str, type[LogReader]] = {
 }
 
 
-def get_reader(store: str | None = None) -> LogReader:
-    """The reader of `store`, or of the log store chosen in the analytics settings."""
+def get_reader(store: str | None = None, *, rollup: bool = True) -> LogReader:
+    """The reader of `store`, or of the log store chosen in the analytics settings
+    (`rollup=False`: always from the raw log)."""
     if store is None:
         from settings_app.selectors import analytics_settings
 
         store = analytics_settings().logstore
     try:
-        return READERS[store]()
+        return READERS[store](rollup=rollup)
     except KeyError:
         raise ValueError(f"Unknown log store {store!r}.") from None

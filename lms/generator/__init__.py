@@ -49,13 +49,19 @@ def site_generate(
     """Build the site described by `config`; see the module docstring."""
     from lms.generator.log import LogPlan
     from lms.generator.plan import plan_build
-    from lms.generator.writer import site_conflicts, site_delete, site_write
+    from lms.generator.writer import (
+        SITE_MODELS,
+        site_conflicts,
+        site_delete,
+        site_write,
+    )
     from logstore.models import LegacyLogEntry, StandardLogEntry
     from logstore.services import (
         legacy_log_write,
         log_indexes_deferred,
         standard_log_write,
     )
+    from logstore.services.rollup import bulk_write_finished
 
     now = config.now or int(time.time())
     clock = time.perf_counter()
@@ -123,6 +129,10 @@ def site_generate(
         )
         raise
     result.seconds["log"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    progress("  rolling up the log and analysing the tables")
+    bulk_write_finished(models_=[*stores, *SITE_MODELS])
+    result.seconds["rollup"] = time.perf_counter() - clock
     result.counts = {
         "categories": len(plan.category_name),
         "courses": config.courses,

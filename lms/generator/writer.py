@@ -37,9 +37,24 @@ from lms.models import (
     Enrolment,
     UserProfile,
 )
+from logstore.models import LegacyLogEntry, StandardLogEntry
 from logstore.services import log_delete_for, log_rows_write
+from logstore.services.rollup import bulk_write_finished
 
 _BATCH = 2000
+
+#: The site tables a generation writes in bulk (ANALYZEd afterwards).
+SITE_MODELS = (
+    Category,
+    Course,
+    Activity,
+    UserProfile,
+    Enrolment,
+    ActivityGrade,
+    ActivityCompletion,
+    CourseGrade,
+    CourseCompletion,
+)
 
 
 @dataclass
@@ -381,6 +396,9 @@ def site_delete(*, course_ids: Sequence[int], user_ids: Sequence[int],
                 category_ids: Sequence[int]) -> None:  # fmt: skip
     """Remove what a failed generation wrote: log rows, site rows and their contexts."""
     log_delete_for(course_ids=list(course_ids), user_ids=list(user_ids))
+    bulk_write_finished(
+        models_=[StandardLogEntry, LegacyLogEntry], course_ids=list(course_ids)
+    )
     with transaction.atomic():
         for start in range(0, len(course_ids), 500):
             chunk = list(course_ids[start : start + 500])

@@ -31,6 +31,7 @@ from lms.importers.limits import shortname_check
 from lms.importers.people import students_enrol, users_create, users_ensure_by_name
 from lms.importers.tables import table_read
 from lms.models import Activity, ActivityGrade, Course, CourseGrade
+from logstore.services.rollup import bulk_write_finished
 
 
 @dataclass
@@ -137,6 +138,7 @@ def grades_import(
             unique_fields=["user", "course"],
             update_fields=["finalgrade", "timemodified"],
         )
+        bulk_write_finished(models_=[ActivityGrade, CourseGrade])
     result.activity_grades = len(activity_rows)
     result.course_grades = len(course_rows)
     return result

@@ -38,6 +38,7 @@ from lms.importers.tables import table_read
 from lms.models import Activity, Category, Course
 from logstore.models import StandardLogEntry
 from logstore.services import log_rows_write
+from logstore.services.rollup import bulk_write_finished
 
 
 @dataclass
@@ -216,6 +217,7 @@ def moodle_log_import(
             rows_hint=(result.first_time, result.last_time) if rows else None,
         )
         _write(course, rows, result)
+        bulk_write_finished(models_=[StandardLogEntry])
         if dry_run:
             transaction.set_rollback(True)
     return result

@@ -30,8 +30,9 @@ from lms.models import (
     CourseCompletion,
     CourseGrade,
 )
-from logstore.models import Crud, EduLevel
+from logstore.models import Crud, EduLevel, StandardLogEntry
 from logstore.services import NULL_ID, EventType, LogBatch, standard_log_write
+from logstore.services.rollup import bulk_write_finished
 
 CATEGORY_NAME = "Open University (OULAD)"
 USERNAME_PREFIX = "oulad"
@@ -141,6 +142,7 @@ def oulad_import(
                 else presentation_start_default(p.code)
             )
             result.presentations.append(_presentation_write(p, start))
+        bulk_write_finished(models_=[StandardLogEntry])
     result.seconds = time.monotonic() - started
     return result
 
