@@ -201,12 +201,20 @@ def _locked(model: type[AnalyticsSettings] | type[SiteInformation]) -> Any:
     return model.objects.select_for_update().get(pk=model.singleton_id)
 
 
+#: List settings whose order means nothing: a reordering is not a change.
+ORDERLESS_FIELDS = frozenset({"evaluation_intervals"})
+
+
 def _changed_fields(
     current: Any, candidate: Any, values: Mapping[str, Any]
 ) -> set[str]:
-    return {
-        name for name in values if getattr(current, name) != getattr(candidate, name)
-    }
+    def same(name: str) -> bool:
+        old, new = getattr(current, name), getattr(candidate, name)
+        if name in ORDERLESS_FIELDS and isinstance(old, list) and isinstance(new, list):
+            return sorted(map(str, old)) == sorted(map(str, new))
+        return old == new
+
+    return {name for name in values if not same(name)}
 
 
 def _record(
