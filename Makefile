@@ -61,6 +61,7 @@ lint: install
 
 test: lockcheck install sysdeps messages
 	$(BIN)/ruff check .
+	$(MAKE) --no-print-directory typecheck
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
 

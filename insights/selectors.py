@@ -290,6 +290,6 @@ def prediction_figures_by_model() -> QuerySet[AnalyticsModel]:
         )
     return (
         AnalyticsModel.objects.annotate(**figures)
-        .filter(predictions_total__gt=0)
+        .filter(predictions_total__gt=0)  # type: ignore[misc]  # annotated above
         .order_by(F("id"))
     )

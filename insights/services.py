@@ -85,6 +85,12 @@ def _message_texts(
     return subject, body
 
 
+def _insight_url(base: str, insight: Insight, lang: str | None) -> str:
+    """The insight's address in the recipient's language ("/es/insights/9/")."""
+    with translation.override(lang or settings.LANGUAGE_CODE):
+        return f"{base}{insight.get_absolute_url()}"
+
+
 def _email(notification: Notification, *, url: str, lang: str | None) -> Any:
     text = message_text(notification.body, paragraphs="\n\n")
     with translation.override(lang or settings.LANGUAGE_CODE):
@@ -102,7 +108,7 @@ def _email(notification: Notification, *, url: str, lang: str | None) -> Any:
     return message
 
 
-def emails_send(*, messages: list[tuple[int, Any]], sent_model: type) -> None:
+def emails_send(*, messages: list[tuple[int, Any]], sent_model: type[Any]) -> None:
     """Send over one connection; set `timeemailed` on the `sent_model` rows whose
     email left. A failure (SMTP down) keeps the in-site copy, logged."""
     if not messages:
@@ -159,7 +165,6 @@ def insights_generate(
             insight.save(update_fields=["timemodified"])
         insights.append(insight)
         name = context_name(context)
-        url = f"{base}{insight.get_absolute_url()}"
         recipients = list(insight_recipients(context=context))
         notifications = []
         for user in recipients:
@@ -175,7 +180,7 @@ def insights_generate(
             )
         Notification.objects.bulk_create(notifications)
         emails.extend(
-            (notification, url, user.lang)
+            (notification, _insight_url(base, insight, user.lang), user.lang)
             for notification, user in zip(notifications, recipients, strict=True)
             if user.wants_email and user.email
         )

@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import cast
 
 from django.conf import settings
 from django.core.cache import BaseCache, caches
@@ -71,7 +72,7 @@ def analytics_settings() -> AnalyticsSettings:
         return candidate
     cache = _shared_cache()
     if cache is None:
-        return AnalyticsSettings.load()
+        return cast(AnalyticsSettings, AnalyticsSettings.load())
     version = cache.get_or_set(CACHE_VERSION_KEY, time.time_ns, timeout=None)
     row = cache.get(CACHE_KEY, version=version)
     if row is None:
@@ -112,7 +113,7 @@ def analytics_settings_candidate(candidate: AnalyticsSettings) -> Iterator[None]
 
 
 def site_information() -> SiteInformation:
-    return SiteInformation.load()
+    return cast(SiteInformation, SiteInformation.load())
 
 
 def site_identifier() -> str:

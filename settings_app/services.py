@@ -166,7 +166,7 @@ def analytics_settings_update(
         transaction.on_commit(selectors.analytics_settings_cache_bump)
         result.changes = _record(SECTION_ANALYTICS, current, candidate, changed, user)
         if "default_processor" in changed:
-            responses = hooks.default_processor_changed.send(
+            responses: list[tuple[Any, Any]] = hooks.default_processor_changed.send(
                 sender=AnalyticsSettings,
                 old=current.default_processor,
                 new=candidate.default_processor,

@@ -65,7 +65,7 @@ def roles_decide(
     allowing: set[int] = set()
     prohibiting: set[int] = set()
     for role_id in role_ids:
-        resolved = Permission.INHERIT
+        resolved: int = Permission.INHERIT
         for context_id in path_ids:
             permission = definitions.get((context_id, role_id), Permission.INHERIT)
             if permission == Permission.PROHIBIT:
@@ -249,7 +249,8 @@ def contexts_with_capability(
     # answer: a manager's 50,000 user contexts cost one resolution, not 50,000.
     relevant = set(by_context) | {context_id for context_id, _r in definitions}
     decided: dict[tuple[int, ...], bool] = {}
-    matching, failing = [], []
+    matching: list[int] = []
+    failing: list[int] = []
     relevant_parts = {str(context_id) for context_id in relevant}
     for context_id, path in candidates.values_list("pk", "path").iterator(5000):
         # Deepest first, as Context.path_ids(), keeping only the relevant ids.

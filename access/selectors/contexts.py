@@ -6,6 +6,7 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.db.models import Model
 
 from access.models import Context, ContextLevel
 
@@ -55,6 +56,7 @@ def context_instance(context: Context) -> Any | None:
     Found through the `context_level` class attribute, so `access` needs no import
     of the apps above it.
     """
+    model: type[Model] | None
     if context.contextlevel == ContextLevel.USER:
         model = get_user_model()
     else:

@@ -99,7 +99,7 @@ def context_move(*, context: Context, parent: Context) -> Context:
     return context
 
 
-def context_parent_of(obj: Any) -> Context:
+def context_parent_of(obj: Any) -> Context | None:
     """The context that `obj`'s context hangs from (Moodle's tree, see module doc)."""
     from access.selectors import context_of
 

@@ -91,7 +91,8 @@ def log_rows_write(
     already converted to the column types (ints, strings, None). Returns the count.
     """
     connection = connections[using]
-    columns = [model._meta.get_field(name).column for name in fields]
+    # Only concrete fields are logged: each has a column.
+    columns: list[str] = [model._meta.get_field(name).column for name in fields]  # type: ignore[union-attr,misc]
     table = connection.ops.quote_name(model._meta.db_table)
     quoted = ", ".join(connection.ops.quote_name(name) for name in columns)
     count = 0

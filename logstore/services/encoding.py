@@ -157,7 +157,8 @@ def columns_write(
     if n == 0:
         return 0
     connection = connections[using]
-    names = [model._meta.get_field(col.name).column for col in columns]
+    # Only concrete fields are logged: each has a column.
+    names: list[str] = [model._meta.get_field(col.name).column for col in columns]  # type: ignore[union-attr,misc]
     table = connection.ops.quote_name(model._meta.db_table)
     quoted = ", ".join(connection.ops.quote_name(name) for name in names)
     if connection.vendor == "postgresql":

@@ -94,7 +94,7 @@ def course_dates_guess(
         if guess_end:
             missing |= Q(enddate__isnull=True)
         courses = courses.filter(missing) if missing else courses.none()
-    courses = list(courses)
+    courses = list(courses)  # type: ignore[assignment]  # evaluated once, here
     ids = [course.id for course in courses]
     students = _student_ids_by_course(ids)
     access = _first_last_access(ids)
@@ -103,7 +103,7 @@ def course_dates_guess(
         course_id__in=ids, timestart__isnull=False
     ).values_list("course_id", "user_id", "timestart"):
         if user_id in students[course_id]:
-            enrol_starts[course_id].append(timestart.timestamp())
+            enrol_starts[course_id].append(timestart.timestamp())  # type: ignore[union-attr]
 
     guesses = []
     for course in courses:

@@ -101,7 +101,7 @@ def _read_zip(data: bytes) -> tuple[dict[str, bytes], archives.ExpansionBudget]:
         )
     budget = archives.expansion_budget(upload_bytes=len(data))
     with archives.zip_open(
-        data, budget=budget, label=_("the uploaded zip"), not_zip_message=NOT_ZIP
+        data, budget=budget, label=_("the uploaded zip"), not_zip_message=str(NOT_ZIP)
     ) as archive:
         # zipfile reads the last of several members with one name, as here.
         infos = {info.filename: info for info in archive.infolist()}

@@ -159,7 +159,7 @@ def moodle_sync(
     report = SyncReport(dry_run=dry_run)
     own = source is None
     try:
-        if source is None:  # own, said so that type checkers see it too
+        if source is None:  # that is, own: this test lets type checkers narrow it
             source = source_open()
         info = source_check(source)
     except SourceError as exc:

@@ -11,6 +11,8 @@ An enrolment is suspended here when Moodle suspends it or disables its method.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext as _
 
 from lms.models import Enrolment
@@ -57,16 +59,18 @@ def enrolments_sync(ctx: SyncContext) -> PartResult:
             "timeend": when(end),
             "timecreated": when(created),
         }
-        key = (users[user], courses[course])
+        key: Any = (users[user], courses[course])  # later a field name, too
         rank = (active, int(start or 0), mid)
         if key not in wanted or rank > wanted[key][0]:
             wanted[key] = (rank, values)
     course_ids = list(courses.values())
-    existing = {}
+    existing: dict[tuple[int, int], Enrolment] = {}
+    enrolment: Enrolment | None
     for chunk in chunks(course_ids):
         for enrolment in Enrolment.objects.filter(course_id__in=chunk):
             existing[(enrolment.user_id, enrolment.course_id)] = enrolment
-    new, changed = [], []
+    new: list[Enrolment] = []
+    changed: list[Enrolment] = []
     for (user_id, course_id), (_rank, values) in wanted.items():
         enrolment = existing.get((user_id, course_id))
         if enrolment is None:

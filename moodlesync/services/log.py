@@ -144,7 +144,8 @@ def _translate_sql(siteid: int) -> tuple[str, str]:
         "CASE WHEN s.realuserid IS NULL OR s.realuserid <= 0 "
         "THEN s.realuserid ELSE rl.local_id END",
     ]
-    columns = ", ".join(StandardLogEntry._meta.get_field(name).column for name in NAMES)
+    # Concrete fields only: each has a column.
+    columns = ", ".join(StandardLogEntry._meta.get_field(name).column for name in NAMES)  # type: ignore[union-attr,misc]
     insert = (
         f"INSERT INTO {target} ({columns}) SELECT {', '.join(values)} {joins}"
         "WHERE (s.userid <= 0 OR u.local_id IS NOT NULL)"

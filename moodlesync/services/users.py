@@ -11,6 +11,8 @@ analysis, while their old log rows keep a user to point at.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.utils.translation import gettext as _
@@ -60,7 +62,7 @@ def users_sync(ctx: SyncContext) -> PartResult:
         )
     )
     unusable = make_password(None)
-    new_users: list[tuple[int, object, dict]] = []
+    new_users: list[tuple[int, Any, dict]] = []
     changed_users, changed_profiles, new_profiles = [], [], []
     for row in rows:
         mid, username, first, last, email, suspended, deleted = row[:7]

@@ -268,8 +268,8 @@ def _points(
     interval = registry.interval_class(model.interval)()
     analysables = {a.id: a for a in course_analysables()}
     for course in courses:
-        start = int(course.startdate.timestamp())
-        end = int(course.enddate.timestamp())
+        start = int(course.startdate.timestamp())  # type: ignore[union-attr]
+        end = int(course.enddate.timestamp())  # type: ignore[union-attr]
         if at:
             for share in at:
                 time = start + round((end - start) * share / 100)
@@ -354,18 +354,20 @@ def _replay(
                 baseline_first_flag.setdefault(sample, point.time)
 
     for key, pool in pooled.items():
-        y = np.array(pool["y"], dtype=int)
+        y_all = np.array(pool["y"], dtype=int)
         row: dict[str, Any] = {
             "point": key,
             "courses": len(pool["time"]),
             "model": point_figures(
-                y=y, p=np.array(pool["p"], dtype=float), flagged=np.array(pool["flag"])
+                y=y_all,
+                p=np.array(pool["p"], dtype=float),
+                flagged=np.array(pool["flag"]),
             ),
         }
         base_p = np.array(pool["base_p"], dtype=float)
         if len(base_p) and not np.isnan(base_p).any():
             row["clicks_baseline"] = point_figures(
-                y=y, p=base_p, flagged=np.array(pool["base_flag"])
+                y=y_all, p=base_p, flagged=np.array(pool["base_flag"])
             )
         else:
             row["clicks_baseline"] = None
@@ -423,8 +425,8 @@ def _baseline(
         int(np.ceil(point.fraction * _weeks(c))) for c in [*train, point.course]
     )
     for course in train:
-        start = int(course.startdate.timestamp())
-        cut = start + round(point.fraction * (course.enddate.timestamp() - start))
+        start = int(course.startdate.timestamp())  # type: ignore[union-attr]
+        cut = start + round(point.fraction * (course.enddate.timestamp() - start))  # type: ignore[union-attr]
         ids = [
             sid
             for sid, e in enrolments.items()
@@ -450,7 +452,7 @@ def _baseline(
     test_X = weekly_clicks(
         store=store,
         course_id=point.course.pk,
-        course_start=int(point.course.startdate.timestamp()),
+        course_start=int(point.course.startdate.timestamp()),  # type: ignore[union-attr]
         user_ids=[enrolments[s]["user_id"] for s in samples],
         cut=point.time,
         weeks=weeks,
@@ -463,14 +465,15 @@ def _baseline(
 
 def _weeks(course: Course) -> int:
     return max(
-        1, int(np.ceil((course.enddate - course.startdate).total_seconds() / WEEK))
+        1,
+        int(np.ceil((course.enddate - course.startdate).total_seconds() / WEEK)),  # type: ignore[operator]
     )
 
 
 def _outcome_times(positives: list[int], *, courses: list[_Point]) -> dict[int, int]:
     """When each warned-of sample's outcome came: its enrolment's end when before
     the course end (a withdrawal), else the course end."""
-    course_end = {p.course.pk: int(p.course.enddate.timestamp()) for p in courses}
+    course_end = {p.course.pk: int(p.course.enddate.timestamp()) for p in courses}  # type: ignore[union-attr]
     out = {}
     for e in Enrolment.objects.filter(id__in=positives).values(
         "id", "course_id", "timeend"

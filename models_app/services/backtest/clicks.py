@@ -9,9 +9,10 @@ adds nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
-from django.db.models import Count, F, IntegerField
+from django.db.models import Count, F, IntegerField, QuerySet
 from django.db.models.functions import Cast
 
 from logstore.models import LegacyLogEntry, StandardLogEntry
@@ -29,6 +30,7 @@ def weekly_clicks(
     weeks: int,
 ) -> np.ndarray:
     """(len(user_ids), weeks) counts of events before `cut`, week 0 from the start."""
+    rows: QuerySet[Any]
     if store == "legacy":
         rows = LegacyLogEntry.objects.filter(course=course_id, time__lt=cut)
         time_field, user_field = "time", "userid"

@@ -78,9 +78,9 @@ def _predict(
     refused = run_refusal(model=model, log=log, mode="prediction", action=ACTION)
     if refused is not None:
         return refused
-    target = target_of(model)
+    target: Any = target_of(model)  # known: run_refusal refuses unknown targets
     rule_based = bool(target.based_on_assumptions)
-    processor = None
+    processor: Any = None
     if not rule_based:
         if not model.trained:
             return log_fail(

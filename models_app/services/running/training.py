@@ -96,7 +96,10 @@ def _train(
     )
     if ended is not None:
         return ended
-    figures = {"analysables": dataset.analysables_analysed, "samples": len(dataset)}
+    figures: dict[str, Any] = {
+        "analysables": dataset.analysables_analysed,
+        "samples": len(dataset),
+    }
 
     held.check()
     _progress(log, stage="training")
@@ -201,7 +204,10 @@ def dataset_for_run(
         **options,
     )
     log_messages(log=log, messages=dataset.messages)
-    figures = {"analysables": dataset.analysables_analysed, "samples": len(dataset)}
+    figures: dict[str, Any] = {
+        "analysables": dataset.analysables_analysed,
+        "samples": len(dataset),
+    }
     if dataset.refused:
         return dataset, log_fail(
             log=log, action=action, message=dataset.refused, **figures
