@@ -27,8 +27,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 # --- Build stages: a virtual environment each, copied whole into its image ---
 FROM base AS site-build
-COPY requirements.txt /tmp/requirements.txt
-RUN python -m venv /opt/venv && /opt/venv/bin/pip install -r /tmp/requirements.txt
+# The runtime lock: every package pinned, and refused unless its hash matches.
+COPY requirements.lock /tmp/requirements.lock
+RUN python -m venv /opt/venv \
+    && /opt/venv/bin/pip install --require-hashes -r /tmp/requirements.lock
 
 FROM base AS mlbackend-build
 # Only what the server imports, at the versions pinned for the whole project.

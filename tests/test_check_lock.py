@@ -108,3 +108,11 @@ def test_names_compare_as_pip_does(checkout):
     edit(checkout / "requirements.txt", "Django==", "DJANGO==")
     result = check(checkout)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_makefile_and_the_site_image_install_from_the_locks_with_hashes():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "--require-hashes -r requirements-dev.lock" in makefile
+    assert "$(BIN)/.installed: requirements.lock requirements-dev.lock" in makefile
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "pip install --require-hashes -r /tmp/requirements.lock" in dockerfile
