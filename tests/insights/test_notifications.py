@@ -82,6 +82,7 @@ def test_a_teacher_chooses_the_language_of_their_notifications(
         )
     (message,) = [m for m in mail.outbox if m.to == [teacher.email]]
     assert "Ver la perspectiva" in message.body
+    assert "/es/insights/" in message.body  # the link opens the Spanish page
 
 
 def test_links_use_the_address_the_demo_runs_at_with_its_port(

@@ -92,12 +92,13 @@ def test_teacher_marks_a_prediction_fixed_and_it_no_longer_shows(
     assert page.locator("#unread-count").inner_text().strip() == "1"
 
     page.click("#notifications-link")
-    page.get_by_role("link", name="Students at risk in Biology course").click()
+    page.get_by_role("link", name="Students at risk: Biology").click()
     page.wait_for_url(re.compile(rf".*/insights/{insight.pk}/$"))
     row = page.locator(f"#prediction-{prediction.pk}")
     assert student.get_full_name() in row.inner_text()
     assert page.locator("#unread-count").count() == 0  # opening it read it
 
+    row.locator("details.menu summary").click()  # one actions menu per row
     row.locator("button.action-fixed").click()
     page.wait_for_load_state()
     assert "has been saved" in page.locator(".messages").inner_text()
@@ -133,7 +134,9 @@ def test_teacher_writes_to_a_student_at_risk_from_the_insight(
     admin_login(page, username="teacher", password=DEFAULT_PASSWORD)
     page.goto(live_url("insights:insight", pk=insight.pk))
 
-    page.locator(f"#prediction-{prediction.pk} button.action-studentmessage").click()
+    row = page.locator(f"#prediction-{prediction.pk}")
+    row.locator("details.menu summary").click()
+    row.locator("button.action-studentmessage").click()
     page.wait_for_url(re.compile(rf".*/insights/{insight.pk}/message/\?predictions=.*"))
     assert student.get_full_name() in page.locator(".recipients").inner_text()
     page.fill("textarea[name=body]", "Can we meet on Monday?")
