@@ -133,6 +133,76 @@ def model_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+#: Indicators written for Foresight (the others are Moodle's).
+FORESIGHT_INDICATORS = frozenset(
+    {
+        "relative_activity",
+        "days_since_last_access",
+        "assessments_submitted",
+        "assessment_scores",
+        "active_weeks",
+        "recent_activity",
+    }
+)
+
+
+def _errors_to_fields(form: AnalyticsModelForm, exc: ValidationError) -> None:
+    """A service's errors beside the fields they are about, the rest on top."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return
+    for error in _errors(exc):
+        form.add_error(None, error)
+
+
+def _interval_fits(form: AnalyticsModelForm) -> bool:
+    """Whether the chosen interval suits the chosen target; else an error beside
+    the interval field (the service would refuse it with no field to point at)."""
+    target_key = form.cleaned_data.get("target")
+    interval_key = form.cleaned_data.get("interval")
+    if not target_key or not interval_key:
+        return True
+    try:
+        target = registry.target_class(target_key)
+        interval = registry.interval_class(interval_key)
+    except registry.UnknownPlugin:
+        return True
+    if target().accepts_interval(interval()):
+        return True
+    form.add_error(
+        "interval",
+        _("The target %(target)s cannot use the interval %(interval)s.")
+        % {"target": target.label, "interval": interval.label},
+    )
+    return False
+
+
+def _indicator_groups(form: AnalyticsModelForm) -> list[dict[str, Any]]:
+    """The indicator checkboxes grouped by kind, for the model form."""
+    value = form["indicators"].value() or []
+    chosen = {str(v) for v in value}
+    groups: dict[str, list[dict[str, Any]]] = {"foresight": [], "core": [], "mod": []}
+    for key, label in form.fields["indicators"].choices:
+        if key in FORESIGHT_INDICATORS:
+            kind = "foresight"
+        elif key.startswith("mod_"):
+            kind = "mod"
+        else:
+            kind = "core"
+        groups[kind].append({"key": key, "label": label, "checked": key in chosen})
+    titles = {
+        "foresight": _("Student progress (Foresight)"),
+        "core": _("Course and site activity (Moodle)"),
+        "mod": _("Activities: cognitive depth and social breadth (Moodle)"),
+    }
+    return [
+        {"kind": kind, "title": titles[kind], "items": items}
+        for kind, items in groups.items()
+        if items
+    ]
+
+
 def _form_data(form: AnalyticsModelForm) -> dict[str, Any]:
     data = dict(form.cleaned_data)
     data["indicators"] = list(data["indicators"])
@@ -142,17 +212,18 @@ def _form_data(form: AnalyticsModelForm) -> dict[str, Any]:
 @managemodels_required
 def model_create(request: HttpRequest) -> HttpResponse:
     form = AnalyticsModelForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and _interval_fits(form):
         try:
             analytics_model_create(**_form_data(form), user=request.user)
         except ValidationError as exc:
-            for error in _errors(exc):
-                form.add_error(None, error)
+            _errors_to_fields(form, exc)
         else:
             messages.success(request, _("Model created."))
             return redirect("models_app:list")
     return render(
-        request, "models_app/model_form.html", {"form": form, "creating": True}
+        request,
+        "models_app/model_form.html",
+        {"form": form, "creating": True, "groups": _indicator_groups(form)},
     )
 
 
@@ -170,7 +241,7 @@ def model_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = AnalyticsModelForm(
         request.POST or None, initial=initial, fixed_target=model.target
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and _interval_fits(form):
         data = _form_data(form)
         clears = analytics_model_changes_clear(model=model, data=data)
         if clears and request.POST.get("confirm") != "yes":
@@ -182,8 +253,7 @@ def model_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             analytics_model_update(model=model, data=data, user=request.user)
         except ValidationError as exc:
-            for error in _errors(exc):
-                form.add_error(None, error)
+            _errors_to_fields(form, exc)
         else:
             messages.success(
                 request,
@@ -195,7 +265,12 @@ def model_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "models_app/model_form.html",
-        {"form": form, "model": model, "creating": False},
+        {
+            "form": form,
+            "model": model,
+            "creating": False,
+            "groups": _indicator_groups(form),
+        },
     )
 
 

@@ -122,3 +122,31 @@ def test_the_log_follows_a_queued_run_until_it_ends(manager_client, ml_model):
     ModelLog.objects.filter(pk=log.pk).update(result=ModelLog.Result.OK)
     done = manager_client.get(f"{url}?queued={queued}").content.decode()
     assert '<meta http-equiv="refresh"' not in done
+
+
+def test_the_model_form_groups_indicators_and_puts_errors_beside_their_field(
+    manager_client,
+):
+    url = reverse("models_app:create")
+    page = manager_client.get(url).content.decode()
+    assert 'data-group="foresight"' in page and 'data-group="mod"' in page
+    assert page.count("data-select-all=") == 3
+    foresight = page.split('data-group="foresight"')[1].split("</fieldset>")[0]
+    assert 'value="days_since_last_access"' in foresight
+
+    response = manager_client.post(
+        url,
+        {
+            "target": "course_dropout",
+            "indicators": INDICATORS,
+            "interval": "upcoming_week",
+            "processor": "",
+        },
+    )
+
+    html = response.content.decode()
+    interval = html.split('id="field-interval"')[1].split("</p>")[0]
+    assert "cannot use the interval" in interval
+    assert 'id="form-errors"' not in html
+    # Checked boxes stay checked after the error.
+    assert 'value="read_actions" checked' in html
