@@ -77,7 +77,10 @@ def test_demo_serves_the_admin_with_the_printed_login_and_stops_on_ctrl_c(tmp_pa
             if match := re.search(r"running at (http://\S+)", line):
                 url = match.group(1)
         assert login is not None, "".join(output)
-        assert url == f"http://127.0.0.1:{port}/admin/", "".join(output)
+        assert url == f"http://127.0.0.1:{port}/", "".join(output)
+        assert any(line.startswith("Teacher (insights): ") for line in output)
+        assert any(line.startswith("Manager (analytics models): ") for line in output)
+        url = f"{url}admin/"
 
         session = requests.Session()
         session.get(f"{url}login/", timeout=30).raise_for_status()

@@ -71,13 +71,15 @@ def test_admin_restores_enables_evaluates_and_sees_graphs(
     row = page.locator(f"#model-{dropout.pk}")
     assert row.locator("td.enabled").inner_text() == "Yes"
 
+    row.locator("details.menu summary").click()  # one actions menu per model
     row.get_by_role("link", name="Evaluate").click()
     page.select_option("#id_mode", "configuration")
     page.select_option("#id_interval", "quarters")
     # The evaluation runs inside this request (eager tasks): give it time.
     page.click("#evaluate", no_wait_after=True)
     page.wait_for_url(
-        re.compile(rf".*/analytics/models/{dropout.pk}/log/$"), timeout=180_000
+        re.compile(rf".*/analytics/models/{dropout.pk}/log/\?queued=\d+$"),
+        timeout=180_000,
     )
     page.locator("tr.log-row a").first.click()
 
