@@ -21,6 +21,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
@@ -167,34 +168,49 @@ def _year_and_day(numbers: list[int], raw: str) -> tuple[int | None, int]:
     return (years[0] if years else None), days[0]
 
 
+class _Reading(NamedTuple):
+    """What `_cldr_reading` found: a date, or in `problem` why there is none."""
+
+    month: int = 0
+    meridiem: str = ""  # "a", "p" or ""
+    numbers: tuple[int, ...] = ()
+    problem: str = ""  # "", "unknown" (then `word`), "no_language" or "ambiguous"
+    word: str = ""
+
+
 def _cldr_date_parse(
     tokens: tuple[str, ...], raw: str
 ) -> tuple[int | None, int, int, str]:
     reading = _cldr_reading(tokens)
-    if isinstance(reading, str):
+    if reading.problem == "unknown":
         raise ValueError(
-            _("unknown word %(word)r in time %(text)r") % {"word": reading, "text": raw}
+            _("unknown word %(word)r in time %(text)r")
+            % {"word": reading.word, "text": raw}
         )
-    if reading is None:
+    if reading.problem == "ambiguous":
+        raise ValueError(
+            _(
+                "the month in %(text)r means different months in different "
+                "languages: export the log with numeric dates"
+            )
+            % {"text": raw}
+        )
+    if reading.problem:
         raise ValueError(
             _("no language has all the words of the date in %(text)r") % {"text": raw}
         )
-    month, meridiem, numbers = reading
-    year, day = _year_and_day(list(numbers), raw)
-    return year, month, day, meridiem
+    year, day = _year_and_day(list(reading.numbers), raw)
+    return year, reading.month, day, reading.meridiem
 
 
 @functools.lru_cache(maxsize=4096)
-def _cldr_reading(
-    tokens: tuple[str, ...],
-) -> tuple[int, str, tuple[int, ...]] | str | None:
-    """(month, "a"/"p"/"", numbers) of a date in the words of one CLDR language.
+def _cldr_reading(tokens: tuple[str, ...]) -> _Reading:
+    """The month, AM/PM and numbers of a date in the words of one CLDR language.
 
-    A word unknown in every language comes back alone; None when no one language
-    has all the words with exactly one month among them. A word means different
-    months in different languages ("mar", "mai"), so only the languages (locales)
-    that know every word take part, and the month most of them agree on wins.
-    Cached because a log repeats its dates row after row.
+    A word means different months in different languages ("mar", "mai"), so only
+    the languages (locales) that know every word and find exactly one month among
+    them take part, and the month most of them read wins; a tie is ambiguous
+    rather than guessed. Cached because a log repeats its dates row after row.
     """
     table = month_names.words()
     meanings: list[dict[str, int]] = []
@@ -209,11 +225,11 @@ def _cldr_reading(
                 break
         else:
             if not tokens[index].isdigit():
-                return tokens[index]
+                return _Reading(problem="unknown", word=tokens[index])
             numbers.append(int(tokens[index]))
             index += 1
     if not meanings:
-        return None
+        return _Reading(problem="no_language")
     votes: Counter[tuple[int, int]] = Counter()
     for language in set.intersection(*(set(meaning) for meaning in meanings)):
         said = [meaning[language] for meaning in meanings]
@@ -221,11 +237,14 @@ def _cldr_reading(
         periods = [value for value in said if value < 0]
         if len(months) == 1 and len(periods) <= 1:
             votes[months[0], periods[0] if periods else 0] += 1
-    if not votes:
-        return None
-    (month, period), _count = votes.most_common(1)[0]
+    ranked = votes.most_common(2)
+    if not ranked:
+        return _Reading(problem="no_language")
+    if len(ranked) == 2 and ranked[0][1] == ranked[1][1]:
+        return _Reading(problem="ambiguous")
+    (month, period), _count = ranked[0]
     meridiem = {month_names.AM: "a", month_names.PM: "p"}.get(period, "")
-    return month, meridiem, tuple(numbers)
+    return _Reading(month=month, meridiem=meridiem, numbers=tuple(numbers))
 
 
 def _check_rest(rest: str, raw: str) -> None:

@@ -81,6 +81,12 @@ def test_dates_in_moodle_languages(text, expected):
     assert log_time_parse(text) == expected
 
 
+def test_a_month_word_two_languages_read_differently_is_refused_not_guessed():
+    """ "ara" is February in some locales and December in as many others."""
+    with pytest.raises(ValueError, match="different months in different languages"):
+        log_time_parse("22 ara 2024, 09:09")
+
+
 def test_english_and_spanish_need_no_cldr_table():
     """The common case reads without building the table of every language."""
     month_names.words.cache_clear()
