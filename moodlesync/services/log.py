@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from logstore.models import LegacyLogEntry, StandardLogEntry
 from logstore.services import log_indexes_deferred, log_rows_write
+from logstore.services.rollup import bulk_write_finished
 from moodlesync.models import ExternalId, Kind, SyncState
 from moodlesync.services.common import PartResult, SyncContext, idmap_load
 
@@ -230,6 +231,8 @@ def log_sync(ctx: SyncContext) -> PartResult:
         result.counts = {"read": 0, "imported": 0}
         result.cursor = start
         result.counts.update(_legacy_sync(ctx, result))
+        if result.counts.get("legacy_read") and not ctx.dry_run:
+            bulk_write_finished(models_=[LegacyLogEntry])
         return result
     defer = (
         connection.vendor == "postgresql"
@@ -298,6 +301,9 @@ def log_sync(ctx: SyncContext) -> PartResult:
         **seconds,
     }
     result.counts.update(_legacy_sync(ctx, result))
+    if not ctx.dry_run:
+        # The activity rollups that analysis reads follow the new rows.
+        bulk_write_finished(models_=[StandardLogEntry, LegacyLogEntry])
     return result
 
 

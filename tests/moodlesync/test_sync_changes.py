@@ -231,3 +231,36 @@ def _grant_all_but_log(db, reader: str) -> None:
         for host in ("localhost", "127.0.0.1", "%")
     )
     db.execute(grants)
+
+
+def test_the_activity_rollups_follow_the_synced_log(moodle_rw, use_moodle):
+    """Analysis reads whole days from the rollups: they hold every synced row of
+    the courses, after the first sync and after new rows arrive."""
+    from django.db.models import Sum
+
+    from logstore.models import ActivityRollup
+
+    db = use_moodle(moodle_rw)
+    moodle_sync()
+
+    def rolled() -> int:
+        return (
+            ActivityRollup.objects.filter(courseid__gt=0).aggregate(total=Sum("n"))[
+                "total"
+            ]
+            or 0
+        )
+
+    def in_courses() -> int:
+        return StandardLogEntry.objects.filter(courseid__gt=0).count()
+
+    assert rolled() == in_courses() > 0
+    db.execute(
+        f"INSERT INTO mdl_logstore_standard_log ({LOG_COLUMNS}) "
+        f"SELECT {LOG_COLUMNS.replace('timecreated', 'timecreated + 120')} "
+        "FROM mdl_logstore_standard_log WHERE id IN (200, 201, 202) ORDER BY id"
+    )
+    before = rolled()
+    moodle_sync(only="log")
+    assert rolled() == in_courses()
+    assert rolled() > before
