@@ -12,7 +12,9 @@ missing server fails them.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -30,6 +32,9 @@ DUMPS = {
     "mariadb": "moodle44-site-a.mariadb.sql.gz",
 }
 READER = "moodlesync_fx_reader"
+# Per test process: two runs at once (engineers sharing a machine) must not drop
+# each other's databases.
+RUN = f"{os.getpid()}"
 READER_PASSWORD = "fx-read-only"
 PG = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-q"]
 MY = ["mariadb", "-h", "127.0.0.1", "-u", "root"]
@@ -99,7 +104,9 @@ def pg_load(name: str, *, template: str | None = None) -> None:
 def pg_grant(name: str) -> None:
     exists = pg_sql(f"SELECT 1 FROM pg_roles WHERE rolname = '{READER}'")
     if not exists.strip():
-        pg_sql(f"CREATE ROLE {READER} LOGIN PASSWORD '{READER_PASSWORD}'")
+        # Another run may create it in the meantime.
+        with contextlib.suppress(RuntimeError):
+            pg_sql(f"CREATE ROLE {READER} LOGIN PASSWORD '{READER_PASSWORD}'")
     pg_sql(f'GRANT CONNECT ON DATABASE "{name}" TO {READER}')
     pg_sql(
         f"GRANT USAGE ON SCHEMA public TO {READER}; "
@@ -201,13 +208,17 @@ def _loaded(engine: str, name: str) -> MoodleDb:
 
 
 @pytest.fixture(scope="session")
-def moodle_pg() -> MoodleDb:
-    return _loaded("postgresql", "moodlesync_fx_pg")
+def moodle_pg() -> Iterator[MoodleDb]:
+    db = _loaded("postgresql", f"moodlesync_fx_pg_{RUN}")
+    yield db
+    pg_sql(f'DROP DATABASE IF EXISTS "{db.name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
-def moodle_my() -> MoodleDb:
-    return _loaded("mariadb", "moodlesync_fx_my")
+def moodle_my() -> Iterator[MoodleDb]:
+    db = _loaded("mariadb", f"moodlesync_fx_my_{RUN}")
+    yield db
+    my_sql(f"DROP DATABASE IF EXISTS `{db.name}`")
 
 
 @pytest.fixture(params=["postgresql", "mariadb"])
@@ -225,13 +236,13 @@ def moodle_rw(request) -> Iterator[MoodleDb]:
     asserts only on what it changed)."""
     if request.param == "postgresql":
         pristine = request.getfixturevalue("moodle_pg")
-        name = "moodlesync_fx_pg_rw"
+        name = f"moodlesync_fx_pg_rw_{RUN}"
         pg_load(name, template=pristine.name)
         yield MoodleDb("postgresql", name)
         pg_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     else:
         pristine = request.getfixturevalue("moodle_my")
-        name = "moodlesync_fx_my_rw"
+        name = f"moodlesync_fx_my_rw_{RUN}"
         my_copy(pristine.name, name)
         yield MoodleDb("mariadb", name)
         my_sql(f"DROP DATABASE IF EXISTS `{name}`")

@@ -13,7 +13,7 @@ from lms.models import Category, Course
 from moodlesync.models import SiteInfo, SyncState
 from moodlesync.services import SyncRefused, moodle_sync
 from moodlesync.source import SourceError, source_config, source_open
-from tests.moodlesync.conftest import READER, MoodleDb, my_sql, pg_sql
+from tests.moodlesync.conftest import READER, RUN, MoodleDb, my_sql, pg_sql
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +74,8 @@ def test_a_wrong_prefix_is_refused(moodle_db, settings):
 @pytest.fixture
 def tiny_db(moodle_db) -> MoodleDb:
     """A database with a Moodle config table of its own and nothing else."""
-    name = f"moodlesync_fx_tiny_{'pg' if moodle_db.engine == 'postgresql' else 'my'}"
+    engine = "pg" if moodle_db.engine == "postgresql" else "my"
+    name = f"moodlesync_fx_tiny_{engine}_{RUN}"
     create = (
         "CREATE TABLE mdl_config (id BIGINT PRIMARY KEY, name VARCHAR(255), "
         "value TEXT); INSERT INTO mdl_config VALUES (1, 'version', '2019111800'), "
