@@ -3,14 +3,34 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/foresight_bench \\
         .venv/bin/python bench/analysis.py                 # the generated bench site
     .venv/bin/python bench/analysis.py --interval quarters --store legacy
+    DATABASE_URL=... .venv/bin/python bench/analysis.py --nightly --now 1768435200
 
 Builds the training dataset of the default dropout model (Moodle's 49 indicators
 and Foresight's 4; `--indicators moodle` for Moodle's alone) with `deciles` over every course of the site, and prints JSON: log rows per second
 end to end (rows in the log table / seconds of the whole build), seconds per phase,
 peak memory of the process (max RSS), dataset shape and analysable counts.
 
+The first run reads the raw log (`LogReader(rollup=False)`). In the same run, the
+floor: PostgreSQL's (SQLite's) own GROUP BY bucket and user over the same rows and
+thresholds (each chunk's buckets as the analysis asked for them), and the ratios
+of the first run and of its aggregate queries to it. `--nightly` then adds the
+last day's events again a day later (as a sync would, then the writers' hook that
+refreshes the rollup and ANALYZEs) and times the next night's training and
+prediction with the default reader (the rollup when it compresses the log enough;
+`--rollup-always` forces it). Load averages before and after are in the output.
+
 Everything runs in a transaction that is rolled back: the benchmark leaves the
-database as it found it (no model, no bookkeeping rows).
+database as it found it (no model, no bookkeeping rows, no new events).
+
+Measured on 2026-12-01 on the shared two-core machine (load average 3.2-3.6 from
+other engineers' jobs), bench site (10M rows; its rollup has 7.6M rows, 1.3 events
+per row, so the reader keeps to the raw log): first run 24.3-27.7 s
+(361,000-412,000 rows/s), aggregate queries 15.7-17.9 s, floor 4.7-5.2 s (first run
+4.7-5.9x the floor, aggregate queries 3.0-3.8x); nightly after 60,409 new rows:
+hook 5.1-7.3 s, training 18.5-20.6 s, prediction 40.0 s with the indicator cache
+written as model objects (27 s of it), 19.1 s with rows by COPY (5.4 s), peak
+886-917 MB; third run at load 1.9-3.6: first run 21.9 s, floor 5.2 s (4.2x). With the rollup forced
+the nightly training took 30.3 s: on this site the rollup is slower than the log.
 
 Measured on 2026-11-25 on the same two-core machine, idle (load average < 1),
 default chunks of 250 courses: PostgreSQL 17.4 s, 576,000 log rows/s, peak 829 MB;
@@ -53,6 +73,131 @@ class Rollback(Exception):
     pass
 
 
+def _build(dataset_build, model, mode, now, reader, chunk_size):
+    from models_app.analysis import dataset as dataset_module
+
+    started = time.perf_counter()
+    dataset = dataset_build(
+        model=model,
+        mode=mode,
+        now=now,
+        reader=reader,
+        record=False,
+        chunk_size=chunk_size or dataset_module.CHUNK_SIZE,
+    )
+    return time.perf_counter() - started, dataset
+
+
+def _record_aggregates(reader) -> dict:
+    """Wrap reader.aggregate to keep each chunk's buckets and the queries' time."""
+    recorded: dict = {"buckets": [], "seconds": 0.0}
+    original = reader.aggregate
+
+    def aggregate(*, buckets, eventnames=()):
+        started = time.perf_counter()
+        try:
+            return original(buckets=buckets, eventnames=eventnames)
+        finally:
+            recorded["seconds"] += time.perf_counter() - started
+            recorded["buckets"].append(buckets)
+
+    reader.aggregate = aggregate
+    return recorded
+
+
+def _floor(reader, recorded) -> float:
+    """PostgreSQL's (or SQLite's) own cost of reading the same rows bucketed by the
+    same thresholds: per chunk, one GROUP BY bucket, user and count, nothing else."""
+    from django.db import connection
+
+    from logstore.readers import _values, _values_arrays
+
+    c = reader.col
+    t = f"l.{c['timecreated']}"
+    seconds = 0.0
+    with connection.cursor() as cursor:
+        for buckets in recorded:
+            if not buckets.course_ids:
+                continue
+            if connection.vendor == "postgresql":
+                courses = ", ".join(str(int(x)) for x in buckets.course_ids)
+                inner = f"""
+                    SELECT b.base + width_bucket({t}, b.th), l.{c["userid"]},
+                           COUNT(*)
+                    FROM {reader.table} l
+                    JOIN (VALUES {_values_arrays(buckets)}) AS b(courseid, base, th)
+                      ON l.{c["courseid"]} = b.courseid
+                    WHERE l.{c["courseid"]} IN ({courses})
+                    GROUP BY 1, 2
+                """  # noqa: S608 - our own SQL
+                cursor.execute("SET LOCAL work_mem = '256MB'")
+            else:
+                course, lo, hi = buckets.bounds()
+                rows = _values(zip(course, range(len(course)), lo, hi, strict=True))
+                inner = f"""
+                    WITH b(courseid, bucket, lo, hi) AS (VALUES {rows})
+                    SELECT b.bucket, l.{c["userid"]}, COUNT(*)
+                    FROM b CROSS JOIN {reader.table} l
+                    WHERE l.{c["courseid"]} = b.courseid AND {t} >= b.lo
+                      AND {t} < b.hi
+                    GROUP BY 1, 2
+                """  # noqa: S608 - our own SQL
+            started = time.perf_counter()
+            cursor.execute(f"SELECT COUNT(*) FROM ({inner}) s")  # noqa: S608
+            cursor.fetchall()
+            seconds += time.perf_counter() - started
+    return seconds
+
+
+def _nightly(args, model, dataset_build) -> dict:
+    """One more day: the last day's events again a day later (inserted as the
+    sync would, then the writers' hook), and the next night's runs."""
+    from django.db import connection
+
+    from logstore.models import LegacyLogEntry, StandardLogEntry
+    from logstore.readers import get_reader
+    from logstore.services.rollup import bulk_write_finished
+
+    model_class = {"standard": StandardLogEntry, "legacy": LegacyLogEntry}[args.store]
+    reader = get_reader(args.store)
+    c = reader.col
+    now = args.now or int(time.time())
+    columns = [f.column for f in model_class._meta.concrete_fields if not f.primary_key]
+    shifted = [
+        f"{name} + 86400" if name == c["timecreated"] else name for name in columns
+    ]
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        sql = (
+            f"INSERT INTO {reader.table} ({', '.join(columns)}) "  # noqa: S608
+            f"SELECT {', '.join(shifted)} FROM {reader.table} "
+            f"WHERE {c['timecreated']} > {now - 86400} "
+            f"AND {c['timecreated']} <= {now}"
+        )
+        cursor.execute(sql)
+        added = cursor.rowcount
+    insert = time.perf_counter() - started
+    started = time.perf_counter()
+    bulk_write_finished(models_=[model_class])
+    hook = time.perf_counter() - started
+    out = {
+        "new_log_rows": added,
+        "insert_seconds": round(insert, 2),
+        "rollup_and_analyze_seconds": round(hook, 2),
+        "rollup_used": reader._rollup_usable(),
+    }
+    for mode in ("training", "prediction"):
+        seconds, dataset = _build(
+            dataset_build, model, mode, now + 86400, reader, args.chunk_size
+        )
+        out[mode] = {
+            "seconds": round(seconds, 2),
+            "rows": len(dataset),
+            "phases": {k: round(v, 2) for k, v in dataset.timings.items()},
+        }
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--interval", default="deciles")
@@ -67,6 +212,18 @@ def main() -> None:
         help="The default dropout model's indicators, or Moodle's (without "
         "Foresight's own).",
     )
+    parser.add_argument(
+        "--nightly",
+        action="store_true",
+        help="Then add one day of events and time the next night's runs, which "
+        "read the rollup.",
+    )
+    parser.add_argument(
+        "--rollup-always",
+        action="store_true",
+        help="Read the rollup in the nightly runs however little it compresses "
+        "the log (logstore.rollups.MIN_COMPRESSION = 0).",
+    )
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -75,8 +232,8 @@ def main() -> None:
     django.setup()
     from django.db import connection, transaction
 
+    import logstore.rollups
     from logstore.readers import get_reader
-    from models_app.analysis import dataset as dataset_module
     from models_app.defaults import DEFAULT_MODELS, FORESIGHT_DROPOUT_INDICATORS
     from models_app.models import AnalyticsModel
     from models_app.services.analysis import dataset_build
@@ -88,9 +245,11 @@ def main() -> None:
         ).indicators
         if args.indicators == "default" or key not in FORESIGHT_DROPOUT_INDICATORS
     ]
-    reader = get_reader(args.store)
-    log_rows = reader.total_rows()
-    result: dict = {}
+    if args.rollup_always:
+        logstore.rollups.MIN_COMPRESSION = 0.0
+    raw = get_reader(args.store, rollup=False)
+    log_rows = raw.total_rows()
+    result: dict = {"load_average_before": os.getloadavg()}
     try:
         with transaction.atomic():
             model = AnalyticsModel.objects.create(
@@ -98,40 +257,48 @@ def main() -> None:
                 indicators=indicators,
                 interval=args.interval,
             )
-            started = time.perf_counter()
-            dataset = dataset_build(
-                model=model,
-                mode="training",
-                now=args.now,
-                reader=reader,
-                record=False,
-                chunk_size=args.chunk_size or dataset_module.CHUNK_SIZE,
+            recorded = _record_aggregates(raw)
+            seconds, dataset = _build(
+                dataset_build, model, "training", args.now, raw, args.chunk_size
             )
-            seconds = time.perf_counter() - started
-            result = {
-                "database": connection.vendor,
-                "store": args.store,
-                "interval": args.interval,
-                "target": args.target,
-                "indicators": len(indicators),
-                "log_rows": log_rows,
-                "seconds": round(seconds, 2),
-                "log_rows_per_second": round(log_rows / seconds),
-                "phases": {k: round(v, 2) for k, v in dataset.timings.items()},
-                "peak_memory_mb": round(
-                    resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
-                ),
-                "rows": len(dataset),
-                "columns": len(dataset.columns),
-                "analysables": dataset.analysables_total,
-                "analysables_valid": dataset.analysables_valid,
-                "messages": len(dataset.messages),
-                "positive_labels": int((dataset.labels == 1).sum())
-                if dataset.labels is not None
-                else None,
-                "python": platform.python_version(),
-                "cpus": os.cpu_count(),
+            result.update(
+                {
+                    "database": connection.vendor,
+                    "store": args.store,
+                    "interval": args.interval,
+                    "target": args.target,
+                    "indicators": len(indicators),
+                    "log_rows": log_rows,
+                    "first_run_raw": {
+                        "seconds": round(seconds, 2),
+                        "log_rows_per_second": round(log_rows / seconds),
+                        "aggregate_query_seconds": round(recorded["seconds"], 2),
+                        "phases": {k: round(v, 2) for k, v in dataset.timings.items()},
+                    },
+                    "rows": len(dataset),
+                    "columns": len(dataset.columns),
+                    "analysables": dataset.analysables_total,
+                    "analysables_valid": dataset.analysables_valid,
+                    "messages": len(dataset.messages),
+                    "positive_labels": int((dataset.labels == 1).sum())
+                    if dataset.labels is not None
+                    else None,
+                }
+            )
+            floor = _floor(raw, recorded["buckets"])
+            result["floor"] = {
+                "bucketed_scan_seconds": round(floor, 2),
+                "first_run_over_floor": round(seconds / floor, 2),
+                "aggregate_queries_over_floor": round(recorded["seconds"] / floor, 2),
             }
+            if args.nightly:
+                result["nightly"] = _nightly(args, model, dataset_build)
+            result["load_average_after"] = os.getloadavg()
+            result["peak_memory_mb"] = round(
+                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+            )
+            result["python"] = platform.python_version()
+            result["cpus"] = os.cpu_count()
             raise Rollback
     except Rollback:
         pass

@@ -15,11 +15,22 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+from django.db import connections
 from django.utils import timezone
 
+from logstore.services import log_rows_write
 from models_app.models import IndicatorCalculation
 
-BATCH = 1000
+FIELDS = [
+    "starttime",
+    "endtime",
+    "contextid",
+    "sampleorigin",
+    "sampleid",
+    "indicator",
+    "value",
+    "timecreated",
+]
 
 
 def calculations_read(
@@ -58,24 +69,19 @@ def calculations_write(
     sample_ids: np.ndarray,
     values: dict[str, np.ndarray],
 ) -> int:
-    """Store the values (NaN stored as NULL), in batches of 1000 as Moodle."""
-    objs = [
-        IndicatorCalculation(
-            starttime=int(s),
-            endtime=int(e),
-            contextid=int(c),
-            sampleorigin=origin,
-            sampleid=int(sid),
-            indicator=key,
-            value=None if np.isnan(v) else float(v),
-        )
+    """Store the values (NaN stored as NULL) as plain rows: COPY on PostgreSQL,
+    batched inserts elsewhere. A nightly prediction writes one row per sample and
+    indicator (850,000 for 16,000 samples and 53 indicators): as model objects that
+    took 30 s on the bench site, as rows a few."""
+    connection = connections[IndicatorCalculation.objects.db]
+    created = connection.ops.adapt_datetimefield_value(timezone.now())
+    keys = (starts.tolist(), ends.tolist(), contexts.tolist(), sample_ids.tolist())
+    rows = [
+        (s, e, c, origin, sid, key, None if v != v else v, created)
         for key, column in values.items()
-        for s, e, c, sid, v in zip(
-            starts, ends, contexts, sample_ids, column, strict=True
-        )
+        for s, e, c, sid, v in zip(*keys, column.tolist(), strict=True)
     ]
-    IndicatorCalculation.objects.bulk_create(objs, batch_size=BATCH)
-    return len(objs)
+    return log_rows_write(model=IndicatorCalculation, fields=FIELDS, rows=rows)
 
 
 def indicator_calculations_delete_expired(
