@@ -12,6 +12,10 @@ Measured 2026-11-24 on PostgreSQL 15, 2 shared cores under load from other jobs:
 10,000,000 log rows, 50,000 enrolments, 31,586 users, 13,044 activities in 220 s
 (plan 3.5 s, site 42 s, log 175 s including 57 s of index building: 57,000 log
 rows/s overall, about 85,000 rows/s while copying); database size 3.2 GiB.
+
+2026-12-01, same machine at load average 3-6: 198 s (plan 4.2 s, site 35 s, log
+106 s, then 53.5 s to build the activity rollup and ANALYZE: 7.6M rollup rows,
+1.45 GB); database size 4.6 GiB.
 """
 
 from __future__ import annotations
