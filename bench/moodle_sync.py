@@ -14,15 +14,18 @@ rows per second end to end, the log part alone, the process's peak RSS, and the
 seconds of a second sync with nothing new. `--keep` reuses a grown Moodle
 database from an earlier run.
 
-Measured on 2026-12-01 on the shared two-core machine, load average 4.6 to 6.5
-(other engineers' tests running), into Foresight on PostgreSQL:
-- PostgreSQL Moodle, 9,978,066 log rows: first sync 136.7 s end to end, 73,000 log
-  rows/s (COPY out of Moodle into a staging table 50.5 s, the id checks about 24 s,
-  the translating INSERT with the three log indexes rebuilt after it 59.7 s), peak
-  RSS 117 MB; a second sync with nothing new 1.35 s.
-- MariaDB Moodle (PyMySQL), 1,970,976 log rows: first sync 58.8 s, 33,500 rows/s
-  (reading 31.2 s: PyMySQL parses rows in Python; writing 20.7 s), peak RSS 193 MB;
-  no-op sync 1.68 s.
+Measured on 2026-12-01 on the shared two-core machine (other engineers' tests
+running), into Foresight on PostgreSQL:
+- PostgreSQL Moodle, 9,978,066 log rows, load average 3.7 to 4.0: first sync
+  117.7 s end to end, 84,800 log rows/s (COPY out of Moodle into a staging table
+  35.5 s; the translating INSERT with the three log indexes rebuilt after it
+  60.3 s; id checks, activity rollups and ANALYZE the rest), peak RSS 118 MB; a
+  second sync with nothing new 0.34 s. (Earlier runs at load 4.6 to 6.5: 136.7 to
+  156.8 s, 63,600 to 73,000 rows/s.)
+- MariaDB Moodle (PyMySQL), 1,970,976 log rows, load average 5.5 to 6.5: first
+  sync 58.8 s, 33,500 rows/s (reading 31.2 s: PyMySQL parses rows in Python;
+  writing 20.7 s), peak RSS 193 MB; no-op sync 1.68 s (before the no-op sync
+  stopped refreshing rollups and running ANALYZE).
 The issue's target (500,000 rows/s) is not met: the time goes into PostgreSQL itself
 (two writes of each row, the id translation joins and the index rebuild), on a
 machine whose two cores were shared with several test suites.
