@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from access.models import Context
+from access.models import Context, ContextLevel
 from insights.actions import allowed_action_names, target_for
 from insights.describe import (
     context_name,
@@ -85,10 +85,28 @@ def _message_texts(
     return subject, body
 
 
-def _insight_url(base: str, insight: Insight, lang: str | None) -> str:
-    """The insight's address in the recipient's language ("/es/insights/9/")."""
+#: Functions (user=, url=, course_id=) -> url that rewrite the link of a
+#: notification email, registered by apps that sign people in elsewhere (lti: a
+#: person without a password gets the tool's link on their learning platform).
+#: Insights cannot import those apps, which sit above it.
+email_link_rewriters: list[Callable[..., str]] = []
+
+
+def _insight_url(
+    base: str, insight: Insight, lang: str | None, *, user: Any = None
+) -> str:
+    """The insight's address in the recipient's language ("/es/insights/9/"), as
+    the registered rewriters make it for `user`."""
     with translation.override(lang or settings.LANGUAGE_CODE):
-        return f"{base}{insight.get_absolute_url()}"
+        url = f"{base}{insight.get_absolute_url()}"
+    if user is not None:
+        context = insight.context
+        course_id = (
+            context.instanceid if context.contextlevel == ContextLevel.COURSE else None
+        )
+        for rewrite in email_link_rewriters:
+            url = rewrite(user=user, url=url, course_id=course_id)
+    return url
 
 
 def _email(notification: Notification, *, url: str, lang: str | None) -> Any:
@@ -180,7 +198,7 @@ def insights_generate(
             )
         Notification.objects.bulk_create(notifications)
         emails.extend(
-            (notification, _insight_url(base, insight, user.lang), user.lang)
+            (notification, _insight_url(base, insight, user.lang, user=user), user.lang)
             for notification, user in zip(notifications, recipients, strict=True)
             if user.wants_email and user.email
         )

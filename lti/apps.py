@@ -10,3 +10,12 @@ class LtiConfig(AppConfig):
     name = "lti"
     verbose_name = _("LTI 1.3")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Notification emails to people who sign in through their platform link
+        # there (or to a one-time sign-in), never to a password page.
+        from insights.services import email_link_rewriters
+        from lti.links import notification_link
+
+        if notification_link not in email_link_rewriters:
+            email_link_rewriters.append(notification_link)

@@ -314,3 +314,43 @@ def test_notifications_mark_read(course, course_model, make_prediction, teacher)
     assert notifications_mark_read(user=teacher) == 1
     assert notifications_mark_read(user=teacher) == 0
     assert Notification.objects.unread().count() == 0
+
+
+def test_notification_emails_to_launched_teachers_open_through_the_platform(
+    teacher,
+    course,
+    course_model,
+    make_prediction,
+    settings,
+    django_capture_on_commit_callbacks,
+):
+    """Issue 16.5: the insights email of a teacher who has no Foresight password
+    links to the course's tool link on the platform, never to a password page."""
+    from lti.models import LaunchCourse, LaunchUser, Platform
+
+    platform = Platform.objects.create(
+        name="Moodle",
+        issuer="https://moodle.example",
+        client_id="c",
+        deployment_ids=["1"],
+        keyset_url="https://moodle.example/mod/lti/certs.php",
+        auth_login_url="https://moodle.example/mod/lti/auth.php",
+    )
+    teacher.set_unusable_password()
+    teacher.save()
+    LaunchUser.objects.create(platform=platform, sub="265", user=teacher)
+    settings.FORESIGHT_SITE_URL = "https://foresight.example"
+    LaunchCourse.objects.create(
+        platform=platform,
+        context_id="5",
+        course=course,
+        link_url="https://moodle.example/mod/lti/view.php?id=92",
+    )
+    prediction = make_prediction(course_model, _students(course, 1)[0])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        insights_generate(model=course_model, predictions=[prediction])
+
+    (message,) = [m for m in mail.outbox if m.to == [teacher.email]]
+    assert "https://moodle.example/mod/lti/view.php?id=92" in message.body
+    assert "https://foresight.example/insights/" not in message.body
