@@ -25,6 +25,11 @@ def stage_text(log: ModelLog) -> str:
             "done": progress.get("done", 0),
             "total": progress["total"],
         }
+    if stage == "analysis" and details.get("analysables"):
+        return _("Analysing the courses: %(done)s of %(total)s done") % {
+            "done": details.get("analysed", 0),
+            "total": details["analysables"],
+        }
     texts = {
         "analysis": _("Analysing the courses"),
         "training": _("Training"),

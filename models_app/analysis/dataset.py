@@ -13,7 +13,7 @@ does only new work.
 from __future__ import annotations
 
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -148,13 +148,16 @@ def dataset_build(
     use_cache: bool | None = None,
     analysable_ids: Collection[int] | None = None,
     fresh: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Dataset:
     """Build the training, prediction or evaluation dataset of `model`.
 
     `interval` overrides the model's (evaluation tries several). `analysable_ids`
     keeps only those analysables (a backtest trains on some courses, tests on others).
     `fresh` analyses as a model that never ran would: no bookkeeping is read or
-    written and no calculation cached, so a replay leaves the model as it was. `time_limit` (in
+    written and no calculation cached, so a replay leaves the model as it was.
+    `progress(done, total)` is called before each chunk with the analysables
+    analysed so far and their total (the log page says "course N of M"). `time_limit` (in
     seconds; training and prediction only) stops starting new chunks once passed.
     `use_cache` defaults to caching in prediction with intervals that allow it.
     """
@@ -219,6 +222,8 @@ def dataset_build(
             )
             break
         chunk = analysables[first : first + chunk_size]
+        if progress is not None:
+            progress(first, len(analysables))
         result = chunk_analyse(
             model=model,
             mode=mode,

@@ -195,12 +195,17 @@ def dataset_for_run(
     """
     _progress(log, stage="analysis")
     options: dict[str, Any] = {"chunk_size": chunk_size} if chunk_size else {}
+
+    def analysed(done: int, total: int) -> None:
+        _progress(log, stage="analysis", analysed=done, analysables=total)
+
     dataset = dataset_build(
         model=model,
         mode=mode,
         now=now,
         record=False,
         time_limit=time_limit(),
+        progress=analysed,
         **options,
     )
     log_messages(log=log, messages=dataset.messages)
