@@ -60,3 +60,30 @@ def moodle_log_report_url(*, course: Any, user: Any = None) -> str | None:
     if user is not None:
         params["user"] = moodle_id_of(Kind.USER, user.pk)
     return _url("/report/log/index.php", **params)
+
+
+def sample_links(*, url_args: dict[str, Any]) -> list[tuple[str, str]]:
+    """ "Open in Moodle" links of a prediction's sample (insights' link provider):
+    the student's course profile, the course, and the student's log report."""
+    from django.contrib.auth import get_user_model
+    from django.utils.translation import gettext as _
+
+    from lms.models import Course
+
+    user_id, course_id = url_args.get("user_id"), url_args.get("course_id")
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    course = Course.objects.filter(pk=course_id).first() if course_id else None
+    candidates = []
+    if user is not None:
+        candidates.append(
+            (_("Profile in Moodle"), moodle_user_url(user=user, course=course))
+        )
+    if course is not None:
+        candidates.append((_("Course in Moodle"), moodle_course_url(course=course)))
+        candidates.append(
+            (
+                _("Log report in Moodle"),
+                moodle_log_report_url(course=course, user=user),
+            )
+        )
+    return [(label, url) for label, url in candidates if url]

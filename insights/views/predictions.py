@@ -27,6 +27,7 @@ from insights.describe import (
     samples_describe,
     unix_to_datetime,
 )
+from insights.elsewhere import links_elsewhere
 from insights.forms import PredictionActionForm
 from insights.outline import student_outline
 from insights.prediction_view import prediction_pictures
@@ -84,6 +85,7 @@ def prediction_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 if action.name != DETAILS
             ],
             "taken": taken,
+            "elsewhere": links_elsewhere(url_args=sample.url_args),
         }
     )
     return render(request, "insights/prediction_detail.html", context)

@@ -94,3 +94,36 @@ def test_a_synced_forum_with_a_due_date_is_a_valid_activity(course):
         duedate=dt.datetime(2026, 5, 1, tzinfo=dt.UTC),
     )
     forum.full_clean()
+
+
+def test_prediction_pages_link_synced_students_to_moodle(
+    moodle_pg, use_moodle, settings
+):
+    """Issue 15.4: insights' link provider, registered by moodlesync, gives a synced
+    student's course profile, course and log report; nothing for a local one."""
+    from insights.elsewhere import links_elsewhere
+
+    use_moodle(moodle_pg)
+    moodle_sync(only="categories,courses,users")
+    course = Course.objects.get(shortname="BIO101-2026S")
+    user = get_user_model().objects.get(username="hvidal")
+    uid = {v: k for k, v in idmap_load(Kind.USER).items()}[user.pk]
+    root = "https://moodle.example.edu"
+
+    links = dict(links_elsewhere(url_args={"user_id": user.pk, "course_id": course.pk}))
+
+    assert links == {
+        "Profile in Moodle": f"{root}/user/view.php?id={uid}&course=2",
+        "Course in Moodle": f"{root}/course/view.php?id=2",
+        "Log report in Moodle": (
+            f"{root}/report/log/index.php?id=2&chooselog=1&user={uid}"
+        ),
+    }
+    local = get_user_model().objects.create(username="local-only")
+    local_course = Course.objects.create(
+        category=course.category, shortname="LOCAL", fullname="Local"
+    )
+    assert (
+        links_elsewhere(url_args={"user_id": local.pk, "course_id": local_course.pk})
+        == []
+    )
