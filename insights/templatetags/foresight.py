@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils import translation
 from django.utils.dateformat import format as date_format
 from django.utils.timezone import is_aware, localtime
 
@@ -25,6 +26,9 @@ def _format(value: Any, pattern: str) -> str:
         return ""
     if hasattr(value, "hour") and is_aware(value):
         value = localtime(value)
+    if not (translation.get_language() or "en").startswith("en"):
+        # "M" capitalises the month ("Dic"); Spanish writes it in lower case.
+        pattern = pattern.replace("M", "b")
     return date_format(value, pattern)
 
 

@@ -125,6 +125,7 @@ def test_dates_read_the_same_everywhere_and_never_end_in_two_periods(
     import datetime as dt
 
     from django.urls import reverse
+    from django.utils import translation
 
     from insights.models import Prediction
     from tests.fixtures.analysis_site import log
@@ -142,3 +143,7 @@ def test_dates_read_the_same_everywhere_and_never_end_in_two_periods(
     assert "last on 20 Nov 2026, 10:46." in text and ".." not in text
     assert "20 Nov 2026, 10:46" in detail.content.decode()
     assert "a.m." not in listing.content.decode() + text
+    with translation.override("es"):
+        spanish_url = reverse("insights:prediction", args=[flagged.pk])
+    spanish = client.get(spanish_url)
+    assert "20 nov 2026, 10:46" in spanish.content.decode()  # no "Nov" in Spanish
