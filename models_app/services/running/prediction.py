@@ -87,8 +87,8 @@ def _predict(
                 log=log,
                 action=ACTION,
                 message=_(
-                    "The model has not been trained yet. Train it first: python "
-                    "manage.py train_models --modelid %(id)s"
+                    "The model has not been trained yet. Train it first: Run now "
+                    "on the models page, or manage.py train_models --modelid %(id)s"
                 )
                 % {"id": model.pk},
             )

@@ -168,8 +168,8 @@ def run_refusal(
             log=log,
             action=action,
             message=_(
-                "The model is disabled. Enable it first: python manage.py "
-                "enable_model --modelid %(id)s"
+                "The model is disabled. Enable it first: Enable on the models "
+                "page, or manage.py enable_model --modelid %(id)s"
             )
             % {"id": model.pk},
         )
