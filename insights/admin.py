@@ -22,17 +22,13 @@ from insights.models import (
     StudentMessage,
 )
 from insights.selectors import prediction_figures_by_model
+from models_app.admin import ReadOnlyAdmin as BaseReadOnlyAdmin
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+class ReadOnlyAdmin(BaseReadOnlyAdmin):
+    """What runs and teachers wrote is evidence: nobody deletes it by hand."""
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    deletable = False
 
 
 class PredictionActionInline(admin.TabularInline):

@@ -22,13 +22,19 @@ SERVICE_FIELDS = ("name", "target", "indicators", "interval", "processor", "enab
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written by runs, never by hand."""
+    """Rows written by runs, never by hand. Deleting them is allowed only where
+    ``deletable`` says so (a stale lock or an old log line, not a prediction)."""
 
-    def has_add_permission(self, request) -> bool:
+    deletable = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.deletable and super().has_delete_permission(request, obj)
 
 
 @admin.register(AnalyticsModel)
