@@ -21,7 +21,6 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("django.contrib.auth.urls")),
     path("analytics/", include("models_app.urls")),
     path("insights/", include("insights.urls")),
-    path("", include("lms.urls")),
     path("", RedirectView.as_view(pattern_name="insights:list"), name="home"),
     prefix_default_language=False,
 )

@@ -45,10 +45,6 @@ def hook_register(*, name: str, func: Callable[..., Any]) -> None:
     _hooks[name] = func
 
 
-def hook_get(*, name: str) -> Callable[..., Any] | None:
-    return _hooks.get(name)
-
-
 def processor_choices() -> list[tuple[str, Any]]:
     """The registered predictions processors, as form choices."""
     func = _hooks.get("processor_choices")

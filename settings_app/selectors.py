@@ -112,14 +112,10 @@ def analytics_settings_candidate(candidate: AnalyticsSettings) -> Iterator[None]
         _candidate.reset(token)
 
 
-def site_information() -> SiteInformation:
-    return cast(SiteInformation, SiteInformation.load())
-
-
 def site_identifier() -> str:
     """This site's identifier (Moodle's `siteidentifier`): created once, stored,
     and never derived from hosts or database names, which deployments change."""
-    return site_information().siteidentifier
+    return cast(SiteInformation, SiteInformation.load()).siteidentifier
 
 
 def analytics_enabled() -> bool:

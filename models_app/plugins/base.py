@@ -107,11 +107,6 @@ class Interval(Plugin):
         """None when the interval can cut `analysable` at `now`, else why not."""
         return None
 
-    def accepts_analysable(
-        self, analysable: Analysable, *, now: int | None = None
-    ) -> bool:
-        return self.not_applicable_reason(analysable, now=now) is None
-
     def ranges(
         self, analysable: Analysable, *, now: int, first_analysis: int | None = None
     ) -> list[Range]:
@@ -139,13 +134,6 @@ class Interval(Plugin):
             if self.ready_to_predict(range_, now=now):
                 return range_
         return None
-
-    def distinct_ranges(self, ranges: list[Range]) -> list[int]:
-        """Range indexes that mean different things to a model (Moodle's
-        get_distinct_ranges): all of them with range columns, else just [0]."""
-        if self.adds_range_columns:
-            return [r.index for r in ranges]
-        return [0]
 
 
 class Indicator(Plugin):

@@ -11,8 +11,6 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -68,20 +66,3 @@ def model_lock_refresh(*, model: AnalyticsModel, owner: str, ttl: timedelta) -> 
 
 def model_lock_release(*, model: AnalyticsModel, owner: str) -> None:
     ModelLock.objects.filter(model=model, owner=owner).delete()
-
-
-@contextmanager
-def model_lock(*, model: AnalyticsModel, ttl: timedelta) -> Iterator[str]:
-    """Hold the model's lock for the block; raise ModelLocked if it is taken."""
-    owner = lock_owner_name()
-    if not model_lock_acquire(model=model, owner=owner, ttl=ttl):
-        current = ModelLock.objects.filter(model=model).first()
-        raise ModelLocked(
-            model=model,
-            owner=current.owner if current else "another run",
-            expires=current.expires if current else timezone.now(),
-        )
-    try:
-        yield owner
-    finally:
-        model_lock_release(model=model, owner=owner)

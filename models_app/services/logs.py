@@ -26,12 +26,6 @@ def model_log_start(
     )
 
 
-def model_log_message(*, log: ModelLog, level: str, message: str) -> None:
-    """Append a warning or error line; saved at once so a crash keeps it."""
-    log.info = [*log.info, {"level": level, "message": str(message)}]
-    log.save(update_fields=["info"])
-
-
 def model_log_finish(
     *,
     log: ModelLog,

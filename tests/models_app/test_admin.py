@@ -6,11 +6,8 @@ import pytest
 from django.urls import reverse
 
 from models_app.models import AnalyticsModel, ModelLog
-from models_app.services.logs import (
-    model_log_finish,
-    model_log_message,
-    model_log_start,
-)
+from models_app.services.logs import model_log_finish, model_log_start
+from models_app.services.running.common import log_messages
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def log():
     model = AnalyticsModel.objects.create(target="course_dropout", interval="deciles")
     log = model_log_start(model=model, kind=ModelLog.Kind.TRAINING)
-    model_log_message(log=log, level="warning", message="Course 7 has no end date")
+    log_messages(log=log, messages=["Course 7 has no end date"], level="warning")
     return model_log_finish(
         log=log, result=ModelLog.Result.OK, analysables=3, samples=42
     )

@@ -153,7 +153,6 @@ def test_equal_parts_readiness_follows_now(key):
         assert len(obj.training_ranges(ranges, now=now)) == ready
         latest = obj.prediction_range(ranges, now=now)
         assert (latest.index if latest else None) == (ready - 1 if ready else None)
-    assert obj.distinct_ranges(ranges) == list(range(len(ranges)))
 
 
 @pytest.mark.parametrize(
@@ -221,7 +220,6 @@ def test_single_range_predicts_any_time_and_trains_after_the_end():
     assert obj.ready_to_predict(only, now=START - DAY) is True  # time = 0
     assert obj.ready_to_train(only, now=END - 1) is False
     assert obj.ready_to_train(only, now=END) is True
-    assert obj.distinct_ranges(ranges) == [0]
 
 
 def test_no_splitting_covers_all_time_whatever_the_dates():
@@ -229,7 +227,7 @@ def test_no_splitting_covers_all_time_whatever_the_dates():
     for analysable in [course(), course(None, None), course(START, None)]:
         ranges = obj.ranges(analysable, now=START)
         assert triples(ranges) == [(0, 9_999_999_999, 0)]
-        assert obj.accepts_analysable(analysable, now=START) is True
+        assert obj.not_applicable_reason(analysable, now=START) is None
     assert obj.ready_to_predict(ranges[0], now=0) is True
     assert obj.ready_to_train(ranges[0], now=0) is True
 
@@ -265,7 +263,6 @@ def test_past_week_of_finished_moodle_course():
     assert ranges[-1].end < END  # the end was reached: the last range is not moved
     assert len(obj.training_ranges(ranges, now=AFTER_END)) == 52
     assert obj.prediction_range(ranges, now=AFTER_END).index == 51
-    assert obj.distinct_ranges(ranges) == [0]
     assert obj.adds_range_columns is False
 
 
@@ -369,7 +366,6 @@ def test_upcoming_week_without_first_analysis_starts_now():
     assert triples(ranges) == [(now, now + WEEK, now)]
     assert obj.training_ranges(ranges, now=now) == []
     assert obj.prediction_range(ranges, now=now).index == 0
-    assert obj.distinct_ranges(ranges) == [0]
 
 
 def test_upcoming_week_counts_from_the_first_analysis():
@@ -421,7 +417,7 @@ def test_one_week_after_start_boundary():
     obj = interval("one_week_after_start")
     ready = course(now - WEEK, None)
     early = course(now - WEEK + 1, None)
-    assert obj.accepts_analysable(ready, now=now) is True
+    assert obj.not_applicable_reason(ready, now=now) is None
     assert triples(obj.ranges(ready, now=now)) == [(now - WEEK, now, now)]
     reason = obj.not_applicable_reason(early, now=now)
     assert "one week" in reason and "Biology 101" in reason
@@ -433,15 +429,15 @@ def test_one_month_after_start_waits_a_calendar_month():
     now = int(datetime(2016, 3, 31, tzinfo=UTC).timestamp())
     leap_day = int(datetime(2016, 2, 29, tzinfo=UTC).timestamp())
     obj = interval("one_month_after_start")
-    assert obj.accepts_analysable(course(leap_day, None), now=now) is True
-    assert obj.accepts_analysable(course(leap_day + 1, None), now=now) is False
+    assert obj.not_applicable_reason(course(leap_day, None), now=now) is None
+    assert obj.not_applicable_reason(course(leap_day + 1, None), now=now) is not None
 
 
 def test_ten_percent_after_start_waits_a_tenth_of_the_duration():
     obj = interval("ten_percent_after_start")
     wait = int((END - START) / 10)
-    assert obj.accepts_analysable(course(), now=START + wait) is True
-    assert obj.accepts_analysable(course(), now=START + wait - 1) is False
+    assert obj.not_applicable_reason(course(), now=START + wait) is None
+    assert obj.not_applicable_reason(course(), now=START + wait - 1) is not None
     ranges = obj.ranges(course(), now=AFTER_END)
     assert triples(ranges) == [(START, AFTER_END, AFTER_END)]  # ends now, quirk
     assert "end date" in obj.not_applicable_reason(course(START, None), now=END)
@@ -460,10 +456,10 @@ def test_after_start_ranges_are_ready_at_once_and_not_cached():
 def test_course_not_started_after_start_intervals_do_not_apply():
     now = START - DAY
     for key in ["one_week_after_start", "one_month_after_start"]:
-        assert interval(key).accepts_analysable(course(), now=now) is False
+        assert interval(key).not_applicable_reason(course(), now=now) is not None
     assert (
-        interval("ten_percent_after_start").accepts_analysable(course(), now=now)
-        is False
+        interval("ten_percent_after_start").not_applicable_reason(course(), now=now)
+        is not None
     )
 
 
@@ -497,7 +493,7 @@ def test_every_dated_interval_refuses_a_course_without_start_date(key):
 def test_periodic_and_after_start_intervals_need_no_end_date(key):
     now = START + 60 * DAY
     obj = interval(key)
-    assert obj.accepts_analysable(course(START, None), now=now) is True
+    assert obj.not_applicable_reason(course(START, None), now=now) is None
     assert obj.ranges(course(START, None), now=now)
 
 

@@ -10,11 +10,11 @@ from django.utils import timezone
 from models_app.models import AnalyticsModel, ModelLock
 from models_app.services.locks import (
     ModelLocked,
-    model_lock,
     model_lock_acquire,
     model_lock_refresh,
     model_lock_release,
 )
+from models_app.services.running.heartbeat import model_run_lock
 
 pytestmark = pytest.mark.django_db
 TTL = timedelta(minutes=5)
@@ -58,15 +58,15 @@ def test_release_by_another_owner_keeps_the_lock(model):
 
 
 def test_context_manager_raises_while_held_and_releases_after(model):
-    with model_lock(model=model, ttl=TTL):
+    with model_run_lock(model=model):
         with pytest.raises(ModelLocked, match="being processed"):
-            with model_lock(model=model, ttl=TTL):
+            with model_run_lock(model=model):
                 pass
     assert ModelLock.objects.filter(model=model).exists() is False
 
 
 def test_lock_is_released_when_the_block_fails(model):
     with pytest.raises(RuntimeError):
-        with model_lock(model=model, ttl=TTL):
+        with model_run_lock(model=model):
             raise RuntimeError("training crashed")
     assert ModelLock.objects.filter(model=model).exists() is False

@@ -24,7 +24,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from mlbackend.engine.results import GENERAL_ERROR, NO_DATASET, OK
+from mlbackend.engine.results import GENERAL_ERROR, NO_DATASET
 from models_app.models import AnalyticsModel, ModelLog
 from models_app.plugins import registry
 from models_app.services.analysis import (
@@ -251,11 +251,6 @@ def _evaluate(
         samples=samples,
         results=results,
     )
-
-
-def evaluation_result_ok(result: dict[str, Any]) -> bool:
-    """Moodle's "good model": status OK (no low score, enough data)."""
-    return result.get("status") == OK
 
 
 def _evaluation_dataset(
