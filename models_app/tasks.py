@@ -130,3 +130,13 @@ def analytics_cleanup_task() -> dict[str, Any]:
     if deleted is None:
         return {"status": "disabled"}
     return {"status": "ok", **deleted}
+
+
+@shared_task(**RETRY)
+def backtest_task(model_id: int, run_id: str) -> dict[str, Any]:
+    """A backtest asked for from the models page; its report is kept with the run
+    (models_app.services.backtest.runs), which the page reads."""
+    from models_app.services.backtest.runs import backtest_execute
+
+    run = backtest_execute(model_pk=model_id, run_id=run_id)
+    return {"model_id": model_id, "run": run_id, "status": run["status"]}
