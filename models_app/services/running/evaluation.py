@@ -35,9 +35,9 @@ from models_app.services.analysis import (
 )
 from models_app.services.logs import model_log_finish
 from models_app.services.running.common import (
+    Run,
     RunOutcome,
     Status,
-    log_fail,
     model_run,
     model_storage,
     processor_for,
@@ -130,11 +130,9 @@ def model_evaluate(
         else ModelLog.Kind.EVALUATION
     )
 
-    def work(*, log: ModelLog, held: Any) -> RunOutcome:
+    def work(run: Run) -> RunOutcome:
         return _evaluate(
-            model=model,
-            log=log,
-            held=held,
+            run=run,
             mode=mode,
             interval=interval,
             reuse=reuse_prev_analysed,
@@ -154,30 +152,27 @@ def model_evaluate(
 
 def _evaluate(
     *,
-    model: AnalyticsModel,
-    log: ModelLog,
-    held: Any,
+    run: Run,
     mode: str,
     interval: str | None,
     reuse: bool,
     now: int | None,
     progress: Callable[[dict[str, Any]], None] | None,
 ) -> RunOutcome:
-    started = time.perf_counter()
+    model, log = run.model, run.log
     try:
         keys = evaluation_intervals_for(model=model, interval=interval, mode=mode)
     except EvaluationRefused as exc:
-        return log_fail(log=log, action=ACTION, message=str(exc))
+        return run.fail(str(exc))
     processor, reason = processor_for(model)
     if reason:
-        return log_fail(log=log, action=ACTION, message=reason)
+        return run.fail(reason)
     model_id, output_dir = model_storage(model)
     results: list[dict[str, Any]] = []
     samples = analysables = 0
     for done, key in enumerate(keys):
         state = {"done": done, "total": len(keys), "current": key}
-        log.details = {**log.details, "stage": "evaluating", "progress": state}
-        log.save(update_fields=["details"])
+        run.progress(stage="evaluating", progress=state)
         if progress:
             progress(state)
         dataset = _evaluation_dataset(
@@ -199,7 +194,7 @@ def _evaluate(
                 info=[_("There is no data to evaluate the model.")],
             )
         else:
-            held.check()
+            run.held.check()
             result = processor.evaluate(
                 model_id=model_id,
                 dataset=dataset.for_processor(),
@@ -237,12 +232,10 @@ def _evaluate(
             "progress": final,
             "mode": mode,
             "results": results,
-            "seconds": round(time.perf_counter() - started, 3),
+            "seconds": run.seconds(),
         },
     )
-    return RunOutcome(
-        model_id=model.pk,
-        action=ACTION,
+    return run.outcome(
         status=Status.OK if usable else Status.FAILED,
         message=""
         if usable

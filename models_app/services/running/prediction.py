@@ -1,16 +1,16 @@
 """Predict with one model, or every enabled trained model (Moodle's predict_models).
 
-Confident, non-ignored predictions are stored (insights.Prediction, Moodle's
-analytics_predictions) with the indicator values behind them, then handed to the
-insights routing, which tells the people allowed to act. As in training, the
-(sample, range) pairs are recorded as predicted only in the transaction that
-stores the predictions, so a crash leaves them to be predicted by the next run.
+Confident, non-ignored predictions, with the indicator values behind them, go to
+the registered predictions consumer (models_app/consumers.py): insights stores them
+(Moodle's analytics_predictions) and tells the people allowed to act. As in
+training, the (sample, range) pairs are recorded as predicted only in the
+transaction that hands the predictions over, so a crash (or a consumer that fails)
+leaves them to be predicted by the next run.
 """
 
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -19,24 +19,21 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from models_app.analysis import bookkeeping
+from models_app.consumers import PredictionRecord, predictions_consume
 from models_app.models import AnalyticsModel, ModelLog
 from models_app.services.logs import model_log_finish
 from models_app.services.running.common import (
+    Run,
     RunOutcome,
     Status,
-    log_fail,
-    model_run,
+    analysed_run,
+    dataset_figures,
     model_storage,
+    models_each,
     processor_for,
     target_of,
 )
 from models_app.services.running.reasons import reasons_compute
-from models_app.services.running.training import (
-    _details,
-    _progress,
-    dataset_for_run,
-    run_refusal,
-)
 
 ACTION = "predict"
 
@@ -49,12 +46,17 @@ def model_predict(
     chunk_size: int | None = None,
 ) -> RunOutcome:
     """Predict the latest range of every running analysable not predicted yet."""
-
-    def work(*, log: ModelLog, held: Any) -> RunOutcome:
-        return _predict(model=model, log=log, held=held, now=now, chunk_size=chunk_size)
-
-    return model_run(
-        model=model, kind=ModelLog.Kind.PREDICTION, action=ACTION, work=work, user=user
+    return analysed_run(
+        model=model,
+        kind=ModelLog.Kind.PREDICTION,
+        action=ACTION,
+        mode="prediction",
+        nothing=_("No new samples to predict."),
+        prepare=_prepare,
+        work=_predict,
+        user=user,
+        now=now,
+        chunk_size=chunk_size,
     )
 
 
@@ -66,53 +68,27 @@ def prediction_is_confident(*, target: Any, predicted: float, score: float) -> b
     return int(predicted) not in tuple(target.ignored_classes)
 
 
-def _predict(
-    *,
-    model: AnalyticsModel,
-    log: ModelLog,
-    held: Any,
-    now: int | None,
-    chunk_size: int | None,
-) -> RunOutcome:
-    started = time.perf_counter()
-    refused = run_refusal(model=model, log=log, mode="prediction", action=ACTION)
-    if refused is not None:
-        return refused
+def _prepare(run: Run) -> tuple[Any, str | None]:
+    """(the processor, None); no processor for a rule-based model, which needs
+    no training."""
+    model = run.model
     target: Any = target_of(model)  # known: run_refusal refuses unknown targets
-    rule_based = bool(target.based_on_assumptions)
-    processor: Any = None
-    if not rule_based:
-        if not model.trained:
-            return log_fail(
-                log=log,
-                action=ACTION,
-                message=_(
-                    "The model has not been trained yet. Train it first: Run now "
-                    "on the models page, or manage.py train_models --modelid %(id)s"
-                )
-                % {"id": model.pk},
-            )
-        processor, reason = processor_for(model)
-        if reason:
-            return log_fail(log=log, action=ACTION, message=reason)
+    if target.based_on_assumptions:
+        return None, None
+    if not model.trained:
+        return None, _(
+            "The model has not been trained yet. Train it first: Run now "
+            "on the models page, or manage.py train_models --modelid %(id)s"
+        ) % {"id": model.pk}
+    return processor_for(model)
 
-    dataset, ended = dataset_for_run(
-        model=model,
-        log=log,
-        mode="prediction",
-        action=ACTION,
-        now=now,
-        chunk_size=chunk_size,
-        started=started,
-        nothing=_("No new samples to predict."),
-    )
-    if ended is not None:
-        return ended
-    figures = {"analysables": dataset.analysables_analysed, "samples": len(dataset)}
 
-    held.check()
-    _progress(log, stage="predicting")
-    if rule_based:
+def _predict(run: Run, dataset: Any, processor: Any) -> RunOutcome:
+    model, log = run.model, run.log
+    target: Any = target_of(model)
+    figures = dataset_figures(dataset)
+    run.progress(stage="predicting")
+    if processor is None:  # rule-based: the target's labels are the predictions
         results = [
             (i, float(label), 1.0) for i, label in enumerate(dataset.labels.tolist())
         ]
@@ -123,11 +99,8 @@ def _predict(
             model_id=model_id, dataset=processor_data, output_dir=output_dir
         )
         if not result.ok:
-            return log_fail(
-                log=log,
-                action=ACTION,
-                message="; ".join(result.info) or _("Prediction failed."),
-                **figures,
+            return run.fail(
+                "; ".join(result.info) or _("Prediction failed."), **figures
             )
         row_of = {sid: i for i, sid in enumerate(dataset.ids)}
         results = [
@@ -141,8 +114,8 @@ def _predict(
         if prediction_is_confident(target=target, predicted=predicted, score=score)
     ]
     reasons: dict[int, dict[str, Any]] = {}
-    if not rule_based and confident:
-        _progress(log, stage="explaining")
+    if processor is not None and confident:
+        run.progress(stage="explaining")
         reasons = reasons_compute(
             processor=processor,
             model_id=model_id,
@@ -152,50 +125,36 @@ def _predict(
             predicted=[p for _i, p, _s in confident],
             columns=list(dataset.columns),
         )
-    held.check()
+    run.held.check()
+    records = _prediction_records(dataset=dataset, rows=confident, reasons=reasons)
     with transaction.atomic():
-        stored = _predictions_store(
-            model=model, dataset=dataset, rows=confident, reasons=reasons
-        )
+        # Inside the transaction: predictions nobody was told about are rolled
+        # back and predicted again by the next run.
+        stored = predictions_consume(model=model, records=records) if records else 0
         bookkeeping.predict_samples_record(
             model=model, interval=dataset.interval, samples=_predicted(dataset)
         )
         model_log_finish(
             log=log,
             result=ModelLog.Result.OK,
-            details={
-                **_details(dataset, started),
-                "predictions": len(results),
-                "stored": len(stored),
-            },
+            details=run.details(dataset, predictions=len(results), stored=stored),
             **figures,
         )
-        if stored:
-            # Inside the transaction: predictions nobody was told about are
-            # rolled back and predicted again by the next run.
-            from insights.services import insights_generate
-
-            insights_generate(model=model, predictions=stored)
-    return RunOutcome(
-        model_id=model.pk,
-        action=ACTION,
+    return run.outcome(
         status=Status.OK,
         message=_("%(n)s predictions stored out of %(total)s.")
-        % {"n": len(stored), "total": len(results)},
-        predictions=len(stored),
+        % {"n": stored, "total": len(results)},
+        predictions=stored,
         **figures,
     )
 
 
-def _predictions_store(
+def _prediction_records(
     *,
-    model: AnalyticsModel,
     dataset: Any,
     rows: list[tuple[int, float, float]],
     reasons: dict[int, dict[str, Any]],
-) -> list[Any]:
-    from insights.models import Prediction
-
+) -> list[PredictionRecord]:
     columns = [
         (j, name)
         for j, name in enumerate(dataset.columns)
@@ -203,7 +162,7 @@ def _predictions_store(
     ]
     due = dataset.extra.get("activities_due", {})
     ids = dataset.ids
-    objects = []
+    records = []
     for i, predicted, score in rows:
         values = dataset.X[i]
         calculations: dict[str, Any] = {
@@ -212,9 +171,8 @@ def _predictions_store(
         }
         if ids[i] in due:
             calculations["_activities_due"] = due[ids[i]]
-        objects.append(
-            Prediction(
-                model=model,
+        records.append(
+            PredictionRecord(
                 context_id=int(dataset.context_ids[i]),
                 sampleid=int(dataset.sample_ids[i]),
                 rangeindex=int(dataset.range_indexes[i]),
@@ -226,7 +184,7 @@ def _predictions_store(
                 timeend=int(dataset.range_ends[i]),
             )
         )
-    return Prediction.objects.bulk_create(objects, batch_size=500)
+    return records
 
 
 def _predicted(dataset: Any) -> dict[tuple[int, int], list[int]]:
@@ -248,12 +206,11 @@ def models_predict(
     progress: Callable[[RunOutcome], None] | None = None,
 ) -> list[RunOutcome]:
     """Predict with every enabled, trained model (rule-based ones are trained)."""
-    outcomes = []
-    for model in models_to_predict():
-        outcomes.append(model_predict(model=model, user=user, now=now))
-        if progress:
-            progress(outcomes[-1])
-    return outcomes
+    return models_each(
+        models=models_to_predict(),
+        run=lambda model: model_predict(model=model, user=user, now=now),
+        progress=progress,
+    )
 
 
 def models_to_predict() -> list[AnalyticsModel]:
