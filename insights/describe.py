@@ -100,23 +100,37 @@ def samples_describe(*, kind: str | None, ids: Iterable[int]) -> dict[int, Sampl
 
 def context_name(context: Context) -> str:
     """The name people know a context by: the course, category, activity or user."""
-    level = context.contextlevel
-    if level == ContextLevel.SYSTEM:
-        return _("Site")
-    table: type[Model] | None = {
+    return context_names([context])[context.pk]
+
+
+def context_names(contexts: Iterable[Context]) -> dict[int, str]:
+    """`context_name` of each context by id, in one query per context level."""
+    tables: dict[int, type[Model]] = {
         ContextLevel.CATEGORY: Category,
         ContextLevel.COURSE: Course,
         ContextLevel.MODULE: Activity,
         ContextLevel.USER: get_user_model(),
-    }.get(level)
-    obj = table.objects.filter(pk=context.instanceid).first() if table else None
-    if obj is None:
-        return str(context)
-    if level == ContextLevel.USER:
-        return user_name(obj)
-    if level == ContextLevel.COURSE:
-        return obj.fullname
-    return obj.name
+    }
+    by_level: dict[int, list[Context]] = {}
+    for context in contexts:
+        by_level.setdefault(context.contextlevel, []).append(context)
+    names: dict[int, str] = {}
+    for level, group in by_level.items():
+        table = tables.get(level)
+        objects = table.objects.in_bulk([c.instanceid for c in group]) if table else {}
+        for context in group:
+            obj = objects.get(context.instanceid)
+            if level == ContextLevel.SYSTEM:
+                names[context.pk] = _("Site")
+            elif obj is None:
+                names[context.pk] = str(context)
+            elif level == ContextLevel.USER:
+                names[context.pk] = user_name(obj)
+            elif level == ContextLevel.COURSE:
+                names[context.pk] = obj.fullname
+            else:
+                names[context.pk] = obj.name
+    return names
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,8 @@ Superusers are recipients only when an assigned role grants the capability
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -163,12 +165,10 @@ def insight_get(*, pk: int) -> Insight | None:
     return Insight.objects.select_related("model", "context").filter(pk=pk).first()
 
 
-def predictions_of_insight(*, insight: Insight) -> QuerySet[Prediction]:
-    """The latest prediction per sample of the insight's model and context.
-
-    Moodle's lists show only the latest range per sample; a sample that no longer
-    exists is left out (Moodle skips deleted samples too).
-    """
+def _latest_predictions(*, kind: str | None) -> QuerySet[Prediction]:
+    """The latest prediction per (model, context, sample) whose sample of `kind`
+    still exists: Moodle's lists show only the latest range per sample and skip
+    deleted samples."""
     newer = Prediction.objects.filter(
         model_id=OuterRef("model_id"),
         context_id=OuterRef("context_id"),
@@ -177,22 +177,72 @@ def predictions_of_insight(*, insight: Insight) -> QuerySet[Prediction]:
         Q(rangeindex__gt=OuterRef("rangeindex"))
         | Q(rangeindex=OuterRef("rangeindex"), pk__gt=OuterRef("pk"))
     )
-    predictions = Prediction.objects.filter(
-        model_id=insight.model_id, context_id=insight.context_id
-    ).exclude(Exists(newer))
-    target = target_for(insight.model.target)
-    exists = sample_exists(getattr(target, "sample_kind", None))
+    predictions = Prediction.objects.exclude(Exists(newer))
+    exists = sample_exists(kind)
     if exists is not None:
         predictions = predictions.filter(exists)
-    return predictions.order_by("-prediction", "-predictionscore", "pk")
+    return predictions
+
+
+def _flagged_by(user: Any) -> Exists:
+    """True for the predictions `user` flagged (Moodle's skiphidden hides them)."""
+    return Exists(
+        PredictionAction.objects.filter(
+            prediction_id=OuterRef("pk"), user=user, actionname__in=HIDING_ACTIONS
+        )
+    )
+
+
+def _sample_kind(insight: Insight) -> str | None:
+    return getattr(target_for(insight.model.target), "sample_kind", None)
+
+
+def predictions_of_insight(*, insight: Insight) -> QuerySet[Prediction]:
+    """The latest prediction per sample of the insight's model and context.
+
+    Moodle's lists show only the latest range per sample; a sample that no longer
+    exists is left out (Moodle skips deleted samples too).
+    """
+    return (
+        _latest_predictions(kind=_sample_kind(insight))
+        .filter(model_id=insight.model_id, context_id=insight.context_id)
+        .order_by("-prediction", "-predictionscore", "pk")
+    )
 
 
 def predictions_visible_to(*, user: Any, insight: Insight) -> QuerySet[Prediction]:
     """The insight's predictions minus those this user flagged (Moodle's skiphidden)."""
-    flagged = PredictionAction.objects.filter(
-        prediction_id=OuterRef("pk"), user=user, actionname__in=HIDING_ACTIONS
-    )
-    return predictions_of_insight(insight=insight).exclude(Exists(flagged))
+    return predictions_of_insight(insight=insight).exclude(_flagged_by(user))
+
+
+def prediction_counts_visible_to(
+    *, user: Any, insights: Iterable[Insight]
+) -> dict[int, int]:
+    """Insight id -> how many predictions `predictions_visible_to` lists there.
+
+    For a page of insights at once: one query per kind of sample (enrolments,
+    courses, users), not one per insight.
+    """
+    by_kind: dict[str | None, list[Insight]] = defaultdict(list)
+    for insight in insights:
+        by_kind[_sample_kind(insight)].append(insight)
+    counts: dict[int, int] = {}
+    for kind, group in by_kind.items():
+        of_group = Q(pk__in=[])
+        for insight in group:
+            of_group |= Q(model_id=insight.model_id, context_id=insight.context_id)
+        rows = (
+            _latest_predictions(kind=kind)
+            .filter(of_group)
+            .exclude(_flagged_by(user))
+            .values_list("model_id", "context_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        found = {(model_id, context_id): n for model_id, context_id, n in rows}
+        for insight in group:
+            counts[insight.pk] = found.get((insight.model_id, insight.context_id), 0)
+    return counts
 
 
 def prediction_get(*, pk: int) -> Prediction | None:

@@ -16,11 +16,12 @@ from django.views.decorators.http import require_POST
 
 from insights.actions import bulk_actions_of, target_for
 from insights.course_view import course_view_build, summary_sentence
-from insights.describe import context_name
+from insights.describe import context_name, context_names
 from insights.forms import BulkActionForm
 from insights.models import Prediction
 from insights.selectors import (
     insights_visible_to,
+    prediction_counts_visible_to,
     predictions_of_insight,
     predictions_visible_to,
 )
@@ -45,18 +46,19 @@ def insight_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(insights.order_by("context_id", "model_id"), 50).get_page(
         request.GET.get("page")
     )
+    counts = prediction_counts_visible_to(user=request.user, insights=page)
+    names = context_names(insight.context for insight in page)
     groups: list[dict[str, Any]] = []
     for insight in page:
         if not groups or groups[-1]["context"].pk != insight.context_id:
             groups.append(
                 {
                     "context": insight.context,
-                    "name": context_name(insight.context),
+                    "name": names[insight.context_id],
                     "insights": [],
                 }
             )
-        count = predictions_visible_to(user=request.user, insight=insight).count()
-        groups[-1]["insights"].append({"insight": insight, "count": count})
+        groups[-1]["insights"].append({"insight": insight, "count": counts[insight.pk]})
     return render(
         request,
         "insights/insight_list.html",
