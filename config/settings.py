@@ -212,6 +212,11 @@ EMAIL_CONFIG = env.email(
 )
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="foresight@localhost")
+# Emails are sent by a Celery task (insights.emails): when the mail server fails it
+# retries this many times, waiting about RETRY_DELAY seconds, then twice that, ...
+# (at random up to that, so workers do not retry together), then marks it failed.
+FORESIGHT_EMAIL_RETRIES = env.int("FORESIGHT_EMAIL_RETRIES", default=5)
+FORESIGHT_EMAIL_RETRY_DELAY = env.int("FORESIGHT_EMAIL_RETRY_DELAY", default=30)
 
 # Celery. The default broker is the filesystem transport: it needs no server, so the
 # demo runs a worker and beat on one machine. Production uses Redis or RabbitMQ.

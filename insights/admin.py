@@ -1,20 +1,27 @@
-"""Read-only admin for predictions, actions, insights, notifications and the
-messages teachers sent to students.
+"""Read-only admin for predictions, actions, insights, notifications, the
+messages teachers sent to students and the emails that carried them.
 
 Predictions and what people did with them are records of what happened: nobody
 edits them here. The predictions list opens with per-model figures (how many
 predictions, and the share people marked useful, not useful or incorrectly flagged),
-which say whether a model's insights are worth sending.
+which say whether a model's insights are worth sending. Notifications and messages
+show how their email went (pending, sent, failed and why); "Send again" queues the
+failed ones once the mail server is fixed.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from insights.emails import email_deliveries_resend
 from insights.models import (
+    EmailDelivery,
     Insight,
     Notification,
     Prediction,
@@ -101,22 +108,128 @@ class InsightAdmin(ReadOnlyAdmin):
     list_select_related = ("model", "context")
 
 
+def _resend(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, deliveries: QuerySet
+) -> None:
+    queued = email_deliveries_resend(deliveries=deliveries)
+    modeladmin.message_user(
+        request,
+        ngettext(
+            "%(count)d email queued to be sent again.",
+            "%(count)d emails queued to be sent again.",
+            queued,
+        )
+        % {"count": queued},
+        messages.SUCCESS if queued else messages.WARNING,
+    )
+    skipped = deliveries.count() - queued
+    if skipped:
+        modeladmin.message_user(
+            request,
+            ngettext(
+                "%(count)d was left alone: already sent or being sent.",
+                "%(count)d were left alone: already sent or being sent.",
+                skipped,
+            )
+            % {"count": skipped},
+            messages.INFO,
+        )
+
+
+class EmailStatusAdmin(ReadOnlyAdmin):
+    """A notification's or message's email status as a column and a filter, its
+    error, and "Send again" (which queues the email, never sends it twice)."""
+
+    actions = ["send_again"]
+    #: The delivery's field that points at this admin's rows ("": the rows are
+    #: the deliveries).
+    delivery_field = ""
+
+    @admin.display(description=_("email"), ordering="email__status")
+    def email_status(self, obj: Any) -> str:
+        delivery = getattr(obj, "email", None)
+        if delivery is None:
+            return "–"
+        return str(delivery.get_status_display())
+
+    @admin.display(description=_("email error"))
+    def email_error(self, obj: Any) -> str:
+        delivery = getattr(obj, "email", None)
+        return delivery.last_error if delivery is not None else ""
+
+    @admin.action(description=_("Send again"), permissions=["resend"])
+    def send_again(self, request: HttpRequest, queryset: QuerySet) -> None:
+        deliveries = (
+            EmailDelivery.objects.filter(**{f"{self.delivery_field}__in": queryset})
+            if self.delivery_field
+            else queryset
+        )
+        _resend(self, request, deliveries)
+
+    def has_resend_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("insights.change_emaildelivery")
+
+
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin):
-    list_display = ("subject", "user", "timecreated", "timeread", "timeemailed")
+class NotificationAdmin(EmailStatusAdmin):
+    delivery_field = "notification"
+    list_display = (
+        "subject",
+        "user",
+        "timecreated",
+        "timeread",
+        "email_status",
+        "email_error",
+        "timeemailed",
+    )
     list_filter = (
+        "email__status",
         ("timeread", admin.EmptyFieldListFilter),
         ("timeemailed", admin.EmptyFieldListFilter),
     )
     search_fields = ("user__username", "subject")
-    list_select_related = ("user",)
+    list_select_related = ("user", "email")
     raw_id_fields = ("user", "insight")
 
 
 @admin.register(StudentMessage)
-class StudentMessageAdmin(ReadOnlyAdmin):
-    list_display = ("subject", "sender", "recipient", "timecreated", "timeemailed")
-    list_filter = (("timeemailed", admin.EmptyFieldListFilter),)
+class StudentMessageAdmin(EmailStatusAdmin):
+    delivery_field = "student_message"
+    list_display = (
+        "subject",
+        "sender",
+        "recipient",
+        "timecreated",
+        "email_status",
+        "email_error",
+        "timeemailed",
+    )
+    list_filter = ("email__status", ("timeemailed", admin.EmptyFieldListFilter))
     search_fields = ("sender__username", "recipient__username", "subject")
-    list_select_related = ("sender", "recipient")
+    list_select_related = ("sender", "recipient", "email")
     raw_id_fields = ("sender", "recipient", "prediction")
+
+
+@admin.register(EmailDelivery)
+class EmailDeliveryAdmin(EmailStatusAdmin):
+    list_display = (
+        "__str__",
+        "status",
+        "attempts",
+        "last_error",
+        "timecreated",
+        "timeclaimed",
+        "timesent",
+    )
+    list_filter = ("status", ("notification", admin.EmptyFieldListFilter))
+    search_fields = (
+        "notification__user__username",
+        "student_message__recipient__username",
+        "last_error",
+    )
+    list_select_related = (
+        "notification__user",
+        "student_message__sender",
+        "student_message__recipient",
+    )
+    raw_id_fields = ("notification", "student_message")

@@ -233,3 +233,92 @@ class StudentMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender} → {self.recipient}: {self.subject}"
+
+
+class EmailDeliveryQuerySet(models.QuerySet):
+    def of_notifications(self) -> EmailDeliveryQuerySet:
+        return self.filter(notification__isnull=False)
+
+    def of_student_messages(self) -> EmailDeliveryQuerySet:
+        return self.filter(student_message__isnull=False)
+
+
+class EmailDelivery(models.Model):
+    """The email of one notification or one message to a student, and how sending
+    it went.
+
+    A Celery task sends it after the transaction that wrote the row commits, and
+    retries with backoff while the mail server fails; the email is rendered when
+    it is sent (current address and language, fresh links), so "Send again" in the
+    admin sends what is true then. A row exists only when an email was wanted.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENDING = "sending", _("being sent")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    notification = models.OneToOneField(
+        Notification,
+        verbose_name=_("notification"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="email",
+    )
+    student_message = models.OneToOneField(
+        StudentMessage,
+        verbose_name=_("message to a student"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="email",
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.PENDING,
+        help_text=_(
+            "Pending until a worker sends it; failed when the mail server refused "
+            "it after every retry (use “Send again” once it is fixed)."
+        ),
+    )
+    attempts = models.PositiveIntegerField(
+        _("attempts"), default=0, help_text=_("How many times sending was tried.")
+    )
+    last_error = models.CharField(
+        _("last error"),
+        max_length=300,
+        blank=True,
+        help_text=_("What the mail server or the connection said on the last try."),
+    )
+    timecreated = models.DateTimeField(_("queued"), auto_now_add=True)
+    timeclaimed = models.DateTimeField(
+        _("last tried"),
+        null=True,
+        blank=True,
+        help_text=_("When a worker last took it to send."),
+    )
+    timesent = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    objects = EmailDeliveryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("email delivery")
+        verbose_name_plural = _("email deliveries")
+        ordering = ["-timecreated", "-id"]
+        indexes = [models.Index(fields=["status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(notification__isnull=False, student_message__isnull=True)
+                    | models.Q(notification__isnull=True, student_message__isnull=False)
+                ),
+                name="email_delivery_of_one_thing",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.notification or self.student_message)

@@ -3,67 +3,38 @@
 The scheduling code calls `insights_generate(model=..., predictions=...)` after each
 prediction run with the predictions it stored. Each (model, context) becomes one
 insight, and each recipient gets one notification per insight and run, never one
-per prediction; emails leave after the transaction commits, so a rolled-back run
-sends nothing.
+per prediction; their emails are queued here and sent by a Celery task after the
+transaction commits (insights.emails), so a rolled-back run sends nothing and the
+run never waits for the mail server.
 """
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
-from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from access.models import Context, ContextLevel
+from access.models import Context
 from insights.actions import allowed_action_names, target_for
 from insights.describe import (
     context_name,
-    message_text,
     sample_model,
     samples_describe,
+)
+from insights.emails import (  # noqa: F401 - email_link_rewriters: lti registers there
+    email_deliveries_queue,
+    email_link_rewriters,
 )
 from insights.models import Insight, Notification, Prediction, PredictionAction
 from insights.selectors import insight_recipients
 from lms.models import UserProfile
 from models_app.models import AnalyticsModel
-
-logger = logging.getLogger(__name__)
-
-
-def site_url() -> str:
-    """Where the site is reached, for links in emails (no request in a worker).
-
-    FORESIGHT_SITE_URL when set; else the address `make demo` serves the site at
-    (recorded in the data folder, so commands run from another shell link there,
-    port included); else the first allowed host over http.
-    """
-    configured = getattr(settings, "FORESIGHT_SITE_URL", "")
-    if configured:
-        return configured.rstrip("/")
-    recorded = demo_site_url()
-    if recorded:
-        return recorded
-    hosts = [host for host in settings.ALLOWED_HOSTS if host not in ("*", "")]
-    host = hosts[0].lstrip(".") if hosts else "localhost"
-    return f"http://{host}"
-
-
-def demo_site_url() -> str:
-    """The address bin/demo recorded for the running demo ("" when none)."""
-    path = Path(settings.FORESIGHT_DATA_DIR) / "site-url"
-    try:
-        return path.read_text(encoding="utf-8").strip().rstrip("/")
-    except OSError:
-        return ""
 
 
 def _message_texts(
@@ -83,68 +54,6 @@ def _message_texts(
         except NotImplementedError:
             body = _("The system generated an insight for you.")
     return subject, body
-
-
-#: Functions (user=, url=, course_id=) -> url that rewrite the link of a
-#: notification email, registered by apps that sign people in elsewhere (lti: a
-#: person without a password gets the tool's link on their learning platform).
-#: Insights cannot import those apps, which sit above it.
-email_link_rewriters: list[Callable[..., str]] = []
-
-
-def _insight_url(
-    base: str, insight: Insight, lang: str | None, *, user: Any = None
-) -> str:
-    """The insight's address in the recipient's language ("/es/insights/9/"), as
-    the registered rewriters make it for `user`."""
-    with translation.override(lang or settings.LANGUAGE_CODE):
-        url = f"{base}{insight.get_absolute_url()}"
-    if user is not None:
-        context = insight.context
-        course_id = (
-            context.instanceid if context.contextlevel == ContextLevel.COURSE else None
-        )
-        for rewrite in email_link_rewriters:
-            url = rewrite(user=user, url=url, course_id=course_id)
-    return url
-
-
-def _email(notification: Notification, *, url: str, lang: str | None) -> Any:
-    text = message_text(notification.body, paragraphs="\n\n")
-    with translation.override(lang or settings.LANGUAGE_CODE):
-        view = _("View insight")
-    message = EmailMultiAlternatives(
-        subject=" ".join(notification.subject.split()),
-        body=f"{text}\n\n{view}: {url}\n",
-        to=[notification.user.email],
-    )
-    html_text = "<br>".join(escape(line) for line in text.splitlines())
-    message.attach_alternative(
-        f'<p>{html_text}</p><p><a href="{escape(url)}">{escape(view)}</a></p>',
-        "text/html",
-    )
-    return message
-
-
-def emails_send(*, messages: list[tuple[int, Any]], sent_model: type[Any]) -> None:
-    """Send over one connection; set `timeemailed` on the `sent_model` rows whose
-    email left. A failure (SMTP down) keeps the in-site copy, logged."""
-    if not messages:
-        return
-    sent_ids: list[int] = []
-    try:
-        connection = get_connection()
-        connection.open()
-        try:
-            for row_id, message in messages:
-                message.connection = connection
-                if message.send():
-                    sent_ids.append(row_id)
-        finally:
-            connection.close()
-    except Exception:  # SMTP down: the copy is still in the site
-        logger.exception("Sending emails failed after %d", len(sent_ids))
-    sent_model.objects.filter(pk__in=sent_ids).update(timeemailed=timezone.now())
 
 
 @transaction.atomic
@@ -168,9 +77,8 @@ def insights_generate(
     target = target_for(model.target)
     contexts = Context.objects.in_bulk(list(by_context))
     now = timezone.now()
-    base = site_url()
     insights: list[Insight] = []
-    emails: list[tuple[Notification, str, str | None]] = []
+    emailed: list[Notification] = []
     for context_id in sorted(by_context):
         context = contexts.get(context_id)
         if context is None:
@@ -197,18 +105,12 @@ def insights_generate(
                 Notification(user=user, insight=insight, subject=subject, body=body)
             )
         Notification.objects.bulk_create(notifications)
-        emails.extend(
-            (notification, _insight_url(base, insight, user.lang, user=user), user.lang)
+        emailed.extend(
+            notification
             for notification, user in zip(notifications, recipients, strict=True)
             if user.wants_email and user.email
         )
-    messages = [
-        (notification.pk, _email(notification, url=url, lang=lang))
-        for notification, url, lang in emails
-    ]
-    transaction.on_commit(
-        lambda: emails_send(messages=messages, sent_model=Notification)
-    )
+    email_deliveries_queue(notifications=emailed)
     return insights
 
 

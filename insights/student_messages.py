@@ -3,7 +3,9 @@
 Moodle opens its messaging window on this action; Foresight sends an email from the
 site with the teacher as Reply-To, so the student answers the teacher directly, and
 keeps a copy of each message. One message per student, however many of the
-student's predictions were ticked. Emails leave after the transaction commits.
+student's predictions were ticked. The emails are queued with the copies and sent
+by a Celery task once the transaction commits (insights.emails): the teacher's
+request never waits for the mail server, and a failure shows in the admin.
 """
 
 from __future__ import annotations
@@ -12,14 +14,13 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from insights.actions import allowed_action_names, target_for
 from insights.describe import samples_describe
+from insights.emails import email_deliveries_queue
 from insights.models import Prediction, StudentMessage
-from insights.services import emails_send
 
 #: Moodle's name of the action.
 SEND_MESSAGE = "studentmessage"
@@ -66,7 +67,7 @@ def student_messages_send(
     """Send `subject` and `body` to the student of each prediction, once each.
 
     The caller has checked that `sender` may see the predictions. Students without
-    an email address get the stored copy only (`timeemailed` stays empty).
+    an email address get the stored copy only (no email delivery).
     """
     subject, body = " ".join(subject.split()), body.strip()
     if not subject or not body:
@@ -84,21 +85,7 @@ def student_messages_send(
         for user_id, prediction in recipients.items()
         if user_id in users
     )
-    reply_to = [sender.email] if getattr(sender, "email", "") else []
-    emails = [
-        (
-            message.pk,
-            EmailMessage(
-                subject=subject,
-                body=body,
-                to=[message.recipient.email],
-                reply_to=reply_to,
-            ),
-        )
-        for message in sent
-        if message.recipient.email
-    ]
-    transaction.on_commit(
-        lambda: emails_send(messages=emails, sent_model=StudentMessage)
+    email_deliveries_queue(
+        student_messages=[message for message in sent if message.recipient.email]
     )
     return sent

@@ -1,8 +1,9 @@
 """Prometheus metrics, counted from the database at scrape time.
 
 Runs are ModelLog rows, predictions are Prediction rows, notifications are
-Notification rows, the Moodle sync's progress is moodlesync's SyncState rows: every web, worker and beat process writes the same tables, so a
-scrape of any one gunicorn worker gives the figures of the whole site. This is why
+Notification rows and their emails EmailDelivery rows, the Moodle sync's progress
+is moodlesync's SyncState rows: every web, worker and beat process writes the same
+tables, so a scrape of any one gunicorn worker gives the figures of the whole site. This is why
 there are no in-process counters (which would need prometheus_client's
 multiprocess mode and would still miss what the Celery workers did).
 
@@ -84,25 +85,32 @@ def _predictions(family: CounterMetricFamily) -> None:
 
 
 def _notifications(families: dict[str, Any]) -> None:
-    """Sent: the email left. Failed: email was wanted (an address, email not turned
-    off) and did not leave. The rest were in-site only by the recipient's choice."""
-    from django.db.models import Exists, OuterRef, Q
+    """Emails by the state their delivery recorded: sent; failed (the mail server
+    or the network refused it after every retry); pending (queued or being sent).
+    A notification whose recipient wanted no email (or had no address) has none."""
+    from django.db.models import Count
 
-    from insights.models import Notification
-    from lms.models import UserProfile
+    from insights.models import EmailDelivery, Notification
 
-    opted_out = UserProfile.objects.filter(
-        user_id=OuterRef("user_id"), email_notifications=False
-    )
-    notifications = Notification.objects.order_by()
-    families["notifications"].add_metric([], notifications.count())
-    families["emails"].add_metric(
-        ["sent"], notifications.filter(timeemailed__isnull=False).count()
-    )
-    failed = notifications.filter(timeemailed__isnull=True).filter(
-        ~Q(user__email=""), ~Exists(opted_out)
-    )
-    families["emails"].add_metric(["failed"], failed.count())
+    families["notifications"].add_metric([], Notification.objects.order_by().count())
+    status = EmailDelivery.Status
+    outcome = {
+        status.SENT: "sent",
+        status.FAILED: "failed",
+        status.PENDING: "pending",
+        status.SENDING: "pending",
+    }
+    for key, deliveries in (
+        ("emails", EmailDelivery.objects.of_notifications()),
+        ("messages", EmailDelivery.objects.of_student_messages()),
+    ):
+        counts = dict.fromkeys(("sent", "failed", "pending"), 0)
+        rows = deliveries.values("status").annotate(n=Count("id")).order_by()
+        for row in rows:
+            counts[outcome[row["status"]]] += row["n"]
+        families[key].add_metric(["sent"], counts["sent"])
+        families[key].add_metric(["failed"], counts["failed"])
+        families[f"{key}_pending"].add_metric([], counts["pending"])
 
 
 def _models(family: GaugeMetricFamily) -> None:
@@ -181,9 +189,22 @@ class DatabaseCollector(Collector):
             ),
             "emails": CounterMetricFamily(
                 "foresight_notification_emails",
-                "Insight notification emails by outcome: sent, or failed (wanted "
-                "but not sent).",
+                "Insight notification emails by outcome: sent, or failed (refused "
+                "after every retry; 'Send again' in the admin queues them again).",
                 labels=["outcome"],
+            ),
+            "emails_pending": GaugeMetricFamily(
+                "foresight_notification_emails_pending",
+                "Insight notification emails queued or being sent.",
+            ),
+            "messages": CounterMetricFamily(
+                "foresight_student_message_emails",
+                "Emails of teachers' messages to students by outcome: sent or failed.",
+                labels=["outcome"],
+            ),
+            "messages_pending": GaugeMetricFamily(
+                "foresight_student_message_emails_pending",
+                "Emails of teachers' messages to students queued or being sent.",
             ),
         }
         _notifications(notifications)

@@ -17,7 +17,7 @@ from insights.models import Notification
 from insights.services import insights_generate
 from lms.models import UserProfile
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("emails_inline")]
 
 ROOT = Path(__file__).resolve().parents[2]
 

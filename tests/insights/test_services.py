@@ -66,6 +66,7 @@ def test_one_insight_per_context(
     )
 
 
+@pytest.mark.usefixtures("emails_inline")
 def test_email_leaves_after_commit_with_an_absolute_link(
     course,
     course_model,
@@ -91,6 +92,7 @@ def test_email_leaves_after_commit_with_an_absolute_link(
     assert Notification.objects.get(user=teacher).timeemailed is not None
 
 
+@pytest.mark.usefixtures("emails_inline")
 def test_email_off_keeps_the_notification_in_the_site(
     course,
     course_model,
@@ -193,6 +195,7 @@ def test_who_counts_as_in_the_course(course, course_model, make_prediction):
     assert recipients == {enrolled, ending}
 
 
+@pytest.mark.usefixtures("emails_inline")
 def test_a_suspended_teacher_is_not_emailed_the_courses_insights(
     course,
     course_model,
@@ -316,6 +319,7 @@ def test_notifications_mark_read(course, course_model, make_prediction, teacher)
     assert Notification.objects.unread().count() == 0
 
 
+@pytest.mark.usefixtures("emails_inline")
 def test_notification_emails_to_launched_teachers_open_through_the_platform(
     teacher,
     course,

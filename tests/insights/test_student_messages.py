@@ -13,7 +13,7 @@ from insights.services import insights_generate
 from models_app.models import AnalyticsModel
 from tests.factories import EnrolmentFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("emails_inline")]
 
 
 @pytest.fixture

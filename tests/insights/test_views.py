@@ -410,6 +410,7 @@ def test_the_insight_page_speaks_spanish(spanish, teacher_client, insight):
     assert "With the selected students" not in content
 
 
+@pytest.mark.usefixtures("emails_inline")
 def test_emails_use_the_recipients_language(
     spanish,
     course_model,

@@ -115,6 +115,7 @@ def test_teacher_marks_a_prediction_fixed_and_it_no_longer_shows(
     assert response.status == 403
 
 
+@pytest.mark.usefixtures("emails_inline")
 def test_teacher_writes_to_a_student_at_risk_from_the_insight(
     admin_user, course, teacher, student, new_page, admin_login, live_url
 ):

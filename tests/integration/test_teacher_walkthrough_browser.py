@@ -112,6 +112,7 @@ def _expected_top_reason(model, prediction) -> str:
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.usefixtures("emails_inline")
 def test_a_teacher_follows_the_email_to_reasons_acts_and_writes(
     language, flagged_course, new_page, admin_login
 ):

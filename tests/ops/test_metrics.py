@@ -70,29 +70,49 @@ def test_runs_predictions_and_notifications_after_a_real_run(client, metrics_tok
     assert samples[(duration + "_bucket", inf)] == 1
     created = Notification.objects.count()
     assert samples[("foresight_notifications_total", ())] == created
-    emailed = Notification.objects.filter(timeemailed__isnull=False).count()
+    # Emails are queued by the run and sent by a worker: none has left yet.
+    queued = Notification.objects.filter(email__status="pending").count()
+    assert queued > 0
+    assert samples[("foresight_notification_emails_pending", ())] == queued
     sent = ("foresight_notification_emails_total", (("outcome", "sent"),))
-    assert samples[sent] == emailed
+    assert samples[sent] == 0
 
 
-def test_a_failed_email_is_counted_as_failed(client, metrics_token, course):
-    from insights.models import Insight
+def test_emails_are_counted_by_the_state_their_delivery_recorded(
+    client, metrics_token, course
+):
+    """Sent, failed and pending are what the deliveries say, not an estimate: a
+    notification without an email (no address, email turned off) counts in none."""
+    from access.selectors import context_of
+    from insights.models import EmailDelivery, Insight, StudentMessage
 
     finished_course()
     model = dropout_model()
-    from access.selectors import context_of
-
     insight = Insight.objects.create(model=model, context=context_of(course))
     wants = UserFactory(username="wants", email="wants@example.org")
     no_address = UserFactory(username="noaddress", email="")
-    Notification.objects.create(user=wants, insight=insight, subject="s")
+    for status in ("sent", "failed", "failed", "pending", "sending"):
+        notification = Notification.objects.create(
+            user=wants, insight=insight, subject="s"
+        )
+        EmailDelivery.objects.create(notification=notification, status=status)
     Notification.objects.create(user=no_address, insight=insight, subject="s")
+    message = StudentMessage.objects.create(
+        sender=no_address, recipient=wants, subject="s", body="b"
+    )
+    EmailDelivery.objects.create(student_message=message, status="failed")
 
     samples = _scrape(client)
 
-    failed = ("foresight_notification_emails_total", (("outcome", "failed"),))
-    assert samples[failed] == 1
-    assert samples[("foresight_notifications_total", ())] == 2
+    emails = "foresight_notification_emails_total"
+    assert samples[(emails, (("outcome", "sent"),))] == 1
+    assert samples[(emails, (("outcome", "failed"),))] == 2
+    assert samples[("foresight_notification_emails_pending", ())] == 2
+    assert samples[("foresight_notifications_total", ())] == 6
+    messages = "foresight_student_message_emails_total"
+    assert samples[(messages, (("outcome", "failed"),))] == 1
+    assert samples[(messages, (("outcome", "sent"),))] == 0
+    assert samples[("foresight_student_message_emails_pending", ())] == 0
 
 
 def test_metrics_need_the_token_or_staff(client, settings):
