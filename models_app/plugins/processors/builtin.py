@@ -7,8 +7,6 @@ atomic state folder in the safe format (skops with trusted types, npz), and
 
 from __future__ import annotations
 
-import errno
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,22 +14,27 @@ from django.utils.translation import gettext_lazy as _
 
 from mlbackend.engine.dataset import Dataset, dataset_from_csv
 from mlbackend.engine.results import NO_DATASET, EngineError, Result
-from mlbackend.engine.storage import (
-    StateFolder,
-    files_write_atomically,
-    identifier_check,
-    tree_delete,
-)
-from models_app.plugins.base import Processor
+from mlbackend.engine.storage import StateFolder, tree_delete
+from models_app.plugins.processors.evaluation import EvaluatingProcessor
 
 if TYPE_CHECKING:
     from mlbackend.engine.trained import Contributions, IncrementalClassifier
+    from models_app.plugins.processors.calibration import CalibratedClassifier
 
 # The engine modules that load scikit-learn, skops and matplotlib (seconds) are
 # imported inside the methods: the registry imports this class for its label, and
 # every `manage.py` command and page would pay for them otherwise.
 #: mlbackend.engine.estimators.DEFAULT_ESTIMATOR (tests/test_startup.py checks).
 DEFAULT_ESTIMATOR = "logistic_regression"
+#: The estimators on offer (mlbackend.engine.estimators.ESTIMATORS, whose labels
+#: these are), for the model's field and forms without loading scikit-learn.
+ESTIMATOR_LABELS = {
+    "logistic_regression": _("Logistic regression"),
+    "gradient_boosting": _("Gradient boosting"),
+    "neural_network": _("Neural network (small MLP)"),
+}
+#: calibration.CALIBRATIONS; chosen by the backtest (see calibration.py).
+DEFAULT_CALIBRATION = "sigmoid"
 NOT_TRAINED = "The model has not been trained yet."
 MAX_IMPORT_BYTES = 2 * 1024**3
 
@@ -42,34 +45,91 @@ def _dataset(dataset: Dataset | bytes, *, labelled: bool) -> Dataset:
     return dataset_from_csv(dataset, labelled=labelled)
 
 
-class BuiltinProcessor(Processor):
-    """Learns with scikit-learn in process; logistic regression unless told otherwise."""
+def estimator_choices() -> list[tuple[str, str]]:
+    return [(key, str(label)) for key, label in ESTIMATOR_LABELS.items()]
+
+
+class BuiltinProcessor(EvaluatingProcessor):
+    """Learns with scikit-learn in process; logistic regression unless told otherwise.
+
+    Probabilities are calibrated (`calibration`: sigmoid, isotonic or none; see
+    calibration.py), so that a flag at the target's minimum score means that share.
+    """
 
     key = "builtin"
     label = _("Built-in (scikit-learn)")
 
     def __init__(
-        self, *, estimator: str = DEFAULT_ESTIMATOR, random_state: int = 0
+        self,
+        *,
+        estimator: str = DEFAULT_ESTIMATOR,
+        random_state: int = 0,
+        calibration: str = DEFAULT_CALIBRATION,
     ) -> None:
         self.estimator = estimator
         self.random_state = random_state
+        self.calibration = calibration
 
-    def _model_dir(self, model_id: str, output_dir: Path) -> Path:
-        return Path(output_dir) / identifier_check(model_id, name="model id")
+    @classmethod
+    def for_model(cls, model: object) -> BuiltinProcessor:
+        """The processor as `model` (an AnalyticsModel) configures it: its estimator,
+        or the default when it names none."""
+        return cls(estimator=getattr(model, "estimator", "") or DEFAULT_ESTIMATOR)
 
     def _state(self, model_id: str, output_dir: Path) -> StateFolder:
         return StateFolder(self._model_dir(model_id, output_dir) / "model")
 
     @staticmethod
-    def _load(state: StateFolder) -> IncrementalClassifier | None:
+    def _load(state: StateFolder) -> CalibratedClassifier | None:
         from mlbackend.engine.bundle import classifier_from_bundle
+        from models_app.plugins.processors.calibration import (
+            CALIBRATION_FILE,
+            CalibratedClassifier,
+            calibration_loads,
+        )
 
         files = state.read()
-        return None if files is None else classifier_from_bundle(files)
+        if files is None:
+            return None
+        classifier = classifier_from_bundle(files)
+        calibration = None
+        if CALIBRATION_FILE in files:  # absent: trained before calibration existed
+            calibration = calibration_loads(
+                files[CALIBRATION_FILE], classes=classifier.classes_
+            )
+        return CalibratedClassifier.wrap(classifier, calibration)
+
+    def _files(self, classifier: IncrementalClassifier) -> dict[str, bytes]:
+        """The state to store: the engine's bundle and this processor's calibration."""
+        from mlbackend.engine.bundle import bundle_from_classifier
+        from models_app.plugins.processors.calibration import (
+            CALIBRATION_FILE,
+            calibration_dumps,
+            calibration_fit,
+        )
+
+        files = bundle_from_classifier(classifier)
+        calibration = calibration_fit(
+            features=classifier.features_,
+            labels=classifier.labels_,
+            classes=classifier.classes_,
+            estimator=classifier.estimator,
+            method=self.calibration,
+            random_state=classifier.random_state,
+        )
+        if calibration is not None:
+            files[CALIBRATION_FILE] = calibration_dumps(calibration)
+        return files
 
     def is_ready(self) -> str | None:
         from mlbackend.engine.estimators import estimator_build
+        from models_app.plugins.processors.calibration import CALIBRATIONS
 
+        if self.calibration not in CALIBRATIONS:
+            return (
+                f"Unknown calibration {self.calibration!r}; choose one of "
+                f"{list(CALIBRATIONS)}."
+            )
         try:
             estimator_build(key=self.estimator, random_state=0, n_features=1)
         except EngineError as exc:
@@ -79,20 +139,19 @@ class BuiltinProcessor(Processor):
     def train(
         self, *, model_id: str, dataset: Dataset | bytes, output_dir: Path
     ) -> Result:
-        from mlbackend.engine.bundle import bundle_from_classifier
         from mlbackend.engine.trained import IncrementalClassifier
 
         state = self._state(model_id, output_dir)
         try:
             data = _dataset(dataset, labelled=True)
             with state.locked():
-                classifier = self._load(state)
+                classifier: IncrementalClassifier | None = self._load(state)
                 if classifier is None:
                     classifier = IncrementalClassifier(
                         estimator=self.estimator, random_state=self.random_state
                     )
                 classifier.train(data)
-                state.write(bundle_from_classifier(classifier))
+                state.write(self._files(classifier))
         except EngineError as exc:
             return Result(status=exc.status, info=[exc.message])
         return Result(
@@ -125,28 +184,27 @@ class BuiltinProcessor(Processor):
         classifier.check_compatible(data)
         return classifier.contributions(data.features)
 
-    def evaluate(
+    def _evaluation_run(
         self,
         *,
         model_id: str,
         dataset: Dataset | bytes,
         output_dir: Path,
-        min_score: float = 0.7,
-        max_deviation: float = 0.05,
-        n_iterations: int = 10,
-        trained_model: bool = False,
-    ) -> Result:
+        min_score: float,
+        max_deviation: float,
+        n_iterations: int,
+        trained_model: bool,
+    ) -> tuple[Result, dict[str, bytes] | None]:
         from mlbackend.engine.evaluation import evaluation_run
 
-        state = self._state(model_id, output_dir)
         try:
             data = _dataset(dataset, labelled=True)
             trained = None
             if trained_model:
-                trained = self._load(state)
+                trained = self._load(self._state(model_id, output_dir))
                 if trained is None:
-                    return Result(status=NO_DATASET, info=[NOT_TRAINED])
-            result, files = evaluation_run(
+                    return Result(status=NO_DATASET, info=[NOT_TRAINED]), None
+            return evaluation_run(
                 dataset=data,
                 estimator=self.estimator,
                 random_state=self.random_state,
@@ -156,23 +214,24 @@ class BuiltinProcessor(Processor):
                 trained=trained,
             )
         except EngineError as exc:
-            return Result(status=exc.status, info=[exc.message])
-        folder = self._model_dir(model_id, output_dir) / "evaluation"
-        runid = _write_run(folder, files)
-        result.runid = runid
-        result.dir = str(folder / str(runid))
-        return result
+            return Result(status=exc.status, info=[exc.message]), None
 
     def export(self, *, model_id: str, output_dir: Path) -> bytes:
-        from mlbackend.engine.bundle import bundle_to_zip
+        """The engine's bundle only: the calibration is derived from it (an import
+        computes it again), and every ML backend server reads the bundle."""
+        from mlbackend.engine.bundle import MEMBERS, bundle_to_zip
 
         files = self._state(model_id, output_dir).read()
         if files is None:
             raise EngineError(NOT_TRAINED, status=NO_DATASET)
-        return bundle_to_zip(files)
+        return bundle_to_zip({name: files[name] for name in MEMBERS})
 
     def import_(self, *, model_id: str, output_dir: Path, data: bytes) -> None:
-        from mlbackend.engine.bundle import BundleError, bundle_from_zip
+        from mlbackend.engine.bundle import (
+            BundleError,
+            bundle_from_zip,
+            classifier_from_bundle,
+        )
 
         try:
             files = bundle_from_zip(data, max_total_bytes=MAX_IMPORT_BYTES)
@@ -180,21 +239,10 @@ class BuiltinProcessor(Processor):
             raise EngineError(
                 f"The model could not be imported: {exc.message}"
             ) from None
+        files = self._files(classifier_from_bundle(files))
         state = self._state(model_id, output_dir)
         with state.locked():
             state.write(files)
 
     def clear(self, *, model_id: str, output_dir: Path) -> None:
         tree_delete(self._model_dir(model_id, output_dir))
-
-
-def _write_run(folder: Path, files: dict[str, bytes]) -> int:
-    runid = time.time_ns() // 1_000_000
-    while True:
-        try:
-            files_write_atomically(folder / str(runid), files)
-            return runid
-        except OSError as exc:
-            if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
-                raise
-            runid += 1

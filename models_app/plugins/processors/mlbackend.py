@@ -16,13 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from mlbackend.engine.dataset import Dataset, dataset_from_csv
 from mlbackend.engine.results import EngineError, Result
-from mlbackend.engine.storage import (
-    files_write_atomically,
-    identifier_check,
-    tree_delete,
-)
-from models_app.plugins.base import Processor
+from mlbackend.engine.storage import tree_delete
 from models_app.plugins.processors.client import MlbackendClient, MlbackendError
+from models_app.plugins.processors.evaluation import EvaluatingProcessor
 
 MAX_LOG_BYTES = 200 * 1024 * 1024
 
@@ -31,7 +27,7 @@ def _dirhash(folder: Path) -> str:
     return hashlib.md5(str(folder).encode(), usedforsecurity=False).hexdigest()
 
 
-class MlbackendProcessor(Processor):
+class MlbackendProcessor(EvaluatingProcessor):
     """Sends datasets in Moodle's CSV format to the configured ML backend server."""
 
     key = "mlbackend"
@@ -39,6 +35,11 @@ class MlbackendProcessor(Processor):
 
     def __init__(self, *, timeout: int = 3600) -> None:
         self.timeout = timeout
+
+    @classmethod
+    def for_model(cls, model: object) -> MlbackendProcessor:
+        """The server chooses its own estimator: nothing of `model` applies."""
+        return cls()
 
     def client(self) -> MlbackendClient:
         from settings_app.selectors import analytics_settings
@@ -51,9 +52,6 @@ class MlbackendProcessor(Processor):
             verify=config.mlbackend_verify_tls,
             timeout=self.timeout,
         )
-
-    def _model_dir(self, model_id: str, output_dir: Path) -> Path:
-        return Path(output_dir) / identifier_check(model_id, name="model id")
 
     def is_ready(self) -> str | None:
         return self.client().ready()
@@ -79,23 +77,23 @@ class MlbackendProcessor(Processor):
             uniqueid=model_id, dirhash=_dirhash(folder), dataset=dataset
         )
 
-    def evaluate(
+    def _evaluation_run(
         self,
         *,
         model_id: str,
         dataset: Dataset | bytes,
         output_dir: Path,
-        min_score: float = 0.7,
-        max_deviation: float = 0.05,
-        n_iterations: int = 10,
-        trained_model: bool = False,
-    ) -> Result:
+        min_score: float,
+        max_deviation: float,
+        n_iterations: int,
+        trained_model: bool,
+    ) -> tuple[Result, dict[str, bytes] | None]:
         model_dir = self._model_dir(model_id, output_dir)
-        evaluation_dir = model_dir / "evaluation"
+        dirhash = _dirhash(model_dir / "evaluation")
         client = self.client()
         result = client.evaluate(
             uniqueid=model_id,
-            dirhash=_dirhash(evaluation_dir),
+            dirhash=dirhash,
             dataset=dataset,
             min_score=min_score,
             max_deviation=max_deviation,
@@ -105,31 +103,23 @@ class MlbackendProcessor(Processor):
             ),
         )
         if result.runid is None:
-            return result
+            return result, None
         # Imported here: mlbackend.engine.bundle loads scikit-learn and skops, which
         # the registry (it imports this class for its label) should not pay for.
         from mlbackend.engine.bundle import BundleError, zip_read_members
 
         data = client.evaluation_log(
-            uniqueid=model_id, dirhash=_dirhash(evaluation_dir), runid=result.runid
+            uniqueid=model_id, dirhash=dirhash, runid=result.runid
         )
         try:
-            # Moodle's server puts TensorBoard files in sub-folders: keep flat files.
-            files = {
-                name: content
-                for name, content in zip_read_members(
-                    data, max_members=10_000, max_total_bytes=MAX_LOG_BYTES
-                ).items()
-                if "/" not in name
-            }
+            members = zip_read_members(
+                data, max_members=10_000, max_total_bytes=MAX_LOG_BYTES
+            )
         except BundleError as exc:
             result.info.append(f"The evaluation log could not be read: {exc.message}")
-            return result
-        target = evaluation_dir / str(int(result.runid))
-        if not target.exists():
-            files_write_atomically(target, files)
-        result.dir = str(target)
-        return result
+            return result, None
+        # Moodle's server puts TensorBoard files in sub-folders: keep flat files.
+        return result, {n: c for n, c in members.items() if "/" not in n}
 
     def export(self, *, model_id: str, output_dir: Path) -> bytes:
         folder = self._model_dir(model_id, output_dir) / "execution"
