@@ -18,7 +18,15 @@ from models_app.services.models import (
 )
 
 #: What the admin form hands to the services (contexts are saved beside them).
-SERVICE_FIELDS = ("name", "target", "indicators", "interval", "processor", "enabled")
+SERVICE_FIELDS = (
+    "name",
+    "target",
+    "indicators",
+    "interval",
+    "processor",
+    "estimator",
+    "enabled",
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -44,7 +52,15 @@ class AnalyticsModelAdmin(admin.ModelAdmin):
     and deleting a model also deletes what its processor stored."""
 
     form = AnalyticsModelAdminForm
-    list_display = ["__str__", "target", "interval", "processor", "enabled", "trained"]
+    list_display = [
+        "__str__",
+        "target",
+        "interval",
+        "processor",
+        "estimator",
+        "enabled",
+        "trained",
+    ]
     list_filter = ["enabled", "trained", "target", "interval"]
     search_fields = ["name", "target"]
     readonly_fields = ["version", "trained", "timecreated", "timemodified"]

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from models_app.models import AnalyticsModel
 from models_app.plugins import registry
+from models_app.plugins.processors.builtin import DEFAULT_ESTIMATOR, estimator_choices
 from models_app.services import transfer
 from models_app.services.models import configuration_errors
 from settings_app import selectors as settings_selectors
@@ -19,6 +20,14 @@ def _processor_choices():
     return [
         ("", _("Site default (%(name)s)") % {"name": labels.get(default, default)}),
         *registry.processor_choices(),
+    ]
+
+
+def _estimator_choices():
+    labels = dict(estimator_choices())
+    return [
+        ("", _("Default (%(name)s)") % {"name": labels[DEFAULT_ESTIMATOR]}),
+        *estimator_choices(),
     ]
 
 
@@ -49,6 +58,14 @@ class AnalyticsModelForm(forms.Form):
         required=False,
         help_text=_("The machine learning backend for this model."),
     )
+    estimator = forms.ChoiceField(
+        label=_("Estimator"),
+        required=False,
+        help_text=_(
+            "What the built-in processor learns with. An ML backend server uses "
+            "its own."
+        ),
+    )
     enabled = forms.BooleanField(label=_("Enabled"), required=False)
 
     def __init__(self, *args, fixed_target: str | None = None, **kwargs):
@@ -60,6 +77,7 @@ class AnalyticsModelForm(forms.Form):
             *registry.interval_choices(),
         ]
         self.fields["processor"].choices = _processor_choices()
+        self.fields["estimator"].choices = _estimator_choices()
         if fixed_target is not None:
             # Moodle lets the target be chosen only when the model is created.
             self.fields["target"].disabled = True
@@ -87,6 +105,52 @@ class EvaluateForm(forms.Form):
             ("", _("All intervals for evaluation")),
             *registry.interval_choices(),
         ]
+
+
+def _points(text: str) -> list[float]:
+    try:
+        points = [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise forms.ValidationError(
+            _("Write percentages of the course separated by commas, such as 25,50,75.")
+        ) from None
+    if not all(0 < point < 100 for point in points):
+        raise forms.ValidationError(
+            _("Points are percentages of the course, above 0 and below 100.")
+        )
+    return points
+
+
+class BacktestForm(forms.Form):
+    """How it would have done: learn from some finished courses, replay others."""
+
+    train = forms.CharField(
+        label=_("Learn from these courses"),
+        max_length=2000,
+        help_text=_(
+            "Finished courses: ids or short names separated by commas, or "
+            '"finished before YYYY-MM-DD".'
+        ),
+    )
+    test = forms.CharField(
+        label=_("Replay these courses"),
+        max_length=2000,
+        help_text=_(
+            "Other finished courses, which the model predicts as if they were "
+            "running, at each point."
+        ),
+    )
+    at = forms.CharField(
+        label=_("Points (percent of the course)"),
+        required=False,
+        max_length=200,
+        help_text=_(
+            "Such as 25,50,75. Empty: the end of each of the model's analysis ranges."
+        ),
+    )
+
+    def clean_at(self) -> list[float]:
+        return _points(self.cleaned_data.get("at") or "")
 
 
 class ImportModelForm(forms.Form):
@@ -136,6 +200,7 @@ class AnalyticsModelAdminForm(forms.ModelForm):
             "indicators",
             "interval",
             "processor",
+            "estimator",
             "enabled",
             "contexts",
         ]

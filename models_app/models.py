@@ -13,6 +13,7 @@ from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
 from models_app.plugins import registry
+from models_app.plugins.processors.builtin import estimator_choices
 
 
 @deconstructible
@@ -81,6 +82,16 @@ class AnalyticsModel(models.Model):
         blank=True,
         choices=registry.processor_choices,
         help_text=_("Empty means the site's default predictions processor."),
+    )
+    estimator = models.CharField(
+        _("estimator"),
+        max_length=50,
+        blank=True,
+        choices=estimator_choices,
+        help_text=_(
+            "What the built-in processor learns with; empty means logistic "
+            "regression, the default. An ML backend server uses its own."
+        ),
     )
     enabled = models.BooleanField(_("enabled"), default=False)
     trained = models.BooleanField(

@@ -14,6 +14,7 @@ urlpatterns = [
     path("models/<int:pk>/enable/", views.model_enable, name="enable"),
     path("models/<int:pk>/evaluate/", views.model_evaluate, name="evaluate"),
     path("models/<int:pk>/run/", views.model_run, name="run"),
+    path("models/<int:pk>/backtest/", views.model_backtest, name="backtest"),
     path("models/<int:pk>/clear/", views.model_predictions_clear, name="clear"),
     path("models/<int:pk>/delete/", views.model_delete, name="delete"),
     path("models/<int:pk>/export/", views.model_export, name="export"),

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from access.services import context_system
 from models_app.forms import (
     AnalyticsModelForm,
+    BacktestForm,
     EvaluateForm,
     ImportModelForm,
     RestoreDefaultsForm,
@@ -37,6 +38,16 @@ from models_app.selectors import (
     evaluation_report,
     model_logs,
     models_overview,
+)
+from models_app.services.backtest import BacktestError
+from models_app.services.backtest.charts import report_charts
+from models_app.services.backtest.runs import (
+    FAILED,
+    FINISHED,
+    BacktestNotAllowedFromWeb,
+    backtest_get,
+    backtest_request,
+    backtest_runs,
 )
 from models_app.services.models import (
     analytics_model_changes_clear,
@@ -116,6 +127,7 @@ def model_list(request: HttpRequest) -> HttpResponse:
                 if model.processor
                 else _("Site default (%(name)s)")
                 % {"name": _label("processor", default)},
+                "estimator": model.get_estimator_display() if model.estimator else "",
                 "rule_based": bool(
                     model.target in registry.TARGETS
                     and registry.target_class(model.target).based_on_assumptions
@@ -236,6 +248,7 @@ def model_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "indicators": model.indicators,
         "interval": model.interval,
         "processor": model.processor,
+        "estimator": model.estimator,
         "enabled": model.enabled,
     }
     form = AnalyticsModelForm(
@@ -594,3 +607,67 @@ def log_graph(request: HttpRequest, pk: int, index: int, name: str) -> HttpRespo
     if folder is None or not (folder / name).is_file():
         raise Http404
     return FileResponse((folder / name).open("rb"), content_type="image/png")
+
+
+@managemodels_required
+def model_backtest(request: HttpRequest, pk: int) -> HttpResponse:
+    """How it would have done: queue a backtest, follow it, show its report."""
+    model = _model(pk)
+    try:
+        rule_based = registry.target_class(model.target).based_on_assumptions
+    except registry.UnknownPlugin:
+        rule_based = True
+    if rule_based:
+        messages.error(
+            request,
+            _(
+                "This model's target is based on rules, not learnt: there is "
+                "nothing to backtest."
+            ),
+        )
+        return redirect("models_app:list")
+    form = BacktestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = backtest_request(
+                model=model,
+                train=form.cleaned_data["train"],
+                test=form.cleaned_data["test"],
+                at=form.cleaned_data["at"] or None,
+                user=request.user,
+            )
+        except (BacktestNotAllowedFromWeb, BrokerUnreachable) as exc:
+            messages.error(request, str(exc))
+        except BacktestError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _("The backtest is queued; this page follows it until it ends."),
+            )
+            url = reverse("models_app:backtest", args=[model.pk])
+            return redirect(f"{url}?run={run['id']}")
+    runs = backtest_runs(model_pk=model.pk)
+    chosen = request.GET.get("run")
+    run = (
+        backtest_get(model_pk=model.pk, run_id=chosen)
+        if chosen
+        else next(iter(runs), None)
+    )
+    if chosen and run is None:
+        raise Http404
+    report = (run or {}).get("report")
+    return render(
+        request,
+        "models_app/model_backtest.html",
+        {
+            "model": model,
+            "form": form,
+            "runs": runs,
+            "run": run,
+            "report": report,
+            "charts": report_charts(report) if report else None,
+            "follow": run is not None and run["status"] not in (FINISHED, FAILED),
+            "only_cli": settings_selectors.analytics_settings().only_cli,
+        },
+    )

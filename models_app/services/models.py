@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from models_app.defaults import DEFAULT_MODELS, DefaultModel
 from models_app.models import AnalyticsModel
 from models_app.plugins import registry
+from models_app.plugins.processors.builtin import estimator_choices
 from models_app.services.clearing import analytics_model_clear
 
 # Changing any of these changes what the model learns from: it is cleared.
@@ -58,6 +59,7 @@ def analytics_model_create(
     indicators: list[str],
     interval: str = "",
     processor: str = "",
+    estimator: str = "",
     enabled: bool = False,
     name: str = "",
     user: Any = None,
@@ -65,6 +67,7 @@ def analytics_model_create(
     errors = configuration_errors(
         target=target, indicators=indicators, interval=interval, processor=processor
     )
+    errors += estimator_errors(estimator=estimator)
     if enabled and not interval:
         errors.append(_("An enabled model needs an analysis interval."))
     if errors:
@@ -75,6 +78,7 @@ def analytics_model_create(
         indicators=list(indicators),
         interval=interval,
         processor=processor,
+        estimator=estimator,
         enabled=enabled,
         trained=bool(registry.target_class(target).based_on_assumptions),
         version=int(time.time()),
@@ -96,19 +100,32 @@ def analytics_model_changes_clear(
             new, old = sorted(new), sorted(old)
         if new != old:
             return True
-    return data.get("processor", model.processor) != model.processor
+    return any(
+        data.get(field, getattr(model, field)) != getattr(model, field)
+        for field in ("processor", "estimator")
+    )
+
+
+def estimator_errors(*, estimator: str) -> list[str]:
+    """Why `estimator` cannot be the model's (empty: the default, always fine)."""
+    if estimator and estimator not in dict(estimator_choices()):
+        return [_("Unknown estimator %(key)s.") % {"key": estimator}]
+    return []
 
 
 @transaction.atomic
 def analytics_model_update(
     *, model: AnalyticsModel, data: dict[str, Any], user: Any = None
 ) -> AnalyticsModel:
-    """Save an edit; a change of target, indicators, interval or processor clears it."""
+    """Save an edit; a change of target, indicators, interval, processor or
+    estimator clears it."""
     merged = {
         field: data.get(field, getattr(model, field))
         for field in ("target", "indicators", "interval", "processor")
     }
     errors = configuration_errors(**merged)
+    estimator = data.get("estimator", model.estimator)
+    errors += estimator_errors(estimator=estimator)
     enabled = data.get("enabled", model.enabled)
     if enabled and not merged["interval"]:
         errors.append(_("An enabled model needs an analysis interval."))
@@ -118,7 +135,7 @@ def analytics_model_update(
         # Cleared with the old processor, whose stored files belong to it.
         analytics_model_clear(model=model, user=user)
         model.refresh_from_db()
-    for field, value in {**merged, "enabled": enabled}.items():
+    for field, value in {**merged, "estimator": estimator, "enabled": enabled}.items():
         setattr(model, field, value)
     if "name" in data:
         model.name = data["name"]

@@ -27,6 +27,7 @@ and predicts courses it has never seen, at moments when their outcome was unknow
 from __future__ import annotations
 
 import tempfile
+import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -50,7 +51,13 @@ from models_app.services.backtest.scoring import median_lead_days, point_figures
 from models_app.services.running.common import processor_for, target_of
 from models_app.services.running.prediction import prediction_is_confident
 
-__all__ = ["BacktestError", "BacktestReport", "CourseSpecError", "backtest_run"]
+__all__ = [
+    "BacktestError",
+    "BacktestReport",
+    "CourseSpecError",
+    "backtest_check",
+    "backtest_run",
+]
 
 
 class BacktestError(Exception):
@@ -103,17 +110,21 @@ def backtest_run(
     present (default: the clock), after which every course must have finished.
     `processor` replaces the model's (the quality bench compares estimators).
     """
-    import time
-
     now = int(time.time()) if now is None else int(now)
-    train = _courses(train_courses)
-    test = _courses(test_courses)
-    _check(model=model, train=train, test=test, now=now, at=at)
+    train, test = backtest_check(
+        model=model,
+        train_courses=train_courses,
+        test_courses=test_courses,
+        at=at,
+        now=now,
+    )
     target = target_of(model)
     if processor is None:
         processor, reason = processor_for(model)
         if reason:
             raise BacktestError(reason)
+        # The model's own settings (its estimator), as its nightly run uses them.
+        processor = type(processor).for_model(model)
 
     train_ds = _dataset(model, mode="training", now=now, courses=train)
     if len(train_ds) == 0 or train_ds.labels is None:
@@ -164,6 +175,28 @@ def backtest_run(
         finally:
             processor.clear(model_id=scratch_id, output_dir=out)
     return report
+
+
+def backtest_check(
+    *,
+    model: AnalyticsModel,
+    train_courses: list[Course] | str,
+    test_courses: list[Course] | str,
+    at: list[float] | None = None,
+    now: int | None = None,
+) -> tuple[list[Course], list[Course]]:
+    """The training and test courses, once the backtest is known to be able to
+    run; raises BacktestError saying why it cannot (before any work is queued)."""
+    train = _courses(train_courses)
+    test = _courses(test_courses)
+    _check(
+        model=model,
+        train=train,
+        test=test,
+        now=int(time.time()) if now is None else int(now),
+        at=at,
+    )
+    return train, test
 
 
 def _courses(spec: list[Course] | str) -> list[Course]:
@@ -272,8 +305,8 @@ def _points(
         end = int(course.enddate.timestamp())  # type: ignore[union-attr]
         if at:
             for share in at:
-                time = start + round((end - start) * share / 100)
-                points.append(_Point(f"{share:g}%", course, time, share / 100))
+                moment = start + round((end - start) * share / 100)
+                points.append(_Point(f"{share:g}%", course, moment, share / 100))
             continue
         for range_ in interval.ranges(analysables[course.pk], now=end):
             fraction = (range_.time - start) / (end - start)

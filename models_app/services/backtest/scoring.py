@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 
 CALIBRATION_BINS = 10
+#: At most this many points of a ROC curve are kept (enough to draw it).
+ROC_POINTS = 60
 
 
 def _rounded(value: float | None, digits: int = 4) -> float | None:
@@ -39,10 +41,23 @@ def calibration_table(y: np.ndarray, p: np.ndarray) -> list[dict[str, Any]]:
     return table
 
 
+def roc_curve_points(y: np.ndarray, p: np.ndarray) -> list[list[float]]:
+    """The ROC curve as [false positive rate, true positive rate] pairs, from
+    (0, 0) to (1, 1), thinned to about ROC_POINTS for drawing."""
+    from sklearn.metrics import roc_curve
+
+    fpr, tpr, _ = roc_curve(y, p)
+    keep = np.unique(np.linspace(0, len(fpr) - 1, min(len(fpr), ROC_POINTS)).round())
+    return [
+        [round(float(fpr[i]), 4), round(float(tpr[i]), 4)] for i in keep.astype(int)
+    ]
+
+
 def point_figures(
     *, y: np.ndarray, p: np.ndarray, flagged: np.ndarray
 ) -> dict[str, Any]:
-    """ROC AUC, PR AUC, Brier score, precision and recall of the flags, calibration."""
+    """ROC AUC and curve, PR AUC, Brier score, precision and recall of the flags,
+    calibration."""
     from sklearn.metrics import average_precision_score, roc_auc_score
 
     y = np.asarray(y, dtype=int)
@@ -55,12 +70,14 @@ def point_figures(
         "students": len(y),
         "positives": positives,
         "flagged": int(flagged.sum()),
+        "flagged_right": true_flags,
         "roc_auc": _rounded(roc_auc_score(y, p)) if both_classes else None,
         "pr_auc": _rounded(average_precision_score(y, p)) if both_classes else None,
         "brier": _rounded(float(np.mean((p - y) ** 2))) if len(y) else None,
         "precision": _rounded(true_flags / flagged.sum()) if flagged.any() else None,
         "recall": _rounded(true_flags / positives) if positives else None,
         "calibration": calibration_table(y, p),
+        "roc": roc_curve_points(y, p) if both_classes else [],
     }
 
 
