@@ -121,11 +121,11 @@ def _elsewhere(context: Context, *, base: str, lang: str) -> list[tuple[str, str
     """The learning site's links for an insight's context ("Course in Moodle", the
     course's log report; a user's profile), absolute, in the recipient's language,
     from the providers that prediction pages use; none when no provider answers."""
-    url_args = {
-        ContextLevel.COURSE: {"course_id": context.instanceid},
-        ContextLevel.USER: {"user_id": context.instanceid},
-    }.get(context.contextlevel)
-    if url_args is None:
+    if context.contextlevel == ContextLevel.COURSE:
+        url_args = {"course_id": context.instanceid}
+    elif context.contextlevel == ContextLevel.USER:
+        url_args = {"user_id": context.instanceid}
+    else:
         return []
     with translation.override(lang):
         links = links_elsewhere(url_args=url_args)
