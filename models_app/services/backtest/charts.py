@@ -71,7 +71,7 @@ def calibration_chart(row: dict[str, Any]) -> SquareChart:
             {
                 "x": _x(b["predicted"]),
                 "y": _y(b["observed"]),
-                "r": round(3 + 7 * math.sqrt(b["n"] / biggest), 1),
+                "r": round(2 + 5 * math.sqrt(b["n"] / biggest), 1),
                 "n": b["n"],
                 "predicted": round(100 * b["predicted"]),
                 "observed": round(100 * b["observed"]),
