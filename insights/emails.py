@@ -32,6 +32,7 @@ from django.db.models import F, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError
 
 from access.models import Context, ContextLevel
 from insights.describe import message_text
@@ -180,8 +181,19 @@ def _email_of(delivery: EmailDelivery) -> EmailMessage:
 
 
 def _enqueue(delivery_ids: list[int]) -> None:
-    for start in range(0, len(delivery_ids), BATCH_SIZE):
-        email_deliveries_send_task.delay(delivery_ids[start : start + BATCH_SIZE])
+    """Hand the deliveries to the task queue, in batches. With the queue down they
+    stay pending (what was written stays written): one line in the log says so."""
+    start = 0
+    try:
+        for start in range(0, len(delivery_ids), BATCH_SIZE):
+            email_deliveries_send_task.delay(delivery_ids[start : start + BATCH_SIZE])
+    except (OperationalError, OSError) as error:
+        logger.warning(
+            "%d email(s) stay pending: the task queue did not take them (%s). "
+            'Select them in the admin and use "Send again" once it is back.',
+            len(delivery_ids) - start,
+            " ".join(str(error).split())[:200],
+        )
 
 
 def email_deliveries_queue(
@@ -201,7 +213,7 @@ def email_deliveries_queue(
     )
     ids = [delivery.pk for delivery in deliveries]
     if ids:
-        transaction.on_commit(lambda: _enqueue(ids), robust=True)
+        transaction.on_commit(lambda: _enqueue(ids))
     return deliveries
 
 
@@ -219,7 +231,7 @@ def email_deliveries_resend(*, deliveries: QuerySet[EmailDelivery]) -> int:
     ids = list(again.values_list("pk", flat=True).order_by("pk"))
     with transaction.atomic():
         EmailDelivery.objects.filter(pk__in=ids).update(status=Status.PENDING)
-        transaction.on_commit(lambda: _enqueue(ids), robust=True)
+        transaction.on_commit(lambda: _enqueue(ids))
     return len(ids)
 
 

@@ -357,3 +357,45 @@ def test_without_a_moodle_link_the_email_has_only_the_insights_link(
     (email,) = [m for m in mail.outbox if m.to == [teacher.email]]
     assert "Moodle" not in email.body
     assert email.body.rstrip().splitlines()[-1].startswith("View insight: http")
+
+
+def test_with_the_task_queue_down_the_message_is_kept_and_its_email_pending(
+    refused_port,
+    client,
+    teacher,
+    make_prediction,
+    enrolment,
+    student,
+    caplog,
+    django_capture_on_commit_callbacks,
+):
+    """Never a 500 nor lost data: the copy and its pending email stay, and one
+    log line says what to do."""
+    from config.celery import app
+    from models_app.models import AnalyticsModel
+    from tests.fixtures.mail import _forget_broker_connections
+
+    model = AnalyticsModel.objects.create(
+        target="course_dropout", enabled=True, trained=True, name="Dropout"
+    )
+    prediction = make_prediction(model, enrolment)
+    (insight,) = insights_generate(model=model, predictions=[prediction])
+    client.force_login(teacher)
+    before = app.conf.broker_url
+    app.conf.broker_url = f"redis://127.0.0.1:{refused_port}/0"
+    _forget_broker_connections(app)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                reverse("insights:student_message", args=[insight.pk]),
+                {"predictions": [prediction.pk], "subject": "Hi", "body": "Soon?"},
+            )
+    finally:
+        app.conf.broker_url = before
+        _forget_broker_connections(app)
+
+    assert response.status_code == 302
+    assert StudentMessage.objects.get().email.status == "pending"
+    (warning,) = [r for r in caplog.records if r.name == "insights.emails"]
+    assert "1 email(s) stay pending" in warning.getMessage()
+    assert "Send again" in warning.getMessage() and warning.exc_info is None
