@@ -306,12 +306,18 @@ def email_deliveries_send(*, delivery_ids: list[int], final: bool) -> list[int]:
         for position, pk in enumerate(delivery_ids):
             if not _claim(pk):
                 continue  # sent, failed for good, or being sent by another worker
-            delivery = EmailDelivery.objects.select_related(
-                "notification__user",
-                "notification__insight__context",
-                "student_message__recipient",
-                "student_message__sender",
-            ).get(pk=pk)
+            delivery = (
+                EmailDelivery.objects.select_related(
+                    "notification__user",
+                    "notification__insight__context",
+                    "student_message__recipient",
+                    "student_message__sender",
+                )
+                .filter(pk=pk)
+                .first()
+            )
+            if delivery is None:
+                continue  # its notification or message was deleted meanwhile
             try:
                 message = _email_of(delivery)
                 if connection is None:
@@ -325,14 +331,15 @@ def email_deliveries_send(*, delivery_ids: list[int], final: bool) -> list[int]:
                     continue
                 logger.warning("Emails could not be sent: %s", _short(error))
                 rest = delivery_ids[position + 1 :]
-                if final:
-                    _finish(pk, status=Status.FAILED, error=error)
-                    EmailDelivery.objects.filter(
-                        pk__in=rest, status=Status.PENDING
-                    ).update(status=Status.FAILED, last_error=_short(error))
-                else:
-                    _finish(pk, status=Status.PENDING, error=error)
-                    again = [pk, *rest]
+                _finish(
+                    pk, status=Status.FAILED if final else Status.PENDING, error=error
+                )
+                # The rest were not tried: the same server would fail them too.
+                EmailDelivery.objects.filter(pk__in=rest, status=Status.PENDING).update(
+                    last_error=_short(error),
+                    **({"status": Status.FAILED} if final else {}),
+                )
+                again = [] if final else [pk, *rest]
                 break
             except EmailRefused as error:
                 _finish(pk, status=Status.FAILED, error=error)

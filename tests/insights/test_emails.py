@@ -399,3 +399,29 @@ def test_with_the_task_queue_down_the_message_is_kept_and_its_email_pending(
     (warning,) = [r for r in caplog.records if r.name == "insights.emails"]
     assert "1 email(s) stay pending" in warning.getMessage()
     assert "Send again" in warning.getMessage() and warning.exc_info is None
+
+
+def test_a_dead_server_stops_the_batch_and_fails_every_email_of_it(
+    settings, smtp_server, course_model, make_prediction, enrolment, teacher, student
+):
+    """One connection per attempt, not one per email: the rest wait for the retry
+    and fail with the same reason when the retries are spent."""
+    from tests.factories import EnrolmentFactory, RoleAssignmentFactory, UserFactory
+
+    for name in ("second", "third"):
+        user = UserFactory(username=name)
+        EnrolmentFactory(user=user, course=enrolment.course)
+        RoleAssignmentFactory(user=user, role="teacher", context=enrolment.course)
+    settings.FORESIGHT_EMAIL_RETRIES = 1
+    _smtp(settings, smtp_server.host, smtp_server.port)
+    smtp_server.refuse_greeting = True
+    _notify(course_model, make_prediction, enrolment)
+
+    email_deliveries_send_task.apply(args=[_ids()])
+
+    assert smtp_server.connections == 2
+    rows = list(EmailDelivery.objects.values_list("status", "last_error"))
+    assert len(rows) == 3
+    assert set(rows) == {
+        ("failed", "SMTPConnectError: 554 5.3.2 Service refused for the tests")
+    }
