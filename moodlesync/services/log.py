@@ -8,16 +8,19 @@ committed, and the insert ignores ids already present: a row is never imported
 twice, and a sync that fails half-way leaves nothing (one transaction) and starts
 again from the last committed id.
 
-Speed: the Moodle rows are first copied into a temporary staging table (on
-PostgreSQL by COPY; from a PostgreSQL Moodle straight as COPY text, no Python per
-row), then one INSERT ... SELECT translates Moodle's user, course and context ids
-into Foresight's with joins on the id map. Nothing is held in memory but the rows
-in flight.
+Speed: on PostgreSQL, when no row to read can be here already, Moodle's
+database translates its ids into Foresight's while it streams the rows and they
+go by COPY straight into the log table (log_copy); on a first load of many rows
+the table's indexes and primary key are built once after it. Otherwise (SQLite,
+--full, id maps too large) the rows are copied into a temporary staging table and
+one INSERT ... SELECT translates the ids with joins on the id map. Nothing is
+held in memory but the rows in flight.
 """
 
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
@@ -27,6 +30,14 @@ from logstore.services import log_indexes_deferred, log_rows_write
 from logstore.services.rollup import bulk_write_finished
 from moodlesync.models import ExternalId, Kind, SyncState
 from moodlesync.services.common import PartResult, SyncContext, idmap_load
+from moodlesync.services.log_copy import (
+    Translation,
+    primary_key_dropped,
+    primary_key_restore,
+    problems_read,
+    rows_copy,
+    translation_build,
+)
 
 STAGE = "moodlesync_stage_log"
 COLUMNS = [
@@ -220,6 +231,108 @@ def _source_top(ctx: SyncContext) -> int:
     return int(rows[0][0] or 0)
 
 
+def _problems_note(
+    ctx: SyncContext,
+    result: PartResult,
+    problems: dict[str, tuple[int, list[tuple[int, int]]]],
+) -> tuple[int, int]:
+    """Name the first skipped and unlinked rows; their counts."""
+    skipped, examples = problems["orphans"]
+    for row_id, userid in examples:
+        result.problem(
+            "logstore_standard_log",
+            row_id,
+            _("its user %(user)s does not exist in Moodle; row skipped.")
+            % {"user": userid},
+            prefix=ctx.prefix,
+        )
+    result.problems = skipped
+    unlinked, unlinked_examples = problems["unlinked"]
+    for row_id, contextid in unlinked_examples:
+        result.problem(
+            "logstore_standard_log",
+            row_id,
+            _(
+                "its context %(context)s or its course no longer exists; "
+                "imported without them."
+            )
+            % {"context": contextid},
+            prefix=ctx.prefix,
+        )
+    return skipped, unlinked
+
+
+def _staged_load(
+    ctx: SyncContext, result: PartResult, start: int, *, defer: bool
+) -> tuple[dict[str, Any], int]:
+    """Stage the Moodle rows, translate with joins in Foresight: for SQLite, for
+    rows that may be here already, and for id maps too large for lookup lists."""
+    clock = time.monotonic()
+    seconds: dict[str, float] = {}
+    _stage_create()
+    read, low, last = _stage_fill(ctx, start)
+    seconds["read_seconds"] = round(time.monotonic() - clock, 2)
+    insert, _joins = _translate_sql(ctx.siteid)
+    if low <= _local_top():
+        # Some of these ids may be here already (--full, or a sync that died
+        # between commit and cursor): skip them. Otherwise the plain INSERT
+        # spares the per-row conflict check.
+        insert += " ON CONFLICT (id) DO NOTHING"
+    skipped, unlinked = _problems_note(ctx, result, _problems())
+    imported = 0
+    clock = time.monotonic()
+    if not ctx.dry_run:
+        with connection.cursor() as cursor:
+            if defer:
+                with log_indexes_deferred(models_=[StandardLogEntry]):
+                    cursor.execute(insert)
+                    imported = cursor.rowcount
+            else:
+                cursor.execute(insert)
+                imported = cursor.rowcount
+        _sequence_catch_up()
+    seconds["write_seconds"] = round(time.monotonic() - clock, 2)
+    _stage_drop()
+    counts = {"read": read, "imported": imported, "skipped": skipped}
+    return {**counts, "unlinked": unlinked, "path": "staged", **seconds}, last
+
+
+def _copied_load(
+    ctx: SyncContext,
+    result: PartResult,
+    translation: Translation,
+    start: int,
+    top: int,
+    *,
+    defer: bool,
+) -> dict[str, Any]:
+    """The fast path (log_copy): translated by Moodle's database, COPY in."""
+    clock = time.monotonic()
+    where = f"s.id > {int(start)} AND s.id <= {int(top)}"
+    read, problems = problems_read(ctx, translation, where, listed=MAX_LISTED)
+    skipped, unlinked = _problems_note(ctx, result, problems)
+    seconds = {"check_seconds": round(time.monotonic() - clock, 2)}
+    escape_all = problems["special"][0] > 0
+    imported = 0
+    clock = time.monotonic()
+    if not ctx.dry_run:
+        if defer:
+            with log_indexes_deferred(models_=[StandardLogEntry]):
+                key = primary_key_dropped()
+                imported = rows_copy(
+                    ctx, translation, start, top, escape_all=escape_all
+                )
+                seconds["copy_seconds"] = round(time.monotonic() - clock, 2)
+                primary_key_restore(key)
+        else:
+            imported = rows_copy(ctx, translation, start, top, escape_all=escape_all)
+            seconds["copy_seconds"] = round(time.monotonic() - clock, 2)
+        _sequence_catch_up()
+    seconds["write_seconds"] = round(time.monotonic() - clock, 2)
+    counts = {"read": read, "imported": imported, "skipped": skipped}
+    return {**counts, "unlinked": unlinked, "path": "copy", **seconds}
+
+
 def log_sync(ctx: SyncContext) -> PartResult:
     """Append the standard log rows above the cursor (all of them with --full,
     where rows already here are left as they are)."""
@@ -240,70 +353,27 @@ def log_sync(ctx: SyncContext) -> PartResult:
         and top - start >= DEFER_INDEXES_ROWS
         and _log_empty()
     )
-    clock = time.monotonic()
-    seconds: dict[str, float] = {}
+    translation = None
+    if connection.vendor == "postgresql" and start >= _local_top():
+        translation = translation_build(ctx, NAMES)
     # A savepoint: if Moodle refuses a read half-way, the staging table and every
     # row go with it, and Foresight's transaction stays usable.
     with transaction.atomic():
-        _stage_create()
-        read, low, last = _stage_fill(ctx, start)
-        seconds["read_seconds"] = round(time.monotonic() - clock, 2)
-        insert, joins = _translate_sql(ctx.siteid)
-        if low <= _local_top():
-            # Some of these ids may be here already (--full, or a sync that died
-            # between commit and cursor): skip them. Otherwise the plain INSERT
-            # spares the per-row conflict check.
-            insert += " ON CONFLICT (id) DO NOTHING"
-        problems = _problems()
-        skipped, examples = problems["orphans"]
-        for row_id, userid in examples:
-            result.problem(
-                "logstore_standard_log",
-                row_id,
-                _("its user %(user)s does not exist in Moodle; row skipped.")
-                % {"user": userid},
-                prefix=ctx.prefix,
+        if translation is None:
+            counts, last = _staged_load(ctx, result, start, defer=defer)
+        else:
+            counts, last = (
+                _copied_load(ctx, result, translation, start, top, defer=defer),
+                top,
             )
-        result.problems = skipped
-        unlinked, unlinked_examples = problems["unlinked"]
-        for row_id, contextid in unlinked_examples:
-            result.problem(
-                "logstore_standard_log",
-                row_id,
-                _(
-                    "its context %(context)s or its course no longer exists; "
-                    "imported without them."
-                )
-                % {"context": contextid},
-                prefix=ctx.prefix,
-            )
-        imported = 0
-        clock = time.monotonic()
-        if not ctx.dry_run:
-            with connection.cursor() as cursor:
-                if defer:
-                    with log_indexes_deferred(models_=[StandardLogEntry]):
-                        cursor.execute(insert)
-                        imported = cursor.rowcount
-                else:
-                    cursor.execute(insert)
-                    imported = cursor.rowcount
-            _sequence_catch_up()
-        seconds["write_seconds"] = round(time.monotonic() - clock, 2)
-        _stage_drop()
     result.cursor = last
-    result.counts = {
-        "read": read,
-        "imported": imported,
-        "skipped": skipped,
-        "unlinked": unlinked,
-        "indexes_rebuilt": defer,
-        **seconds,
-    }
+    result.counts = {**counts, "indexes_rebuilt": defer}
     result.counts.update(_legacy_sync(ctx, result))
     if not ctx.dry_run:
         # The activity rollups that analysis reads follow the new rows.
+        clock = time.monotonic()
         bulk_write_finished(models_=[StandardLogEntry, LegacyLogEntry])
+        result.counts["rollup_seconds"] = round(time.monotonic() - clock, 2)
     return result
 
 

@@ -264,3 +264,39 @@ def test_the_activity_rollups_follow_the_synced_log(moodle_rw, use_moodle):
     moodle_sync(only="log")
     assert rolled() == in_courses()
     assert rolled() > before
+
+
+def _text_literal(engine: str, text: str) -> str:
+    """`text` as an SQL string literal (backslashes escaped) for the engine."""
+    quoted = "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+    return quoted if engine == "mariadb" else "E" + quoted
+
+
+def test_log_text_with_tabs_newlines_and_backslashes_arrives_unchanged(
+    moodle_rw, use_moodle
+):
+    """The log is copied as COPY text: tabs, newlines, returns and backslashes in
+    Moodle's values (JSON in `other`, a strange target) must not shift or change
+    a column, and a NULL stays NULL."""
+    db = use_moodle(moodle_rw)
+    moodle_sync()
+    top = one(db, "SELECT MAX(id) FROM mdl_logstore_standard_log")
+    other = '{"text":"a\\tb\\nc","path":"C:\\\\x\\\\N","raw":"l1\nl2\tt\rr \\\\N"}'
+    target = "odd\\target\tname"
+    columns = LOG_COLUMNS.replace("target,", _text_literal(db.engine, target) + ",", 1)
+    columns = columns.replace("other,", _text_literal(db.engine, other) + ",", 1)
+    db.execute(
+        f"INSERT INTO mdl_logstore_standard_log ({LOG_COLUMNS}) "
+        f"SELECT {columns} FROM mdl_logstore_standard_log WHERE id = {top}"
+    )
+    db.execute(
+        f"INSERT INTO mdl_logstore_standard_log ({LOG_COLUMNS}) "
+        f"SELECT {LOG_COLUMNS.replace('other,', 'NULL,', 1)} "
+        f"FROM mdl_logstore_standard_log WHERE id = {top}"
+    )
+    report = moodle_sync(only="log")
+    assert report.parts[0].counts["imported"] == 2
+    odd = StandardLogEntry.objects.get(pk=top + 1)
+    assert (odd.other, odd.target) == (other, target)
+    assert StandardLogEntry.objects.get(pk=top + 2).other is None
+    assert odd.userid == StandardLogEntry.objects.get(pk=top).userid
