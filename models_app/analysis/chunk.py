@@ -1,12 +1,19 @@
 """One chunk of analysables: samples, validity, ranges, indicators and labels.
 
 `chunk_analyse` does the work of `dataset_build` for a few hundred analysables at a
-time, from a fixed number of queries (see models_app.analysis.data).
+time, from a fixed number of queries (see models_app.analysis.data), in named
+stages: load the samples, cut the ranges and check the analysables, select the
+samples, select the rows, calculate the indicators and the labels, assemble the
+matrix, record what was used. Each stage's time (less the facts it loads, which are
+timed as their own phases) is added to the dataset's timings.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -14,16 +21,40 @@ from django.utils.translation import gettext as _
 
 from logstore.readers import LogReader
 from models_app.analysis import bookkeeping, calculations
-from models_app.analysis.data import AnalysisData, RangeSet, Rows, Samples
+from models_app.analysis.data import AnalysisData, RangeSet, Rows, Samples, pair_keys
 from models_app.analysis.samples import samples_load
 from models_app.models import AnalyticsModel
-from models_app.plugins import registry
 from models_app.plugins.base import Analysable, Interval, IntervalNotApplicable, Range
 from models_app.plugins.indicators.kinds import php_round
 
+MEMO_PHASES = ("queries", "log_queries", "facts")
 
-def _describe(analysable: Analysable) -> str:
-    return analysable.name or f"{analysable.kind} {analysable.id}"
+
+@dataclass
+class ChunkResult:
+    """The dataset rows of one chunk, one entry per (sample, range) row.
+
+    `X` holds the indicators' columns (no range columns), `labels` the target's
+    class (NaN in prediction without rules); the other arrays identify each row.
+    `ranges_seen` is one more than the largest range index of the chunk's ranges;
+    `extra` maps an indicator key to its details per "sampleid-rangeindex" row
+    (see `Indicator.row_details`).
+    """
+
+    X: np.ndarray
+    labels: np.ndarray
+    sample_ids: np.ndarray
+    range_indexes: np.ndarray
+    analysable_ids: np.ndarray
+    context_ids: np.ndarray
+    range_starts: np.ndarray
+    range_ends: np.ndarray
+    sample_origin: str
+    ranges_seen: int
+    extra: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.sample_ids)
 
 
 def chunk_analyse(
@@ -41,9 +72,101 @@ def chunk_analyse(
     use_cache: bool,
     dataset: Any,
     fresh: bool = False,
-) -> tuple | None:
+) -> ChunkResult | None:
+    """The chunk's rows, or None when no row is left. Messages (invalid
+    analysables, nothing new to predict) go to `dataset.messages`."""
     timings = dataset.timings
-    tick = time.perf_counter()
+    with _phase(timings, "samples"):
+        data = _data_load(
+            target=target,
+            indicators=[*indicators, *helpers],
+            chunk=chunk,
+            reader=reader,
+            now=now,
+            mode=mode,
+            timings=timings,
+        )
+    with _phase(timings, "validity"):
+        ranges_of, reasons = _ranges_cut(
+            data=data,
+            model=model,
+            mode=mode,
+            target=target,
+            interval=interval,
+            chunk=chunk,
+            fresh=fresh,
+        )
+        _analysables_check(
+            data=data,
+            target=target,
+            mode=mode,
+            chunk=chunk,
+            ranges_of=ranges_of,
+            reasons=reasons,
+            dataset=dataset,
+        )
+        dataset.analysables_valid += len(ranges_of)
+        if not ranges_of:
+            return None
+        skip_predicted = _samples_select(
+            data=data,
+            model=model,
+            mode=mode,
+            target=target,
+            interval_key=dataset.interval,
+            analysable_ids=list(ranges_of),
+            fresh=fresh,
+        )
+        _rows_select(
+            data=data,
+            target=target,
+            mode=mode,
+            skip_predicted=skip_predicted,
+            dataset=dataset,
+        )
+    if len(data.rows) == 0:
+        return None
+    with _phase(timings, "indicators"):
+        values = _values_calculate(
+            data=data, indicators=indicators, helpers=helpers, use_cache=use_cache
+        )
+    with _phase(timings, "target"):
+        if mode != "prediction" or target.based_on_assumptions:
+            labels = np.asarray(
+                target.calculate(data=data, indicators=values), dtype=float
+            )
+        else:
+            labels = np.full(len(data.rows), np.nan)
+    with _phase(timings, "assemble"):
+        result = _assemble(
+            data=data,
+            indicators=indicators,
+            helpers=helpers,
+            values=values,
+            labels=labels,
+            mode=mode,
+        )
+        if record:
+            _used_record(
+                model=model, mode=mode, interval_key=dataset.interval, result=result
+            )
+    return result
+
+
+# -- stages ---------------------------------------------------------------------------
+
+
+def _data_load(
+    *,
+    target: Any,
+    indicators: list[Any],
+    chunk: list[Analysable],
+    reader: LogReader,
+    now: int,
+    mode: str,
+    timings: dict[str, float],
+) -> AnalysisData:
+    """The chunk's AnalysisData with its samples loaded."""
     data = AnalysisData(
         reader=reader,
         analysables={a.id: a for a in chunk},
@@ -52,24 +175,34 @@ def chunk_analyse(
         mode=mode,
         timings=timings,
         eventnames=frozenset().union(
-            *(getattr(i, "eventnames", ()) for i in [*indicators, *helpers])
+            *(getattr(i, "eventnames", ()) for i in indicators)
         ),
     )
     data.samples = samples_load(kind=target.sample_kind, data=data)
-    timings["samples"] = timings.get("samples", 0.0) + time.perf_counter() - tick
+    return data
 
-    tick = time.perf_counter()
-    memo_before = _memo_time(timings)
-    interval_key = dataset.interval
+
+def _ranges_cut(
+    *,
+    data: AnalysisData,
+    model: AnalyticsModel,
+    mode: str,
+    target: Any,
+    interval: Interval,
+    chunk: list[Analysable],
+    fresh: bool,
+) -> tuple[dict[int, list[Range]], dict[int, str]]:
+    """(analysable id -> the ranges to analyse, analysable id -> why the interval
+    does not apply): the interval's rules, then the mode's choice among the ranges.
+    Sets the chunk's range set, so the chunk's one log query covers these ranges."""
+    now = data.now
     first_analyses = (
         bookkeeping.first_analyses(model=model, analysable_ids=[a.id for a in chunk])
         if "after_now" in interval.kinds and not fresh
         else {}
     )
-    # Ranges first (the interval's rules), so the chunk's one log query covers them;
-    # then the target's rules, which may read that query's results.
     ranges_of: dict[int, list[Range]] = {}
-    interval_reasons: dict[int, str] = {}
+    reasons: dict[int, str] = {}
     for analysable in chunk:
         reason = interval.not_applicable_reason(analysable, now=now)
         if reason is None:
@@ -82,19 +215,36 @@ def chunk_analyse(
             except IntervalNotApplicable as exc:
                 reason = str(exc)
         if reason is not None:
-            interval_reasons[analysable.id] = reason
+            reasons[analysable.id] = reason
             continue
         if mode == "prediction":
             latest = interval.prediction_range(ranges, now=now)
-            ranges = [latest] if latest is not None else []
+            ranges_of[analysable.id] = [latest] if latest is not None else []
         else:
-            ranges = interval.training_ranges(ranges, now=now)
-        ranges_of[analysable.id] = ranges
-    data.set_range_set(_range_set(ranges_of, target=target, samples=data.samples))
+            ranges_of[analysable.id] = interval.training_ranges(ranges, now=now)
+    data.set_range_set(
+        _range_set(ranges_of, kind=target.analysable_kind, samples=data.samples)
+    )
+    return ranges_of, reasons
+
+
+def _analysables_check(
+    *,
+    data: AnalysisData,
+    target: Any,
+    mode: str,
+    chunk: list[Analysable],
+    ranges_of: dict[int, list[Range]],
+    reasons: dict[int, str],
+    dataset: Any,
+) -> None:
+    """Keep in `ranges_of` only the analysables valid for the target with a range
+    ready (the target's rules are checked after the ranges are cut, as they may
+    read the chunk's log query); tell why each other one was left out."""
     for analysable in chunk:
         reason = target.analysable_invalid_reason(
-            analysable=analysable, data=data, mode=mode, now=now
-        ) or interval_reasons.get(analysable.id)
+            analysable=analysable, data=data, mode=mode, now=data.now
+        ) or reasons.get(analysable.id)
         if reason is None and not ranges_of.get(analysable.id):
             reason = _("no range is ready for %(mode)s yet.") % {"mode": mode}
         if reason is not None:
@@ -103,66 +253,67 @@ def chunk_analyse(
                 _("%(analysable)s is not valid for this model: %(reason)s")
                 % {"analysable": _describe(analysable), "reason": reason}
             )
-    dataset.analysables_valid += len(ranges_of)
-    if not ranges_of:
-        return None
 
+
+def _samples_select(
+    *,
+    data: AnalysisData,
+    model: AnalyticsModel,
+    mode: str,
+    target: Any,
+    interval_key: str,
+    analysable_ids: list[int],
+    fresh: bool,
+) -> dict[tuple[int, int], set[int]]:
+    """Keep the samples of valid analysables that the target accepts and, outside
+    evaluation, that never trained the model (trained samples are never used again,
+    also not predicted, as in Moodle). Returns the (analysable, range) -> sample ids
+    already predicted, for `_rows_select`."""
     samples = data.samples
-    keep = np.isin(samples.analysable, list(ranges_of))
-    samples = samples.take(np.flatnonzero(keep))
+    samples = samples.take(np.flatnonzero(np.isin(samples.analysable, analysable_ids)))
     data.samples = samples
-    valid = target.samples_valid(data=data, mode=mode, now=now)
-    samples = samples.take(np.flatnonzero(valid))
-    data.samples = samples
-
-    # Samples already used: trained ones never again (also not predicted, as in
-    # Moodle), predicted (sample, range) pairs once.
-    skip_trained: dict[int, set[int]] = {}
-    skip_predicted: dict[tuple[int, int], set[int]] = {}
-    if mode != "evaluation" and not fresh:
-        if not target.based_on_assumptions:
-            skip_trained = bookkeeping.trained_sample_ids(
-                model=model, interval=interval_key, analysable_ids=list(ranges_of)
-            )
-        if mode == "prediction":
-            skip_predicted = bookkeeping.predicted_sample_ids(
-                model=model, interval=interval_key, analysable_ids=list(ranges_of)
-            )
-    if skip_trained:
-        fresh = np.array(
-            [
-                sid not in skip_trained.get(aid, ())
-                for sid, aid in zip(
-                    samples.ids.tolist(), samples.analysable.tolist(), strict=True
-                )
-            ],
-            dtype=bool,
+    valid = target.samples_valid(data=data, mode=mode, now=data.now)
+    data.samples = samples.take(np.flatnonzero(valid))
+    if mode == "evaluation" or fresh:
+        return {}
+    if not target.based_on_assumptions:
+        trained = bookkeeping.trained_sample_ids(
+            model=model, interval=interval_key, analysable_ids=analysable_ids
         )
-        samples = samples.take(np.flatnonzero(fresh))
-        data.samples = samples
+        if trained:
+            samples = data.samples
+            used = np.array(
+                [(aid, sid) for aid, ids in trained.items() for sid in ids],
+                dtype=np.int64,
+            ).reshape(-1, 2)
+            done = np.isin(
+                pair_keys(samples.analysable, samples.ids),
+                pair_keys(used[:, 0], used[:, 1]),
+            )
+            data.samples = samples.take(np.flatnonzero(~done))
+    if mode != "prediction":
+        return {}
+    return bookkeeping.predicted_sample_ids(
+        model=model, interval=interval_key, analysable_ids=analysable_ids
+    )
 
-    # The rows: every sample in every range of its (valid) analysable.
-    rs = data.range_set
-    if target.analysable_kind == "course":
-        lo = np.searchsorted(rs.analysable, samples.analysable, side="left")
-        hi = np.searchsorted(rs.analysable, samples.analysable, side="right")
-        counts = hi - lo
-        row_sample = np.repeat(np.arange(len(samples)), counts)
-        within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-        rows = Rows(row_sample, np.repeat(lo, counts) + within)
-    else:
-        # Site and user analysables: one range-set entry per (sample, range).
-        order = np.argsort(rs.sample, kind="stable")
-        sorted_sample = rs.sample[order]
-        lo = np.searchsorted(sorted_sample, samples.ids, side="left")
-        hi = np.searchsorted(sorted_sample, samples.ids, side="right")
-        counts = hi - lo
-        row_sample = np.repeat(np.arange(len(samples)), counts)
-        within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-        rows = Rows(row_sample, order[np.repeat(lo, counts) + within])
 
+def _rows_select(
+    *,
+    data: AnalysisData,
+    target: Any,
+    mode: str,
+    skip_predicted: dict[tuple[int, int], set[int]],
+    dataset: Any,
+) -> None:
+    """Set the chunk's rows: every sample in every range of its analysable, less
+    the (sample, range) pairs already predicted and those the target refuses."""
+    samples, rs = data.samples, data.range_set
+    rows = _rows_all(
+        samples=samples, rs=rs, per_sample=target.analysable_kind != "course"
+    )
     if skip_predicted:
-        fresh = np.array(
+        new = np.array(
             [
                 sid not in skip_predicted.get((aid, ridx), ())
                 for sid, aid, ridx in zip(
@@ -174,113 +325,176 @@ def chunk_analyse(
             ],
             dtype=bool,
         )
-        if not fresh.all():
+        if not new.all():
+            analysable = samples.analysable[rows.sample]
             for aid in sorted(
-                set(samples.analysable[rows.sample][~fresh].tolist())
-                - set(samples.analysable[rows.sample][fresh].tolist())
+                set(analysable[~new].tolist()) - set(analysable[new].tolist())
             ):
                 dataset.messages.append(
                     _("No new predictions yet for %(analysable)s.")
                     % {"analysable": _describe(data.analysables[aid])}
                 )
-        rows = rows.take(np.flatnonzero(fresh))
+        rows = rows.take(np.flatnonzero(new))
     data.set_rows(rs, rows)
-    valid_rows = target.rows_valid(data=data, mode=mode)
-    rows = rows.take(np.flatnonzero(valid_rows))
-    data.set_rows(rs, rows)
-    timings["validity"] = (
-        timings.get("validity", 0.0)
-        + time.perf_counter()
-        - tick
-        - (_memo_time(timings) - memo_before)
-    )
-    if len(rows) == 0:
-        return None
+    valid = target.rows_valid(data=data, mode=mode)
+    data.set_rows(rs, rows.take(np.flatnonzero(valid)))
 
-    # Indicators (their queries and shared facts are timed as their own phases).
-    tick = time.perf_counter()
-    memo_before = _memo_time(timings)
-    values: dict[str, np.ndarray] = {}
-    for indicator in [*indicators, *helpers]:
-        values[indicator.key] = np.asarray(indicator.calculate(data), dtype=float)
+
+def _values_calculate(
+    *, data: AnalysisData, indicators: list[Any], helpers: list[Any], use_cache: bool
+) -> dict[str, np.ndarray]:
+    """indicator key -> its value per row (the target's helper indicators too)."""
+    values = {
+        indicator.key: np.asarray(indicator.calculate(data), dtype=float)
+        for indicator in [*indicators, *helpers]
+    }
     if use_cache:
         _cache_apply(data=data, values=values, keys=[i.key for i in indicators])
-    timings["indicators"] = (
-        timings.get("indicators", 0.0)
-        + time.perf_counter()
-        - tick
-        - (_memo_time(timings) - memo_before)
-    )
+    return values
 
-    # Labels.
-    tick = time.perf_counter()
-    if mode != "prediction" or target.based_on_assumptions:
-        labels = np.asarray(target.calculate(data=data, indicators=values), dtype=float)
-    else:
-        labels = np.full(len(rows), np.nan)
-    timings["target"] = timings.get("target", 0.0) + time.perf_counter() - tick
 
-    tick = time.perf_counter()
+def _assemble(
+    *,
+    data: AnalysisData,
+    indicators: list[Any],
+    helpers: list[Any],
+    values: dict[str, np.ndarray],
+    labels: np.ndarray,
+    mode: str,
+) -> ChunkResult:
+    """The rows with at least one indicator value (and, outside prediction, a
+    label), their matrix filled column by column (no full-matrix copy)."""
+    samples, rows, rs = data.samples, data.rows, data.range_set
+    all_missing = np.ones(len(rows), dtype=bool)
+    for indicator in indicators:
+        all_missing &= np.isnan(values[indicator.key])
+    keep = ~all_missing
+    if mode != "prediction":
+        keep &= ~np.isnan(labels)
+    index = np.flatnonzero(keep)
+    kept = rows.take(index)
+    sample_ids = samples.ids[kept.sample]
+    range_indexes = rs.index[kept.pos]
+
     columns = []
     for indicator in indicators:
         value = np.clip(values[indicator.key], -1, 1)
-        columns.append(value)
+        columns.append(value[index])
         if indicator.kind == "linear" and len(indicator.columns()) > 1:
-            columns.append(_means(value, rows.pos))
-    matrix = np.column_stack(columns) if columns else np.zeros((len(rows), 0))
-    indicator_only = np.column_stack([values[i.key] for i in indicators])
-    keep = ~np.all(np.isnan(indicator_only), axis=1)
-    if mode != "prediction":
-        keep &= ~np.isnan(labels)
-    extra: dict[str, Any] = {}
-    if "activities_due" in values:
-        due = registry.indicator_class("activities_due")().due_in_rows(data)
-        for i in np.flatnonzero(keep).tolist():
-            if due[i]:
-                sid = int(samples.ids[rows.sample[i]])
-                extra[f"{sid}-{int(rs.index[rows.pos[i]])}"] = due[i]
-    index = np.flatnonzero(keep)
-    rows = rows.take(index)
-    matrix, labels = matrix[index], labels[index]
+            columns.append(_means(value, rows.pos)[index])
+    matrix = np.empty((len(index), len(columns)))
+    for at, column in enumerate(columns):
+        matrix[:, at] = column
 
-    if record and mode == "training":
-        used: dict[int, list[int]] = {}
-        for sid, aid in zip(
-            samples.ids[rows.sample].tolist(),
-            samples.analysable[rows.sample].tolist(),
-            strict=True,
-        ):
-            used.setdefault(aid, [])
-            if sid not in used[aid]:
-                used[aid].append(sid)
+    extra: dict[str, dict[str, Any]] = {}
+    for indicator in [*indicators, *helpers]:
+        details = _row_details(indicator, data)
+        if details is None:
+            continue
+        extra[indicator.key] = {
+            f"{sid}-{ridx}": details[i]
+            for i, sid, ridx in zip(
+                index.tolist(), sample_ids.tolist(), range_indexes.tolist(), strict=True
+            )
+            if details[i]
+        }
+    return ChunkResult(
+        X=matrix,
+        labels=labels[index],
+        sample_ids=sample_ids,
+        range_indexes=range_indexes,
+        analysable_ids=samples.analysable[kept.sample],
+        context_ids=samples.context[kept.sample],
+        range_starts=rs.start[kept.pos],
+        range_ends=rs.end[kept.pos],
+        sample_origin=samples.origin,
+        ranges_seen=int(rs.index.max()) + 1 if len(rs) else 0,
+        extra=extra,
+    )
+
+
+def _used_record(
+    *, model: AnalyticsModel, mode: str, interval_key: str, result: ChunkResult
+) -> None:
+    """Training: the samples used, per analysable; prediction: the samples
+    predicted, per (analysable, range), so the next run does only new work."""
+    sample_ids = result.sample_ids.tolist()
+    analysable_ids = result.analysable_ids.tolist()
+    if mode == "training":
+        used: dict[int, dict[int, None]] = {}  # ordered sets: first use first
+        for sid, aid in zip(sample_ids, analysable_ids, strict=True):
+            used.setdefault(aid, {})[sid] = None
         bookkeeping.train_samples_record(
-            model=model, interval=interval_key, samples=used
+            model=model,
+            interval=interval_key,
+            samples={aid: list(ids) for aid, ids in used.items()},
         )
-    elif record and mode == "prediction":
+    elif mode == "prediction":
         predicted: dict[tuple[int, int], list[int]] = {}
         for sid, aid, ridx in zip(
-            samples.ids[rows.sample].tolist(),
-            samples.analysable[rows.sample].tolist(),
-            rs.index[rows.pos].tolist(),
-            strict=True,
+            sample_ids, analysable_ids, result.range_indexes.tolist(), strict=True
         ):
             predicted.setdefault((aid, ridx), []).append(sid)
         bookkeeping.predict_samples_record(
             model=model, interval=interval_key, samples=predicted
         )
-    timings["assemble"] = timings.get("assemble", 0.0) + time.perf_counter() - tick
-    return matrix, labels, samples, rows, rs, extra
 
 
-MEMO_PHASES = ("queries", "log_queries", "facts")
+# -- helpers of the stages ------------------------------------------------------------
+
+
+@contextmanager
+def _phase(timings: dict[str, float], name: str) -> Iterator[None]:
+    """Add the block's time to `timings[name]`, less the time of the facts loaded
+    inside it (those are timed as their own phases)."""
+    started, memo_before = time.perf_counter(), _memo_time(timings)
+    try:
+        yield
+    finally:
+        spent = time.perf_counter() - started - (_memo_time(timings) - memo_before)
+        timings[name] = timings.get(name, 0.0) + spent
 
 
 def _memo_time(timings: dict[str, float]) -> float:
     return sum(timings.get(p, 0.0) for p in MEMO_PHASES)
 
 
+def _describe(analysable: Analysable) -> str:
+    return analysable.name or f"{analysable.kind} {analysable.id}"
+
+
+def _row_details(indicator: Any, data: AnalysisData) -> list[Any] | None:
+    method = getattr(indicator, "row_details", None)
+    return None if method is None else method(data)
+
+
+def _rows_all(*, samples: Samples, rs: RangeSet, per_sample: bool) -> Rows:
+    """Every sample in every range of its analysable. Course analysables: the
+    range set has one entry per (course, range); site and user analysables one per
+    (sample, range)."""
+    if not per_sample:
+        lo = np.searchsorted(rs.analysable, samples.analysable, side="left")
+        hi = np.searchsorted(rs.analysable, samples.analysable, side="right")
+        sample, at = _expand(lo, hi)
+        return Rows(sample, at)
+    order = np.argsort(rs.sample, kind="stable")
+    sorted_sample = rs.sample[order]
+    lo = np.searchsorted(sorted_sample, samples.ids, side="left")
+    hi = np.searchsorted(sorted_sample, samples.ids, side="right")
+    sample, at = _expand(lo, hi)
+    return Rows(sample, order[at])
+
+
+def _expand(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(i, j) for every i and every j in lo[i] <= j < hi[i], in that order."""
+    counts = hi - lo
+    which = np.repeat(np.arange(len(lo)), counts)
+    within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    return which, np.repeat(lo, counts) + within
+
+
 def _range_set(
-    ranges_of: dict[int, list[Range]], *, target: Any, samples: Samples
+    ranges_of: dict[int, list[Range]], *, kind: str, samples: Samples
 ) -> RangeSet:
     """The range set of a chunk, sorted by analysable then range index.
 
@@ -294,7 +508,7 @@ def _range_set(
         for r in ranges
     )
     matrix = np.array(base, dtype=np.int64).reshape(-1, 5)
-    if target.analysable_kind == "course":
+    if kind == "course":
         return RangeSet(
             matrix[:, 0],
             matrix[:, 0],
@@ -306,10 +520,8 @@ def _range_set(
         )
     lo = np.searchsorted(matrix[:, 0], samples.analysable, side="left")
     hi = np.searchsorted(matrix[:, 0], samples.analysable, side="right")
-    counts = hi - lo
-    which = np.repeat(np.arange(len(samples)), counts)
-    within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    picked = matrix[np.repeat(lo, counts) + within]
+    which, at = _expand(lo, hi)
+    picked = matrix[at]
     return RangeSet(
         picked[:, 0],
         samples.course[which],

@@ -202,7 +202,7 @@ def dataset_build(
     parts = _Parts()
     ranges_seen = 0
     feature_columns = [c for ind in indicators for c in ind.columns()]
-    due_extra: dict[str, Any] = {}
+    row_details: dict[str, dict[str, Any]] = {}
 
     for first in range(0, len(analysables), chunk_size):
         if (
@@ -241,22 +241,22 @@ def dataset_build(
         )
         dataset.analysables_analysed += len(chunk)
         if result is not None:
-            values, labels, samples, rows, rs, extra = result
-            ranges_seen = max(ranges_seen, int(rs.index.max()) + 1 if len(rs) else 0)
-            parts.X.append(values)
-            parts.sample_ids.append(samples.ids[rows.sample])
-            parts.range_indexes.append(rs.index[rows.pos])
-            parts.labels.append(labels)
-            parts.analysable_ids.append(samples.analysable[rows.sample])
-            parts.context_ids.append(samples.context[rows.sample])
-            parts.starts.append(rs.start[rows.pos])
-            parts.ends.append(rs.end[rows.pos])
-            dataset.sample_origin = samples.origin
-            due_extra.update(extra)
+            ranges_seen = max(ranges_seen, result.ranges_seen)
+            parts.X.append(result.X)
+            parts.sample_ids.append(result.sample_ids)
+            parts.range_indexes.append(result.range_indexes)
+            parts.labels.append(result.labels)
+            parts.analysable_ids.append(result.analysable_ids)
+            parts.context_ids.append(result.context_ids)
+            parts.starts.append(result.range_starts)
+            parts.ends.append(result.range_ends)
+            dataset.sample_origin = result.sample_origin
+            for key, details in result.extra.items():
+                row_details.setdefault(key, {}).update(details)
         if mode != "evaluation" and not fresh:
             produced = set()
             if result is not None:
-                produced = set(result[2].analysable[result[3].sample].tolist())
+                produced = set(result.analysable_ids.tolist())
             ids = [
                 a.id
                 for a in chunk
@@ -296,8 +296,9 @@ def dataset_build(
         dataset.X = np.zeros((0, len(dataset.columns)))
         if mode != "prediction" or target.based_on_assumptions:
             dataset.labels = np.zeros(0)
-    if due_extra:
-        dataset.extra["activities_due"] = due_extra
+    for key, details in row_details.items():
+        if details:
+            dataset.extra[key] = details
     timings["assemble"] = timings.get("assemble", 0.0) + time.perf_counter() - assemble
     timings["total"] = time.perf_counter() - started
     return dataset

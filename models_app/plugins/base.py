@@ -147,6 +147,12 @@ class Indicator(Plugin):
         """Column names this indicator adds (usually one: its key)."""
         return [self.key]
 
+    def row_details(self, data: Any) -> list[Any] | None:
+        """Per row of `data`, what a prediction's insight shows beside the value
+        (e.g. the activities due), falsy when nothing; None when the indicator has
+        no details (the default). Datasets keep them in `extra[key]`."""
+        return None
+
 
 class Target(Plugin):
     """What a model predicts, on which analysables and samples, and what people can do."""

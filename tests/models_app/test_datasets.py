@@ -408,3 +408,39 @@ def test_expired_calculations_are_deleted():
     assert indicator_calculations_delete_expired() == 2  # the setting: 35 days
     assert IndicatorCalculation.objects.count() == 2
     assert indicator_calculations_delete_expired(lifetime_days=30) == 1
+
+
+class _DetailedReads:
+    """read_actions, with details ("read") on the rows of an active reader."""
+
+    key = "read_actions"
+
+    def __new__(cls):
+        from models_app.plugins.indicators.read_actions import ReadActions
+
+        class Detailed(ReadActions):
+            def row_details(self, data):
+                return ["read" if v > 0 else "" for v in self.calculate(data)]
+
+        return Detailed()
+
+
+def test_indicators_details_reach_the_dataset_by_key(monkeypatch):
+    """Any indicator's row_details land in dataset.extra under its key, for the
+    rows kept, by "sampleid-rangeindex"; rows without details are left out (no
+    indicator key is special in the generic path)."""
+    from models_app.plugins import registry
+
+    _c, a, b = dropout_site()
+    real = registry.indicator_class
+
+    def indicator_class(key):
+        return _DetailedReads if key == "read_actions" else real(key)
+
+    monkeypatch.setattr(registry, "indicator_class", indicator_class)
+    model = analytics_model(
+        target="course_dropout", indicators=INDICATORS, interval="quarters"
+    )
+    ds = dataset_build(model=model, mode="training", now=NOW)
+    # Reads (column 5): A 0.33 in quarter 0, B 0.33 in quarter 2, others <= 0.
+    assert ds.extra == {"read_actions": {f"{a.id}-0": "read", f"{b.id}-2": "read"}}

@@ -87,6 +87,9 @@ class ActivitiesDue(BinaryIndicator):
             for u, s, e in zip(users, starts, ends, strict=True)
         ]
 
+    def row_details(self, data: AnalysisData) -> list[list[dict[str, Any]]]:
+        return self.due_in_rows(data)
+
     def calculate(self, data: AnalysisData) -> np.ndarray:
         rows = self.due_in_rows(data)
         return binary(np.array([bool(r) for r in rows], dtype=bool))

@@ -1,0 +1,123 @@
+"""The SQL text of the readers' queries, written from our own literals only.
+
+Table names and column expressions come from the reader classes; every other value
+is an integer written through int() or an event name checked against _EVENTNAME,
+so nothing from outside reaches the SQL text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+from logstore.readers.buckets import Buckets
+
+_EVENTNAME = re.compile(r"^[\\A-Za-z0-9_]+$")
+
+
+def _values(rows: Iterable[Sequence[int]]) -> str:
+    """A VALUES body of integer tuples, written inline.
+
+    Integers only (every item goes through int()), so nothing from outside reaches
+    the SQL text; inline rather than parameters because a range set can hold more
+    values than SQLite accepts as parameters.
+    """
+    return ", ".join("(" + ", ".join(str(int(v)) for v in row) + ")" for row in rows)
+
+
+def _values_arrays(buckets: Buckets) -> str:
+    """A VALUES body of (course, base, thresholds array) for PostgreSQL's
+    width_bucket."""
+    return ", ".join(
+        f"({int(cid)}, {int(base)}, ARRAY[{', '.join(str(int(t)) for t in th)}]::bigint[])"
+        for cid, base, th in zip(
+            buckets.course_ids, buckets.base, buckets.thresholds, strict=True
+        )
+    )
+
+
+def _event_code(expression: str, names: Sequence[str]) -> str:
+    if not names:
+        return "0"
+    for name in names:
+        if not _EVENTNAME.match(name):
+            raise ValueError(f"Not an event name: {name!r}")
+    whens = " ".join(f"WHEN '{name}' THEN {i}" for i, name in enumerate(names, 1))
+    return f"(CASE {expression} {whens} ELSE 0 END)"
+
+
+def aggregate_sql(
+    *,
+    table: str,
+    col: Mapping[str, str],
+    vendor: str,
+    buckets: Buckets | None = None,
+    intervals: Iterable[Sequence[int]] = (),
+    eventnames: Sequence[str] = (),
+) -> str | None:
+    """The one aggregate query (see LogReader.aggregate), by bucket thresholds
+    (PostgreSQL's width_bucket) or by explicit (course, bucket, lo, hi) intervals;
+    None when there are no intervals. Its columns are those of Aggregates, each a
+    bigint."""
+    c = col
+    t = f"l.{c['timecreated']}"
+    if buckets is not None:
+        courses = ", ".join(str(int(cid)) for cid in buckets.course_ids)
+        arrays = _values_arrays(buckets)
+        source = (
+            f"{table} l JOIN (VALUES {arrays}) AS b(courseid, base, th) "
+            f"ON l.{c['courseid']} = b.courseid"
+        )
+        bucket = f"(b.base + width_bucket({t}, b.th))"
+        prefix = ""
+        where = f"l.{c['courseid']} IN ({courses})"
+    else:
+        rows = _values(intervals)
+        if not rows:
+            return None
+        # b first: the database walks the intervals and reads each one's
+        # events through the (course, time) index, so each row is read once
+        # (LATERAL with OFFSET 0 on PostgreSQL, which would otherwise pull the
+        # subquery up and hash-join a scan of the whole table).
+        prefix = f"WITH b(courseid, bucket, lo, hi) AS (VALUES {rows}) "
+        bucket = "b.bucket"
+        inside = f"l.{c['courseid']} = b.courseid AND {t} >= b.lo AND {t} < b.hi"
+        if vendor == "postgresql":
+            source = (
+                f"b CROSS JOIN LATERAL (SELECT * FROM {table} l "  # noqa: S608
+                f"WHERE {inside} OFFSET 0) l"
+            )
+            where = "TRUE"
+        else:
+            source = f"b CROSS JOIN {table} l"
+            where = inside
+    crud = c["crud"]
+    named = f"NOT ({c['anonymous']})"
+    columns = [
+        bucket,
+        f"l.{c['userid']}",
+        c["contextlevel"],
+        c["contextinstanceid"],
+        c["edulevel"],
+        # Named events are only looked for in activities: other rows skip the
+        # string comparisons.
+        f"CASE WHEN {c['contextlevel']} = 70 THEN "
+        f"{_event_code(c['eventname'], list(eventnames))} ELSE 0 END",
+        "COUNT(*)",
+        f"SUM(CASE WHEN {crud} = 'c' THEN 1 ELSE 0 END)",
+        f"SUM(CASE WHEN {crud} = 'r' THEN 1 ELSE 0 END)",
+        f"SUM(CASE WHEN {crud} = 'u' THEN 1 ELSE 0 END)",
+        f"SUM(CASE WHEN {named} THEN 1 ELSE 0 END)",
+        f"SUM(CASE WHEN {named} AND {crud} IN ('c', 'u') THEN 1 ELSE 0 END)",
+        f"MIN({t})",
+        f"MAX({t})",
+    ]
+    # Every column a bigint: PostgreSQL's binary COPY is then fixed-width rows.
+    select_list = ", ".join(f"CAST({column} AS BIGINT)" for column in columns)
+    select = f"""
+            SELECT {select_list}
+            FROM {source}
+            WHERE {where}
+            GROUP BY 1, 2, 3, 4, 5, 6
+        """  # noqa: S608 - table, column expressions and integers are ours
+    return prefix + select
