@@ -425,3 +425,28 @@ def test_a_dead_server_stops_the_batch_and_fails_every_email_of_it(
     assert set(rows) == {
         ("failed", "SMTPConnectError: 554 5.3.2 Service refused for the tests")
     }
+
+
+def test_the_messages_admin_lists_each_messages_email_state(
+    admin_client_, teacher, make_prediction, enrolment, student
+):
+    from models_app.models import AnalyticsModel
+
+    model = AnalyticsModel.objects.create(
+        target="course_dropout", enabled=True, trained=True, name="Dropout"
+    )
+    student_messages_send(
+        sender=teacher,
+        predictions=[make_prediction(model, enrolment)],
+        subject="About the essay",
+        body="Hello",
+    )
+    url = reverse("admin:insights_studentmessage_changelist")
+
+    pending = admin_client_.get(url, {"email__status__exact": "pending"})
+    failed = admin_client_.get(url, {"email__status__exact": "failed"})
+
+    assert pending.status_code == failed.status_code == 200
+    assert "About the essay" in pending.content.decode()
+    assert "About the essay" not in failed.content.decode()
+    assert ">pending<" in pending.content.decode()
