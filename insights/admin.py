@@ -136,6 +136,14 @@ def _resend(
         )
 
 
+class EmailStatusFilter(admin.ChoicesFieldListFilter):
+    """The delivery's status, titled "email" beside the notification's own fields."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.title = _("email")
+
+
 class EmailStatusAdmin(ReadOnlyAdmin):
     """A notification's or message's email status as a column and a filter, its
     error, and "Send again" (which queues the email, never sends it twice)."""
@@ -183,7 +191,7 @@ class NotificationAdmin(EmailStatusAdmin):
         "timeemailed",
     )
     list_filter = (
-        "email__status",
+        ("email__status", EmailStatusFilter),
         ("timeread", admin.EmptyFieldListFilter),
         ("timeemailed", admin.EmptyFieldListFilter),
     )
@@ -204,7 +212,10 @@ class StudentMessageAdmin(EmailStatusAdmin):
         "email_error",
         "timeemailed",
     )
-    list_filter = ("email__status", ("timeemailed", admin.EmptyFieldListFilter))
+    list_filter = (
+        ("email__status", EmailStatusFilter),
+        ("timeemailed", admin.EmptyFieldListFilter),
+    )
     search_fields = ("sender__username", "recipient__username", "subject")
     list_select_related = ("sender", "recipient", "email")
     raw_id_fields = ("sender", "recipient", "prediction")

@@ -161,6 +161,7 @@ def test_a_mail_server_down_ends_failed_with_the_reason_in_the_admin_and_metrics
     assert "ConnectionRefusedError" in text and ">failed<" in text
     assert "Send again" in text
     assert "1 notification" in text
+    assert " By email " in " ".join(text.split())
     sent_only = admin_client_.get(url, {"email__status__exact": "sent"})
     assert "0 notifications" in sent_only.content.decode()
     listed = admin_client_.get(reverse("admin:insights_emaildelivery_changelist"))
