@@ -126,3 +126,44 @@ def test_the_estimators_on_offer_are_the_engines():
     from models_app.plugins.processors.builtin import ESTIMATOR_LABELS
 
     assert list(ESTIMATOR_LABELS) == list(ESTIMATORS)
+
+
+def _with_range_mean(n: int, seed: int, *, mean: float):
+    """`separable` plus a Moodle range-mean column, constant over the dataset (as
+    over one course's range) at `mean`."""
+    base = separable(n, seed=seed)
+    features = np.column_stack([base.features, np.full(n, mean)])
+    return dataset_build(
+        features=features,
+        labels=base.labels,
+        target_classes=[0, 1],
+        columns=[*base.columns, "read_actions/mean"],
+        sample_ids=[f"s{i}-0" for i in range(n)],
+    )
+
+
+def test_range_means_are_left_out_unless_asked_for(tmp_path):
+    """A course-level column seen at one value in training cannot move a
+    prediction on another course, and weighs nothing in the reasons."""
+    from mlbackend.engine.bundle import classifier_from_bundle
+
+    processor = BuiltinProcessor()
+    train = _with_range_mean(200, 0, mean=-0.5)
+    assert processor.train(model_id=MODEL, dataset=train, output_dir=tmp_path).ok
+    stored = classifier_from_bundle(_state_files(tmp_path))
+    assert "read_actions/mean" not in stored.columns_
+    probe = _with_range_mean(40, 3, mean=0.9)
+    shifted = _with_range_mean(40, 3, mean=-0.9)
+    assert np.allclose(
+        _p1(processor, tmp_path, probe), _p1(processor, tmp_path, shifted)
+    )
+    reasons = processor.reasons(model_id=MODEL, dataset=probe, output_dir=tmp_path)
+    assert reasons.weights.shape == probe.features.shape
+    assert not reasons.weights[:, -1].any()
+
+    keeping = BuiltinProcessor(range_means=True)
+    other = tmp_path / "keeping"
+    assert keeping.train(model_id=MODEL, dataset=train, output_dir=other).ok
+    assert "read_actions/mean" in classifier_from_bundle(_state_files(other)).columns_
+    # A model keeps the columns it was trained with, whatever the processor says.
+    assert len(_p1(processor, other, probe)) == 40
