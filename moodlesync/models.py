@@ -144,6 +144,30 @@ class CourseFormat(models.Model):
         return self.format
 
 
+class ActivityTimeclose(models.Model):
+    """The date Moodle's analytics reads as a synced activity's due date: its
+    module's own field (`get_timeclose_field`: assign duedate, quiz timeclose,
+    ...), 0 when the teacher left it unset. Kept apart from Activity.duedate,
+    which falls back to other dates (an assignment's cut-off date)."""
+
+    activity = models.OneToOneField(
+        "lms.Activity",
+        verbose_name=_("activity"),
+        on_delete=models.CASCADE,
+        related_name="moodle_timeclose",
+    )
+    timeclose = models.BigIntegerField(
+        _("due (Unix)"), default=0, help_text=_("0 when the activity sets none.")
+    )
+
+    class Meta:
+        verbose_name = _("activity due date for analytics")
+        verbose_name_plural = _("activity due dates for analytics")
+
+    def __str__(self) -> str:
+        return f"{self.activity_id}: {self.timeclose}"
+
+
 class SyncLock(models.Model):
     """Held while a sync runs, so that analysis waits instead of reading half a site."""
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from access.models import Context, ContextLevel
 from access.services import contexts_bulk_ensure
 from lms.models import Activity
-from moodlesync.models import Kind
+from moodlesync.models import ActivityTimeclose, Kind
 from moodlesync.services.common import (
     PartResult,
     SyncContext,
@@ -38,6 +38,18 @@ DUE_DATES: dict[str, tuple[str, ...]] = {
     "scorm": ("timeclose",),
     "h5pactivity": (),
 }
+# The field each module's analytics indicators read as its due date (Moodle's
+# get_timeclose_field); a zero there means "no due date", whatever DUE_DATES finds.
+TIMECLOSE: dict[str, str] = {
+    "assign": "duedate",
+    "choice": "timeclose",
+    "data": "timeavailableto",
+    "feedback": "timeclose",
+    "lesson": "deadline",
+    "quiz": "timeclose",
+    "scorm": "timeclose",
+    "workshop": "submissionend",
+}
 FIELDS = [
     "course_id",
     "modname",
@@ -52,19 +64,26 @@ FIELDS = [
 ]
 
 
-def _instances(ctx: SyncContext, modname: str) -> dict[int, tuple[str, int | None]]:
-    """instance id -> (name, due time) from the module's own table."""
+def _instances(
+    ctx: SyncContext, modname: str
+) -> dict[int, tuple[str, int | None, int]]:
+    """instance id -> (name, due time, analytics due time or 0) from the module's
+    own table."""
     if not ctx.source.has_table(modname):
         return {}
     columns = ctx.source.columns(modname)
     due = [col for col in DUE_DATES.get(modname, ()) if col in columns]
+    close = TIMECLOSE.get(modname, "")
+    close_sql = close if close in columns else "0"
     due_sql = ", ".join(due) if due else "0"
     select = "name" if "name" in columns else "''"
-    rows = ctx.source.fetchall(f"SELECT id, {select}, {due_sql} FROM {ctx.t(modname)}")
+    rows = ctx.source.fetchall(
+        f"SELECT id, {select}, {close_sql}, {due_sql} FROM {ctx.t(modname)}"
+    )
     out = {}
     for row in rows:
-        times = [int(value) for value in row[2:] if value]
-        out[row[0]] = (row[1] or "", times[0] if times else None)
+        times = [int(value) for value in row[3:] if value]
+        out[row[0]] = (row[1] or "", times[0] if times else None, int(row[2] or 0))
     return out
 
 
@@ -92,7 +111,7 @@ def activities_sync(ctx: SyncContext) -> PartResult:
     courses = idmap_load(Kind.COURSE)
     mapping = idmap_load(Kind.ACTIVITY)
     existing = Activity.objects.in_bulk(list(mapping.values()))
-    instances: dict[str, dict[int, tuple[str, int | None]]] = {}
+    instances: dict[str, dict[int, tuple[str, int | None, int]]] = {}
     by_module = defaultdict(list)
     for row in rows:
         by_module[row[2]].append(row)
@@ -101,6 +120,7 @@ def activities_sync(ctx: SyncContext) -> PartResult:
     new: list[tuple[int, Activity]] = []
     changed: list[Activity] = []
     seen: set[int] = set()
+    timecloses: dict[int, int] = {}
     for row in rows:
         mid, course, modname, instance, section, visible, completion, added = row[:8]
         idnumber, deleting_now = row[8], row[9]
@@ -109,7 +129,7 @@ def activities_sync(ctx: SyncContext) -> PartResult:
         if course not in courses:
             continue  # the front page's blocks and courses that were skipped
         seen.add(mid)
-        name, due = instances.get(modname, {}).get(instance, (None, None))
+        name, due, timeclose = instances.get(modname, {}).get(instance, (None, None, 0))
         if name is None:
             result.problem(
                 "course_modules",
@@ -132,6 +152,8 @@ def activities_sync(ctx: SyncContext) -> PartResult:
             "grade_max": decimal_or_none(grade_max.get((modname, instance))),
             "added": when(added),
         }
+        if modname in TIMECLOSE:
+            timecloses[mid] = timeclose
         activity = existing.get(mapping.get(mid, -1))
         if activity is None:
             new.append((mid, Activity(**values)))
@@ -151,6 +173,7 @@ def activities_sync(ctx: SyncContext) -> PartResult:
         ).delete()
         deleted, _rows = Activity.objects.filter(pk__in=gone).delete()
     idmap_replace(Kind.ACTIVITY, mapping)
+    _timecloses_replace(mapping, timecloses)
     result.counts = {
         "rows": len(rows),
         "created": len(new),
@@ -158,3 +181,16 @@ def activities_sync(ctx: SyncContext) -> PartResult:
         "deleted": len(gone),
     }
     return result
+
+
+def _timecloses_replace(mapping: dict[int, int], timecloses: dict[int, int]) -> None:
+    """Make the analytics due dates of the synced activities exactly `timecloses`."""
+    ActivityTimeclose.objects.filter(activity_id__in=list(mapping.values())).delete()
+    ActivityTimeclose.objects.bulk_create(
+        [
+            ActivityTimeclose(activity_id=mapping[mid], timeclose=value)
+            for mid, value in timecloses.items()
+            if mid in mapping
+        ],
+        batch_size=1000,
+    )

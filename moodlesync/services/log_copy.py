@@ -139,7 +139,9 @@ def problems_read(
         f"SUM(CASE WHEN {tr.unlinked} THEN 1 ELSE 0 END), {special} "
         f"FROM {table} s WHERE {where}"
     )[0]
-    out = {"special": (int(specials or 0), [])}
+    out: dict[str, tuple[int, list[tuple[int, int]]]] = {
+        "special": (int(specials or 0), [])
+    }
     for key, count, predicate, column in (
         ("orphans", orphans, f"NOT {tr.keep}", "s.userid"),
         ("unlinked", unlinked, tr.unlinked, "s.contextid"),

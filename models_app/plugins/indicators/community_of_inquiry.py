@@ -3,13 +3,10 @@
 Moodle's `community_of_inquiry_activity`, computed for all rows of a chunk at once.
 
 Potential levels per activity type are in MODULES. An activity counts for a range
-(start, end] when it is visible and, by the first rule that applies: its due date
-(for types that have one) is in the range; it is in section 0 (never counts); the
-course has no start or end (never counts); else the course duration is split evenly
-over its sections and the activity is due at start + round(duration / sections) *
-section. Foresight keeps no course sections table nor availability conditions, so
-the number of sections is the highest section number used by the course's
-activities, and the availability and weekly-format rules do not apply.
+by Moodle's rule (activity_completed_by), in activity_due: its module's own due
+date, else the weeks-format week of its section, else its share of the course
+split over the course's sections; synced courses bring their format, sections and
+due fields, others fall back to what Foresight keeps.
 
 A student's value: NaN without counted activities; otherwise -1 plus, for each of
 the N counted activities of potential level P, (2 / N) / P times the highest level
@@ -37,6 +34,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from models_app.analysis.data import lookup, lookup_sorted, pair_keys, take
+from models_app.plugins.indicators.activity_due import due_in_range
 from models_app.plugins.indicators.kinds import LinearIndicator, php_round
 
 if TYPE_CHECKING:
@@ -155,7 +153,6 @@ def counted_pairs(data: AnalysisData) -> dict[str, np.ndarray]:
     def load() -> dict[str, np.ndarray]:
         acts = data.activities()
         rs = data.range_set
-        courses = data.courses()
         keep = acts["visible"]
         act_idx = np.flatnonzero(keep)
         order = act_idx[np.argsort(acts["course"][act_idx], kind="stable")]
@@ -168,34 +165,10 @@ def counted_pairs(data: AnalysisData) -> dict[str, np.ndarray]:
         act = order[np.repeat(lo, counts) + within]
         if len(act) == 0:
             return {"pos": pos, "act": act}
-        # Sections per course: the highest section its activities use.
-        nsections: dict[int, int] = {}
-        for c, s in zip(acts["course"].tolist(), acts["section"].tolist(), strict=True):
-            nsections[c] = max(nsections.get(c, 0), s)
-        course = acts["course"][act]
-        cstart = np.array(
-            [courses.get(c, {}).get("start") or 0 for c in course.tolist()]
-        )
-        cend = np.array([courses.get(c, {}).get("end") or 0 for c in course.tolist()])
-        nsec = np.array([max(nsections.get(c, 1), 1) for c in course.tolist()])
-        section = acts["section"][act]
-        has_due_type = np.isin(
+        has_due = np.isin(
             acts["modname"][act], [k for k, m in MODULES.items() if m.has_due]
         )
-        due = acts["due"][act]
-        start, end = rs.start[pos], rs.end[pos]
-        section_due = (
-            cstart + np.round((cend - cstart) / nsec).astype(np.int64) * section
-        )
-        by_section = (
-            (section > 0)
-            & (cstart > 0)
-            & (cend > 0)
-            & (start < section_due)
-            & (section_due <= end)
-        )
-        by_due = (start < due) & (due <= end)
-        counted = np.where(has_due_type & (due >= 0), by_due, by_section)
+        counted = due_in_range(data, act, rs.start[pos], rs.end[pos], has_due)
         return {"pos": pos[counted], "act": act[counted]}
 
     return data.memo(("rows", "coi_pairs"), load, "facts")

@@ -1,0 +1,133 @@
+"""Which activities were due in a range, by Moodle's rule for the community-of-
+inquiry indicators (core_analytics community_of_inquiry_activity::
+activity_completed_by), on the course layout a Moodle sync brings.
+
+A visible activity counts for the range (start, end] by the first rule that applies:
+
+1. its module's own due field (`get_timeclose_field`: assign duedate, quiz
+   timeclose, lesson deadline, ...) is set: counted iff start < due <= end;
+2. (availability date conditions: Foresight does not sync them, so none apply);
+3. the course is in the weeks format: counted iff the end of its section's week,
+   less the two hours format_weeks adds to dodge DST, is in the range, that is
+   start < course start + 604800 * section number <= end (section 0 too: in
+   Moodle the weeks rule comes before the section-0 rule);
+4. section 0: never counted;
+5. the course has no start or no end: never counted;
+6. a format without sections (single activity, social): always counted;
+7. else the course duration is split evenly over its sections (all sections but
+   section 0) and the activity is due at start + round(duration / sections) *
+   section number.
+
+Synced courses (moodlesync) give the format, the sections and the module's own
+due field. Courses from elsewhere (imports, the demo site) have no format or
+section table: rules 3 and 6 do not apply, the number of sections is the highest
+section number their activities use, and the due field is Activity.duedate.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from models_app.plugins.indicators.kinds import php_round
+
+if TYPE_CHECKING:
+    from models_app.analysis.data import AnalysisData
+
+WEEK = 604800
+#: Formats for which Moodle's course_format_uses_sections() is false.
+NO_SECTIONS = frozenset({"singleactivity", "social"})
+
+
+def course_layouts(data: AnalysisData) -> dict[int, tuple[str, int]]:
+    """Synced courses of the chunk: course id -> (Moodle format, sections but 0)."""
+    from django.db.models import Count, Q
+
+    from moodlesync.models import CourseFormat, CourseSection
+
+    def load() -> dict[int, tuple[str, int]]:
+        ids = list(data.course_ids)
+        formats = dict(
+            CourseFormat.objects.filter(course_id__in=ids).values_list(
+                "course_id", "format"
+            )
+        )
+        sections = dict(
+            CourseSection.objects.filter(course_id__in=ids)
+            .values("course_id")
+            .annotate(n=Count("id", filter=Q(section__gt=0)))
+            .values_list("course_id", "n")
+        )
+        return {cid: (fmt, int(sections.get(cid, 0))) for cid, fmt in formats.items()}
+
+    return data.memo("coi_course_layouts", load, "facts")
+
+
+def timecloses(data: AnalysisData) -> np.ndarray:
+    """Per activity of data.activities(): its module's own due time, -1 if unset.
+
+    Synced activities use the field Moodle's analytics reads (an assignment's due
+    date, never its cut-off date); others their due date."""
+    from moodlesync.models import ActivityTimeclose
+
+    def load() -> np.ndarray:
+        acts = data.activities()
+        out = acts["due"].copy()
+        synced = dict(
+            ActivityTimeclose.objects.filter(
+                activity_id__in=acts["id"].tolist()
+            ).values_list("activity_id", "timeclose")
+        )
+        if synced:
+            at = {aid: i for i, aid in enumerate(acts["id"].tolist())}
+            for aid, value in synced.items():
+                out[at[aid]] = value if value > 0 else -1
+        return out
+
+    return data.memo("coi_timecloses", load, "facts")
+
+
+def due_in_range(
+    data: AnalysisData,
+    act: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    has_due: np.ndarray,
+) -> np.ndarray:
+    """Whether activity `act[i]` (an index into data.activities()) was due in
+    (start[i], end[i]]; `has_due[i]`: its module has a due field of its own."""
+    acts = data.activities()
+    courses = data.courses()
+    layouts = course_layouts(data)
+    course = acts["course"][act]
+    section = acts["section"][act]
+    unique = np.unique(course).tolist()
+    # Unsynced courses: the highest section number their activities use.
+    used: dict[int, int] = {}
+    for c, s in zip(acts["course"].tolist(), acts["section"].tolist(), strict=True):
+        used[c] = max(used.get(c, 0), s)
+
+    def per_course(values: dict[int, int | str]) -> np.ndarray:
+        return np.array([values[c] for c in course.tolist()])
+
+    cstart = per_course({c: courses.get(c, {}).get("start") or 0 for c in unique})
+    cend = per_course({c: courses.get(c, {}).get("end") or 0 for c in unique})
+    fmt = per_course({c: layouts.get(c, ("", 0))[0] for c in unique}).astype(str)
+    nsec = per_course(
+        {c: max(layouts[c][1] if c in layouts else used.get(c, 1), 1) for c in unique}
+    )
+    due = timecloses(data)[act]
+
+    def within(moment: np.ndarray) -> np.ndarray:
+        return (start < moment) & (moment <= end)
+
+    weeks = fmt == "weeks"
+    split_due = cstart + php_round((cend - cstart) / nsec, 0).astype(np.int64) * section
+    by_split = np.where(
+        (section > 0) & (cstart > 0) & (cend > 0),
+        np.isin(fmt, list(NO_SECTIONS)) | within(split_due),
+        False,
+    )
+    by_layout = np.where(weeks, within(cstart + WEEK * section), by_split)
+    return np.where(has_due & (due > 0), within(due), by_layout)

@@ -1,0 +1,80 @@
+"""On a synced site, the community-of-inquiry indicators count an activity in the
+ranges where Moodle's activity_completed_by() would: its module's own due field,
+else its weeks-format week, else its share of the course over its sections.
+
+The expected activities are worked out here from Moodle's rule and the dump's
+dates (README: weeks courses of 14 sections 0..13), not from Foresight's output.
+Course BIO101 (Moodle id 2) starts S = 1769986800; MATH110 (id 3) starts
+S3 = 1770591600 and ends S3 + 7858800.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from moodlesync.models import Kind
+from moodlesync.services import moodle_sync
+from moodlesync.services.common import idmap_load
+from tests.fixtures.analysis_site import analysis_data
+
+pytestmark = pytest.mark.django_db
+
+W = 604800
+S = 1769986800  # BIO101's start
+S3 = 1770591600  # MATH110's start
+NOW = 1796079600  # the dump's "now"
+
+
+def counted(course_moodle_id: int, ranges: list[tuple[int, int]]) -> list[set[int]]:
+    """Moodle course-module ids counted in each range, as the indicators count."""
+    from lms.models import Course
+    from models_app.plugins.indicators.community_of_inquiry import counted_pairs
+
+    course = Course.objects.get(pk=idmap_load(Kind.COURSE)[course_moodle_id])
+    data = analysis_data([course], ranges, now=NOW)
+    pairs = counted_pairs(data)
+    moodle = {local: mid for mid, local in idmap_load(Kind.ACTIVITY).items()}
+    ids = data.activities()["id"]
+    out: list[set[int]] = [set() for _r in ranges]
+    for pos, act in zip(pairs["pos"].tolist(), pairs["act"].tolist(), strict=True):
+        out[int(data.range_set.index[pos])].add(moodle[int(ids[act])])
+    return out
+
+
+def test_activities_are_due_by_moodles_rule_on_the_synced_site(moodle_rw, use_moodle):
+    db = use_moodle(moodle_rw)
+    # BIO101's first assignment (cm 30, section 4) loses its due date but keeps a
+    # cut-off date in week 5: Moodle's analytics reads only the due date, so the
+    # weeks rule places it.
+    db.execute(
+        "UPDATE mdl_assign SET duedate = 0, cutoffdate = 1773010800 WHERE id = 1"
+    )
+    assert S + 5 * W == 1773010800
+    # MATH110 becomes a topics course with an empty 15th section (number 14).
+    db.execute("UPDATE mdl_course SET format = 'topics' WHERE id = 3")
+    db.execute(
+        "INSERT INTO mdl_course_sections (course, section, summaryformat, sequence, "
+        "visible, timemodified) VALUES (3, 14, 1, '', 1, 0)"
+    )
+    moodle_sync()
+
+    # Weeks format: due at S + 604800 * section (section 0: S), or the module's own
+    # field (quiz 27 closes at S + 4W - 60). Page 33 (section 0) is hidden.
+    bio = counted(
+        2, [(S - 86400, S + 2 * W), (S + 2 * W, S + 4 * W), (S + 4 * W, S + 6 * W)]
+    )
+    assert bio == [
+        {1, 3, 17, 4, 23, 5},  # forums of section 0, sections 1 and 2
+        {18, 6, 27, 7, 30},  # section 3, quiz 27, section 4 with assignment 30
+        {26, 19, 8, 9, 24},  # section 5 with the lesson (no deadline), section 6
+    ]
+
+    # Topics: 14 sections but 0, round(7858800 / 14) = 561343 s each; section n is
+    # due at S3 + 561343 n. Section 0 never counts. Quiz 58 (section 3) and
+    # assignment 61 (section 4) close at S3 + 2419140, in the second range.
+    step = 561343
+    math = counted(3, [(S3, S3 + 2 * step), (S3 + 2 * step, S3 + 4 * W)])
+    assert math == [
+        {48, 35, 54, 36},  # sections 1 and 2
+        {58, 37, 49, 38, 61},  # sections 3 and 4 (due at 1684029 and 2245372)
+    ]
