@@ -83,8 +83,8 @@ def student_message(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request,
                 ngettext(
-                    "Your message was sent to %(count)d student.",
-                    "Your message was sent to %(count)d students.",
+                    "Your message is on its way to %(count)d student.",
+                    "Your message is on its way to %(count)d students.",
                     len(sent),
                 )
                 % {"count": len(sent)},

@@ -85,7 +85,7 @@ def test_send_message_beside_a_prediction_emails_its_student(
             },
         )
     assert sent.url == insight.get_absolute_url()
-    assert "Your message was sent to 1 student." in _messages(sent)
+    assert "Your message is on its way to 1 student." in _messages(sent)
     (email,) = mail.outbox
     assert email.to == ["sam@school.example"]
     assert email.reply_to == ["tess@school.example"]
