@@ -115,6 +115,14 @@ class CourseSection(models.Model):
         default=list,
         help_text=_("Moodle course-module ids, in page order."),
     )
+    available = models.JSONField(
+        _("availability dates"),
+        default=list,
+        blank=True,
+        help_text=_(
+            'Date conditions as [direction, Unix time], direction ">=" or "<".'
+        ),
+    )
 
     class Meta:
         verbose_name = _("course section")
@@ -144,25 +152,34 @@ class CourseFormat(models.Model):
         return self.format
 
 
-class ActivityTimeclose(models.Model):
-    """The date Moodle's analytics reads as a synced activity's due date: its
-    module's own field (`get_timeclose_field`: assign duedate, quiz timeclose,
-    ...), 0 when the teacher left it unset. Kept apart from Activity.duedate,
-    which falls back to other dates (an assignment's cut-off date)."""
+class ActivityDates(models.Model):
+    """What Moodle's analytics reads to tell when a synced activity was due: its
+    module's own due field (`get_timeclose_field`: assign duedate, quiz
+    timeclose, ...; 0 when unset), kept apart from Activity.duedate, which falls
+    back to other dates (an assignment's cut-off date); and the date conditions
+    of its availability ("from" / "until"), in Moodle's tree order."""
 
     activity = models.OneToOneField(
         "lms.Activity",
         verbose_name=_("activity"),
         on_delete=models.CASCADE,
-        related_name="moodle_timeclose",
+        related_name="moodle_dates",
     )
     timeclose = models.BigIntegerField(
         _("due (Unix)"), default=0, help_text=_("0 when the activity sets none.")
     )
+    available = models.JSONField(
+        _("availability dates"),
+        default=list,
+        blank=True,
+        help_text=_(
+            'Date conditions as [direction, Unix time], direction ">=" or "<".'
+        ),
+    )
 
     class Meta:
-        verbose_name = _("activity due date for analytics")
-        verbose_name_plural = _("activity due dates for analytics")
+        verbose_name = _("activity dates for analytics")
+        verbose_name_plural = _("activity dates for analytics")
 
     def __str__(self) -> str:
         return f"{self.activity_id}: {self.timeclose}"

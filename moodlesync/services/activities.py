@@ -16,10 +16,11 @@ from django.utils.translation import gettext as _
 from access.models import Context, ContextLevel
 from access.services import contexts_bulk_ensure
 from lms.models import Activity
-from moodlesync.models import ActivityTimeclose, Kind
+from moodlesync.models import ActivityDates, Kind
 from moodlesync.services.common import (
     PartResult,
     SyncContext,
+    availability_dates,
     decimal_or_none,
     idmap_load,
     idmap_replace,
@@ -91,9 +92,10 @@ def activities_sync(ctx: SyncContext) -> PartResult:
     result = PartResult("activities")
     cm = ctx.source.columns("course_modules")
     deleting = "cm.deletioninprogress" if "deletioninprogress" in cm else "0"
+    availability = "cm.availability" if "availability" in cm else "NULL"
     rows = ctx.source.fetchall(
         "SELECT cm.id, cm.course, m.name, cm.instance, cm.section, cm.visible, "
-        f"cm.completion, cm.added, cm.idnumber, {deleting} "
+        f"cm.completion, cm.added, cm.idnumber, {deleting}, {availability} "
         f"FROM {ctx.t('course_modules')} cm "
         f"JOIN {ctx.t('modules')} m ON m.id = cm.module ORDER BY cm.id"
     )
@@ -120,7 +122,7 @@ def activities_sync(ctx: SyncContext) -> PartResult:
     new: list[tuple[int, Activity]] = []
     changed: list[Activity] = []
     seen: set[int] = set()
-    timecloses: dict[int, int] = {}
+    dates: dict[int, tuple[int, list]] = {}
     for row in rows:
         mid, course, modname, instance, section, visible, completion, added = row[:8]
         idnumber, deleting_now = row[8], row[9]
@@ -152,8 +154,17 @@ def activities_sync(ctx: SyncContext) -> PartResult:
             "grade_max": decimal_or_none(grade_max.get((modname, instance))),
             "added": when(added),
         }
-        if modname in TIMECLOSE:
-            timecloses[mid] = timeclose
+        available = availability_dates(row[10])
+        if available is None:
+            result.problem(
+                "course_modules",
+                mid,
+                _("its availability is not valid JSON; its dates are ignored."),
+                prefix=ctx.prefix,
+            )
+            available = []
+        if modname in TIMECLOSE or available:
+            dates[mid] = (timeclose, available)
         activity = existing.get(mapping.get(mid, -1))
         if activity is None:
             new.append((mid, Activity(**values)))
@@ -173,7 +184,7 @@ def activities_sync(ctx: SyncContext) -> PartResult:
         ).delete()
         deleted, _rows = Activity.objects.filter(pk__in=gone).delete()
     idmap_replace(Kind.ACTIVITY, mapping)
-    _timecloses_replace(mapping, timecloses)
+    _dates_replace(mapping, dates)
     result.counts = {
         "rows": len(rows),
         "created": len(new),
@@ -183,13 +194,15 @@ def activities_sync(ctx: SyncContext) -> PartResult:
     return result
 
 
-def _timecloses_replace(mapping: dict[int, int], timecloses: dict[int, int]) -> None:
-    """Make the analytics due dates of the synced activities exactly `timecloses`."""
-    ActivityTimeclose.objects.filter(activity_id__in=list(mapping.values())).delete()
-    ActivityTimeclose.objects.bulk_create(
+def _dates_replace(mapping: dict[int, int], dates: dict[int, tuple[int, list]]) -> None:
+    """Make the analytics dates of the synced activities exactly `dates`."""
+    ActivityDates.objects.filter(activity_id__in=list(mapping.values())).delete()
+    ActivityDates.objects.bulk_create(
         [
-            ActivityTimeclose(activity_id=mapping[mid], timeclose=value)
-            for mid, value in timecloses.items()
+            ActivityDates(
+                activity_id=mapping[mid], timeclose=close, available=available
+            )
+            for mid, (close, available) in dates.items()
             if mid in mapping
         ],
         batch_size=1000,

@@ -10,6 +10,7 @@ rolls the whole part back.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -131,3 +132,30 @@ def idmap_add(kind: int, pairs: Iterable[tuple[int, int]]) -> None:
 def chunks(items: list[Any], size: int = 5000) -> Iterable[list[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def availability_dates(text: str | None) -> list[list[Any]] | None:
+    """The date conditions of a Moodle availability tree (JSON), in tree order, as
+    [direction, time] ('>=' from, '<' until): what Moodle's analytics reads of it
+    (get_all_children of availability_date). None when the JSON is not valid."""
+    if not text:
+        return []
+    try:
+        tree = json.loads(text)
+    except ValueError:
+        return None
+    out: list[list[Any]] = []
+
+    def walk(node: Any) -> None:
+        if not isinstance(node, dict):
+            return
+        if node.get("type") == "date" and node.get("d") in (">=", "<"):
+            moment = node.get("t")
+            if isinstance(moment, int | float | str) and str(moment).isdigit():
+                out.append([node["d"], int(moment)])
+        children = node.get("c")
+        for child in children if isinstance(children, list) else []:
+            walk(child)
+
+    walk(tree)
+    return out

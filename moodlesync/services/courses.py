@@ -12,6 +12,7 @@ from moodlesync.models import CourseFormat, CourseSection, Kind
 from moodlesync.services.common import (
     PartResult,
     SyncContext,
+    availability_dates,
     idmap_load,
     idmap_replace,
     when,
@@ -145,7 +146,7 @@ def courses_sync(ctx: SyncContext) -> PartResult:
             deleted += 1
     idmap_replace(Kind.COURSE, mapping)
     _formats_write(mapping, formats)
-    sections = _sections_sync(ctx, mapping)
+    sections = _sections_sync(ctx, result, mapping)
     result.counts = {
         "rows": len(rows),
         "created": len(new),
@@ -165,18 +166,31 @@ def _formats_write(mapping: dict[int, int], formats: dict[int, str]) -> None:
     )
 
 
-def _sections_sync(ctx: SyncContext, courses: dict[int, int]) -> int:
+def _sections_sync(
+    ctx: SyncContext, result: PartResult, courses: dict[int, int]
+) -> int:
     """Replace the sections of synced courses (number, name, visibility, order)."""
+    has_availability = "availability" in ctx.source.columns("course_sections")
     rows = ctx.source.fetchall(
-        "SELECT id, course, section, name, visible, sequence "
+        "SELECT id, course, section, name, visible, sequence, "
+        f"{'availability' if has_availability else 'NULL'} "
         f"FROM {ctx.t('course_sections')} ORDER BY course, section"
     )
     CourseSection.objects.filter(course_id__in=list(courses.values())).delete()
     sections = []
-    for mid, course, number, name, visible, sequence in rows:
+    for mid, course, number, name, visible, sequence, availability in rows:
         if course not in courses:
             continue
         order = [int(x) for x in str(sequence or "").split(",") if x.strip().isdigit()]
+        available = availability_dates(availability)
+        if available is None:
+            result.problem(
+                "course_sections",
+                mid,
+                _("its availability is not valid JSON; its dates are ignored."),
+                prefix=ctx.prefix,
+            )
+            available = []
         sections.append(
             CourseSection(
                 course_id=courses[course],
@@ -185,6 +199,7 @@ def _sections_sync(ctx: SyncContext, courses: dict[int, int]) -> int:
                 name=(name or "")[:255],
                 visible=bool(visible),
                 sequence=order,
+                available=available,
             )
         )
     CourseSection.objects.bulk_create(sections, batch_size=1000)

@@ -50,6 +50,19 @@ def test_activities_are_due_by_moodles_rule_on_the_synced_site(moodle_rw, use_mo
         "UPDATE mdl_assign SET duedate = 0, cutoffdate = 1773010800 WHERE id = 1"
     )
     assert S + 5 * W == 1773010800
+    # BIO101's page 9 (section 6) is available until S + 3W; section 5 (id 6: the
+    # lesson, resource 19, page 8) opens only from S + 7W.
+    db.execute(
+        'UPDATE mdl_course_modules SET availability = \'{"op":"&","c":'
+        '[{"type":"date","d":"<","t":1771801200}],"showc":[true]}\' '
+        "WHERE id = 9"
+    )
+    db.execute(
+        'UPDATE mdl_course_sections SET availability = \'{"op":"&","c":'
+        '[{"type":"date","d":">=","t":1774220400}],"showc":[true]}\' '
+        "WHERE id = 6 AND course = 2 AND section = 5"
+    )
+    assert (S + 3 * W, S + 7 * W) == (1771801200, 1774220400)
     # MATH110 becomes a topics course with an empty 15th section (number 14).
     db.execute("UPDATE mdl_course SET format = 'topics' WHERE id = 3")
     db.execute(
@@ -59,14 +72,16 @@ def test_activities_are_due_by_moodles_rule_on_the_synced_site(moodle_rw, use_mo
     moodle_sync()
 
     # Weeks format: due at S + 604800 * section (section 0: S), or the module's own
-    # field (quiz 27 closes at S + 4W - 60). Page 33 (section 0) is hidden.
+    # field (quiz 27 closes at S + 4W - 60). Page 33 (section 0) is hidden. Page 9
+    # counts where its "until" date falls (second range) and nowhere else; section
+    # 5's "from" date is after the third range: none of its activities counts.
     bio = counted(
         2, [(S - 86400, S + 2 * W), (S + 2 * W, S + 4 * W), (S + 4 * W, S + 6 * W)]
     )
     assert bio == [
         {1, 3, 17, 4, 23, 5},  # forums of section 0, sections 1 and 2
-        {18, 6, 27, 7, 30},  # section 3, quiz 27, section 4 with assignment 30
-        {26, 19, 8, 9, 24},  # section 5 with the lesson (no deadline), section 6
+        {18, 6, 27, 7, 30, 9},  # section 3, quiz 27, section 4, assign 30, page 9
+        {24},  # section 6 but page 9
     ]
 
     # Topics: 14 sections but 0, round(7858800 / 14) = 561343 s each; section n is

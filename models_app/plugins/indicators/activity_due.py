@@ -6,11 +6,14 @@ A visible activity counts for the range (start, end] by the first rule that appl
 
 1. its module's own due field (`get_timeclose_field`: assign duedate, quiz
    timeclose, lesson deadline, ...) is set: counted iff start < due <= end;
-2. (availability date conditions: Foresight does not sync them, so none apply);
+2. the date conditions of its availability, then of its section's: a "from"
+   date after the range or an "until" date outside it excludes it, an "until"
+   date inside (start, end) includes it;
 3. the course is in the weeks format: counted iff the end of its section's week,
    less the two hours format_weeks adds to dodge DST, is in the range, that is
    start < course start + 604800 * section number <= end (section 0 too: in
-   Moodle the weeks rule comes before the section-0 rule);
+   Moodle the weeks rule comes before the section-0 rule; format_weeks versions
+   that no longer add the two hours place the week's end two hours earlier);
 4. section 0: never counted;
 5. the course has no start or no end: never counted;
 6. a format without sections (single activity, social): always counted;
@@ -18,10 +21,12 @@ A visible activity counts for the range (start, end] by the first rule that appl
    section 0) and the activity is due at start + round(duration / sections) *
    section number.
 
-Synced courses (moodlesync) give the format, the sections and the module's own
-due field. Courses from elsewhere (imports, the demo site) have no format or
-section table: rules 3 and 6 do not apply, the number of sections is the highest
-section number their activities use, and the due field is Activity.duedate.
+Synced courses (moodlesync) give the format, the sections, availability dates
+and the module's own due field. Courses from elsewhere (imports, the demo site)
+have none of these: rules 2, 3 and 6 do not apply, the number of sections is the
+highest section number their activities use, and the due field is
+Activity.duedate. Moodle's other availability conditions (grades, completion,
+groups) do not place an activity in time, and Moodle ignores them here too.
 """
 
 from __future__ import annotations
@@ -64,28 +69,56 @@ def course_layouts(data: AnalysisData) -> dict[int, tuple[str, int]]:
     return data.memo("coi_course_layouts", load, "facts")
 
 
-def timecloses(data: AnalysisData) -> np.ndarray:
-    """Per activity of data.activities(): its module's own due time, -1 if unset.
+def section_conditions(data: AnalysisData) -> dict[tuple[int, int], list]:
+    """(course id, section number) -> the section's availability date conditions."""
+    from moodlesync.models import CourseSection
 
-    Synced activities use the field Moodle's analytics reads (an assignment's due
-    date, never its cut-off date); others their due date."""
-    from moodlesync.models import ActivityTimeclose
-
-    def load() -> np.ndarray:
-        acts = data.activities()
-        out = acts["due"].copy()
-        synced = dict(
-            ActivityTimeclose.objects.filter(
-                activity_id__in=acts["id"].tolist()
-            ).values_list("activity_id", "timeclose")
+    def load() -> dict[tuple[int, int], list]:
+        rows = (
+            CourseSection.objects.filter(course_id__in=list(data.course_ids))
+            .exclude(available=[])
+            .values_list("course_id", "section", "available")
         )
-        if synced:
-            at = {aid: i for i, aid in enumerate(acts["id"].tolist())}
-            for aid, value in synced.items():
-                out[at[aid]] = value if value > 0 else -1
-        return out
+        return {(c, s): list(available) for c, s, available in rows}
 
-    return data.memo("coi_timecloses", load, "facts")
+    return data.memo("coi_section_conditions", load, "facts")
+
+
+def activity_dates(data: AnalysisData) -> tuple[np.ndarray, dict[int, list]]:
+    """Per activity of data.activities(): its module's own due time (-1 if unset),
+    and (by activity index) the availability date conditions of those that have
+    some. Synced activities use the field Moodle's analytics reads (an
+    assignment's due date, never its cut-off date); others their due date."""
+    from moodlesync.models import ActivityDates
+
+    def load() -> tuple[np.ndarray, dict[int, list]]:
+        acts = data.activities()
+        due = acts["due"].copy()
+        conditions: dict[int, list] = {}
+        at = {aid: i for i, aid in enumerate(acts["id"].tolist())}
+        for aid, close, available in ActivityDates.objects.filter(
+            activity_id__in=acts["id"].tolist()
+        ).values_list("activity_id", "timeclose", "available"):
+            due[at[aid]] = close if close > 0 else -1
+            if available:
+                conditions[at[aid]] = list(available)
+        return due, conditions
+
+    return data.memo("coi_activity_dates", load, "facts")
+
+
+def availability_verdict(conditions: list, start: int, end: int) -> bool | None:
+    """Moodle's availability_completed_by(): False when a "from" date is after the
+    range or an "until" date outside it, True for an "until" inside it, else
+    None (the first condition that decides wins)."""
+    for direction, moment in conditions:
+        if direction == ">=" and moment > end:
+            return False
+        if direction == "<" and (moment < start or moment > end):
+            return False
+        if direction == "<" and start < moment < end:
+            return True
+    return None
 
 
 def due_in_range(
@@ -117,7 +150,8 @@ def due_in_range(
     nsec = per_course(
         {c: max(layouts[c][1] if c in layouts else used.get(c, 1), 1) for c in unique}
     )
-    due = timecloses(data)[act]
+    timeclose, conditions = activity_dates(data)
+    due = timeclose[act]
 
     def within(moment: np.ndarray) -> np.ndarray:
         return (start < moment) & (moment <= end)
@@ -129,5 +163,18 @@ def due_in_range(
         np.isin(fmt, list(NO_SECTIONS)) | within(split_due),
         False,
     )
-    by_layout = np.where(weeks, within(cstart + WEEK * section), by_split)
-    return np.where(has_due & (due > 0), within(due), by_layout)
+    counted = np.where(weeks, within(cstart + WEEK * section), by_split)
+    # Availability dates, of the activity first, then of its section.
+    by_section = section_conditions(data)
+    if conditions or by_section:
+        for i in range(len(act)):
+            rules = [
+                conditions.get(int(act[i])),
+                by_section.get((int(course[i]), int(section[i]))),
+            ]
+            for rule in rules:
+                verdict = availability_verdict(rule or [], start[i], end[i])
+                if verdict is not None:
+                    counted[i] = verdict
+                    break
+    return np.where(has_due & (due > 0), within(due), counted)
