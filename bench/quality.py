@@ -7,7 +7,8 @@
     .venv/bin/python bench/quality.py --database-url postgres://postgres@127.0.0.1/x
 
 Imports each `--data` directory (default: ../shared/data/oulad and
-../shared/data/oulad-bbb-2013b; `--presentation CODE-PRESENTATION` keeps only those)
+../shared/data/oulad-bbb-2013b; `--presentation MODULE-CODE`, repeatable, keeps only
+those, wherever they are; the first two in name order are compared)
 into a throw-away SQLite database (or `--database-url`), then for each target,
 interval, estimator and calibration trains on one presentation and replays the
 nightly prediction on the other at `--at` percent of the course, both ways: the way
@@ -59,14 +60,19 @@ def _import(directories: list[Path], presentations: list[str]) -> list[str]:
     from django.core.management import call_command
 
     from lms.importers.oulad import CATEGORY_NAME
+    from lms.importers.oulad.reading import presentations_read
     from lms.models import Course
 
-    options = [arg for p in presentations for arg in ("--presentation", p)]
     for directory in directories:
+        # Each --presentation is looked for in every --data directory.
+        here = {f"{m}-{c}" for m, c in presentations_read(directory, None)}
+        wanted = [p for p in presentations if p in here] if presentations else []
+        if presentations and not wanted:
+            continue
         call_command(
             "import_oulad",
             str(directory),
-            *options,
+            *[arg for p in wanted for arg in ("--presentation", p)],
             "--if-empty",
             verbosity=0,
             stdout=io.StringIO(),
