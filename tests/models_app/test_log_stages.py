@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import models_app.services.running.common as common
+import models_app.services.running.skeleton as skeleton
 from models_app.log_stages import stage_text
 from models_app.models import ModelLog
 from models_app.services.running import model_train
@@ -26,7 +26,7 @@ def test_the_analysis_records_how_many_courses_are_done(monkeypatch):
     model = dropout_model()
     seen = []
 
-    original = common.log_progress
+    original = skeleton.log_progress
 
     def spy(log, *, stage, **extra):
         original(log, stage=stage, **extra)
@@ -34,7 +34,7 @@ def test_the_analysis_records_how_many_courses_are_done(monkeypatch):
             log.refresh_from_db()
             seen.append((stage_text(log), dict(extra)))
 
-    monkeypatch.setattr(common, "log_progress", spy)
+    monkeypatch.setattr(skeleton, "log_progress", spy)
     model_train(model=model, now=NOW, chunk_size=1)
 
     texts = [text for text, _extra in seen]

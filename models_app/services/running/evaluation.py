@@ -35,13 +35,15 @@ from models_app.services.analysis import (
 )
 from models_app.services.logs import model_log_finish
 from models_app.services.running.common import (
-    Run,
     RunOutcome,
     Status,
-    model_run,
     model_storage,
     processor_for,
     target_of,
+)
+from models_app.services.running.skeleton import (
+    Run,
+    model_run,
 )
 from settings_app import selectors as settings_selectors
 

@@ -23,17 +23,19 @@ from models_app.consumers import PredictionRecord, predictions_consume
 from models_app.models import AnalyticsModel, ModelLog
 from models_app.services.logs import model_log_finish
 from models_app.services.running.common import (
-    Run,
     RunOutcome,
     Status,
-    analysed_run,
-    dataset_figures,
     model_storage,
-    models_each,
     processor_for,
     target_of,
 )
 from models_app.services.running.reasons import reasons_compute
+from models_app.services.running.skeleton import (
+    Run,
+    analysed_run,
+    dataset_figures,
+    models_each,
+)
 
 ACTION = "predict"
 

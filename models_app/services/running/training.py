@@ -19,16 +19,18 @@ from models_app.analysis import bookkeeping
 from models_app.models import AnalyticsModel, ModelLog
 from models_app.services.logs import model_log_finish
 from models_app.services.running.common import (
-    Run,
     RunOutcome,
     Status,
-    analysed_run,
-    dataset_figures,
     log_messages,
     model_storage,
-    models_each,
     processor_for,
     target_of,
+)
+from models_app.services.running.skeleton import (
+    Run,
+    analysed_run,
+    dataset_figures,
+    models_each,
 )
 
 ACTION = "train"
