@@ -15,14 +15,16 @@ nightly prediction on the other at `--at` percent of the course, both ways: the 
 a site uses a model, learning from last year and predicting a course it never saw
 (models_app.services.backtest, with the real analysis and the built-in processor).
 Per point it prints ROC AUC, PR AUC, Brier score, precision and recall of the
-flagged students and the weekly-clicks baseline's ROC AUC; `--indicators` adds
-indicators to (`+key`) or removes them from (`-key`) the default dropout model's.
+flagged students and the weekly-clicks baseline's ROC AUC. The model has the
+default dropout model's indicators, `--with-indicators KEY...` added and
+`--without-indicators PATTERN...` (such as "mod_*") taken away.
 """
 
 from __future__ import annotations
 
 import argparse
 import atexit
+import fnmatch
 import io
 import json
 import os
@@ -84,17 +86,14 @@ def _import(directories: list[Path], presentations: list[str]) -> list[str]:
     )
 
 
-def _indicators(changes: list[str]) -> list[str]:
+def _indicators(added: list[str], removed: list[str]) -> list[str]:
+    """The default dropout model's indicators, plus `added`, less those matching
+    a pattern of `removed` (fnmatch: "mod_*")."""
     from models_app.defaults import DEFAULT_MODELS
 
     dropout = next(m for m in DEFAULT_MODELS if m.key == "course_dropout")
-    keys = list(dropout.indicators)
-    for change in changes:
-        if change.startswith("-"):
-            keys = [k for k in keys if k != change[1:]]
-        else:
-            keys.append(change.lstrip("+"))
-    return keys
+    keys = [*dropout.indicators, *added]
+    return [k for k in keys if not any(fnmatch.fnmatch(k, p) for p in removed)]
 
 
 def _point(row: dict) -> dict:
@@ -116,7 +115,7 @@ def run(args: argparse.Namespace) -> dict:
     imported = round(time.perf_counter() - started, 1)
     if len(courses) < 2:
         raise SystemExit(f"The backtest needs two presentations; found {courses}.")
-    indicators = _indicators(args.indicators)
+    indicators = _indicators(args.with_indicators, args.without_indicators)
     results = []
     for target in args.targets:
         for interval in args.intervals:
@@ -159,7 +158,7 @@ def run(args: argparse.Namespace) -> dict:
     return {
         "import_seconds": imported,
         "courses": courses,
-        "indicators": args.indicators,
+        "indicators": indicators,
         "results": results,
     }
 
@@ -175,7 +174,10 @@ def main() -> None:
     parser.add_argument("--intervals", nargs="+", default=["quarters"])
     parser.add_argument("--estimators", nargs="+", help="default: every one")
     parser.add_argument("--calibrations", nargs="+", help="default: the default")
-    parser.add_argument("--indicators", nargs="*", default=[])
+    parser.add_argument("--with-indicators", nargs="*", default=[], metavar="KEY")
+    parser.add_argument(
+        "--without-indicators", nargs="*", default=[], metavar="PATTERN"
+    )
     parser.add_argument(
         "--at", type=lambda v: [float(x) for x in v.split(",")], default=[25.0, 50.0]
     )
