@@ -1,7 +1,7 @@
 """Training, prediction and evaluation of analytics models, one or all at a time.
 
 Tasks and commands call these; each run refuses when analytics is off, holds the
-model's lock and writes a model-log row (see common.py).
+model's lock and writes a model-log row (see skeleton.py).
 """
 
 from __future__ import annotations
