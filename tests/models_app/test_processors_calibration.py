@@ -128,42 +128,48 @@ def test_the_estimators_on_offer_are_the_engines():
     assert list(ESTIMATOR_LABELS) == list(ESTIMATORS)
 
 
-def _with_range_mean(n: int, seed: int, *, mean: float):
-    """`separable` plus a Moodle range-mean column, constant over the dataset (as
-    over one course's range) at `mean`."""
-    base = separable(n, seed=seed)
-    features = np.column_stack([base.features, np.full(n, mean)])
+def _with_range_mean(n: int, seed: int, *, means: tuple[float, float]):
+    """Two ranges of one course: a student column that tells the classes apart
+    roughly, and a Moodle range-mean column, one value per range, where the
+    second range has more students of class 1 (as later ranges have more
+    leavers)."""
+    rng = np.random.default_rng(seed)
+    late = np.arange(n) % 2 == 1
+    x = rng.uniform(-1, 1, size=n)
+    p1 = np.clip(0.5 + 0.35 * x + np.where(late, 0.15, -0.15), 0, 1)
+    labels = (rng.uniform(size=n) < p1).astype(int)
+    features = np.column_stack([x, np.where(late, means[1], means[0])])
     return dataset_build(
         features=features,
-        labels=base.labels,
+        labels=labels,
         target_classes=[0, 1],
-        columns=[*base.columns, "read_actions/mean"],
+        columns=["read_actions", "read_actions/mean"],
         sample_ids=[f"s{i}-0" for i in range(n)],
     )
 
 
 def test_range_means_are_left_out_unless_asked_for(tmp_path):
-    """A course-level column seen at one value in training cannot move a
-    prediction on another course, and weighs nothing in the reasons."""
+    """A course-level column learnt from a few values cannot move a prediction on
+    another course, and weighs nothing in the reasons; asked for, it does."""
     from mlbackend.engine.bundle import classifier_from_bundle
 
-    processor = BuiltinProcessor()
-    train = _with_range_mean(200, 0, mean=-0.5)
-    assert processor.train(model_id=MODEL, dataset=train, output_dir=tmp_path).ok
-    stored = classifier_from_bundle(_state_files(tmp_path))
-    assert "read_actions/mean" not in stored.columns_
-    probe = _with_range_mean(40, 3, mean=0.9)
-    shifted = _with_range_mean(40, 3, mean=-0.9)
-    assert np.allclose(
-        _p1(processor, tmp_path, probe), _p1(processor, tmp_path, shifted)
-    )
-    reasons = processor.reasons(model_id=MODEL, dataset=probe, output_dir=tmp_path)
-    assert reasons.weights.shape == probe.features.shape
-    assert not reasons.weights[:, -1].any()
-
-    keeping = BuiltinProcessor(range_means=True)
-    other = tmp_path / "keeping"
-    assert keeping.train(model_id=MODEL, dataset=train, output_dir=other).ok
-    assert "read_actions/mean" in classifier_from_bundle(_state_files(other)).columns_
-    # A model keeps the columns it was trained with, whatever the processor says.
-    assert len(_p1(processor, other, probe)) == 40
+    train = _with_range_mean(2000, 0, means=(-0.6, -0.4))
+    probe = _with_range_mean(200, 3, means=(0.9, 0.9))
+    shifted = _with_range_mean(200, 3, means=(-0.9, -0.9))
+    moved = {}
+    for keep in (False, True):
+        processor = BuiltinProcessor(range_means=keep)
+        output = tmp_path / str(keep)
+        assert processor.train(model_id=MODEL, dataset=train, output_dir=output).ok
+        columns = classifier_from_bundle(_state_files(output)).columns_
+        assert ("read_actions/mean" in columns) is keep
+        moved[keep] = np.abs(
+            _p1(processor, output, probe) - _p1(processor, output, shifted)
+        ).max()
+        reasons = processor.reasons(model_id=MODEL, dataset=probe, output_dir=output)
+        assert reasons.weights.shape == probe.features.shape
+        assert bool(reasons.weights[:, 1].any()) is keep
+        # A model keeps the columns it was trained with, whatever the processor says.
+        other = BuiltinProcessor(range_means=not keep)
+        assert len(_p1(other, output, probe)) == 200
+    assert moved[False] == 0.0 and moved[True] > 0.2, moved
