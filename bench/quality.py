@@ -5,6 +5,7 @@
         --estimators logistic_regression --calibrations none sigmoid isotonic
     .venv/bin/python bench/quality.py --data DIR --presentation BBB-2013B --data DIR2
     .venv/bin/python bench/quality.py --database-url postgres://postgres@127.0.0.1/x
+    .venv/bin/python bench/quality.py --generated [--range-means]
 
 Imports each `--data` directory (default: ../shared/data/oulad and
 ../shared/data/oulad-bbb-2013b; `--presentation MODULE-CODE`, repeatable, keeps only
@@ -17,7 +18,9 @@ a site uses a model, learning from last year and predicting a course it never sa
 Per point it prints ROC AUC, PR AUC, Brier score, precision and recall of the
 flagged students and the weekly-clicks baseline's ROC AUC. The model has the
 default dropout model's indicators, `--with-indicators KEY...` added and
-`--without-indicators PATTERN...` (such as "mod_*") taken away.
+`--without-indicators PATTERN...` (such as "mod_*") taken away. `--generated`
+compares instead the generated site's earlier finished courses (by end date) with
+its later ones (GENERATED sizes), both ways.
 """
 
 from __future__ import annotations
@@ -86,6 +89,31 @@ def _import(directories: list[Path], presentations: list[str]) -> list[str]:
     )
 
 
+#: The generated site: its finished courses, split by end date, are the two sides.
+GENERATED = {"courses": 40, "students_per_course": 30, "events": 150_000, "seed": 5}
+GENERATED_NOW = 1_780_272_000  # 2026-06-01 UTC, the generator's "today"
+
+
+def _generate() -> list[str]:
+    """Generate the site; the two sides as course-id lists (earlier, later)."""
+    import datetime as dt
+
+    from lms.generator import site_generate
+    from lms.generator.config import site_config_build
+    from lms.models import Course
+
+    now = dt.datetime.fromtimestamp(GENERATED_NOW, tz=dt.UTC)
+    site_generate(config=site_config_build(**GENERATED, now=now))
+    done = list(
+        Course.objects.filter(enddate__lt=now)
+        .exclude(startdate=None)
+        .order_by("enddate", "pk")
+        .values_list("pk", flat=True)
+    )
+    half = len(done) // 2
+    return [",".join(map(str, done[:half])), ",".join(map(str, done[half:]))]
+
+
 def _indicators(added: list[str], removed: list[str]) -> list[str]:
     """The default dropout model's indicators, plus `added`, less those matching
     a pattern of `removed` (fnmatch: "mod_*")."""
@@ -111,7 +139,10 @@ def run(args: argparse.Namespace) -> dict:
     from models_app.services.backtest import backtest_run
 
     started = time.perf_counter()
-    courses = _import(args.data, args.presentation or [])
+    if args.generated:
+        courses, now = _generate(), GENERATED_NOW
+    else:
+        courses, now = _import(args.data, args.presentation or []), None
     imported = round(time.perf_counter() - started, 1)
     if len(courses) < 2:
         raise SystemExit(f"The backtest needs two presentations; found {courses}.")
@@ -129,7 +160,9 @@ def run(args: argparse.Namespace) -> dict:
             for estimator in args.estimators:
                 for calibration in args.calibrations:
                     processor = BuiltinProcessor(
-                        estimator=estimator, calibration=calibration
+                        estimator=estimator,
+                        calibration=calibration,
+                        range_means=args.range_means,
                     )
                     for train, test in (courses[:2], courses[1::-1]):
                         tick = time.perf_counter()
@@ -138,6 +171,7 @@ def run(args: argparse.Namespace) -> dict:
                             train_courses=train,
                             test_courses=test,
                             at=args.at,
+                            now=now,
                             processor=processor,
                         )
                         results.append(
@@ -168,6 +202,17 @@ def main() -> None:
     parser.add_argument("--data", type=Path, action="append")
     parser.add_argument("--presentation", action="append")
     parser.add_argument("--database-url")
+    parser.add_argument(
+        "--generated",
+        action="store_true",
+        help="the generated site instead: its earlier finished courses against "
+        "its later ones",
+    )
+    parser.add_argument(
+        "--range-means",
+        action="store_true",
+        help="let the processor learn from Moodle's range-mean columns",
+    )
     parser.add_argument(
         "--targets", nargs="+", default=["course_dropout", "course_gradetopass"]
     )
