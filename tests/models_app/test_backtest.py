@@ -229,3 +229,14 @@ def test_backtest_command_takes_finished_before_and_refuses_plainly(site):
             f"--test={test.pk}",
             "--at=half",
         )
+
+
+def test_backtest_learns_with_the_estimator_the_model_names(site):
+    train, test = site
+    model = dropout_model(estimator="neural_network")
+
+    report = backtest_run(
+        model=model, train_courses=train, test_courses=[test], now=NOW
+    )
+
+    assert (report.processor, report.estimator) == ("builtin", "neural_network")

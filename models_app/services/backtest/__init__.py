@@ -70,6 +70,7 @@ class BacktestReport:
     target: str
     interval: str
     processor: str
+    estimator: str
     train_courses: list[dict[str, Any]]
     test_courses: list[dict[str, Any]]
     train_samples: int
@@ -146,6 +147,7 @@ def backtest_run(
         target=model.target,
         interval=model.interval,
         processor=processor.key,
+        estimator=str(getattr(processor, "estimator", "")),
         train_courses=[_course_row(c) for c in train],
         test_courses=[_course_row(c) for c in test],
         train_samples=len(train_ds),
