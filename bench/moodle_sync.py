@@ -14,21 +14,33 @@ rows per second end to end, the log part alone, the process's peak RSS, and the
 seconds of a second sync with nothing new. `--keep` reuses a grown Moodle
 database from an earlier run.
 
-Measured on 2026-12-01 on the shared two-core machine (other engineers' tests
-running), into Foresight on PostgreSQL:
-- PostgreSQL Moodle, 9,978,066 log rows, load average 3.7 to 4.0: first sync
-  117.7 s end to end, 84,800 log rows/s (COPY out of Moodle into a staging table
-  35.5 s; the translating INSERT with the three log indexes rebuilt after it
-  60.3 s; id checks, activity rollups and ANALYZE the rest), peak RSS 118 MB; a
-  second sync with nothing new 0.34 s. (Earlier runs at load 4.6 to 6.5: 136.7 to
-  156.8 s, 63,600 to 73,000 rows/s.)
-- MariaDB Moodle (PyMySQL), 1,970,976 log rows, load average 5.5 to 6.5: first
-  sync 58.8 s, 33,500 rows/s (reading 31.2 s: PyMySQL parses rows in Python;
-  writing 20.7 s), peak RSS 193 MB; no-op sync 1.68 s (before the no-op sync
-  stopped refreshing rollups and running ANALYZE).
-The issue's target (500,000 rows/s) is not met: the time goes into PostgreSQL itself
-(two writes of each row, the id translation joins and the index rebuild), on a
-machine whose two cores were shared with several test suites.
+Measured on 2026-12-01 on the shared two-core machine, with four other engineers'
+tests and benchmarks running (figures move by 20 % or more between runs), into
+Foresight on PostgreSQL: first sync end to end, log rows per second, peak RSS,
+no-op sync.
+
+Before (rows staged in a temporary table, ids translated by six joins there):
+- PostgreSQL Moodle, 9,978,066 rows, load 3.7 to 4.0: 117.7 s, 84,800 rows/s,
+  118 MB, no-op 0.34 s; 1,970,976 rows, load 3.0: 25.9 s, 76,100 rows/s, 120 MB.
+- MariaDB Moodle, 1,970,976 rows, load 5.5 to 6.5: 58.8 s, 33,500 rows/s, 193 MB.
+
+After (moodlesync/services/log_copy.py: Moodle's database translates the ids
+through lookup lists in the SELECT, rows go by COPY straight into the log table,
+whose primary key and indexes a first load builds once after it):
+- PostgreSQL Moodle, 9,978,066 rows: 77.8 s, 128,200 rows/s (load 3.6 to 4.2:
+  COPY 27.1 s, primary key and three indexes 21.7 s, activity rollups and
+  ANALYZE 25.7 s, problem check 2.7 s) and 101.4 s, 98,400 rows/s (load 5.1 to
+  5.7); peak RSS 124 MB; no-op 0.50 s and 1.29 s. 1,970,976 rows, load 5.2:
+  19.9 s, 99,200 rows/s.
+- MariaDB Moodle (PyMySQL, the COPY text built by MariaDB in blocks of rows),
+  9,978,066 rows, load 4.3 to 5.2: 157.0 s, 63,500 rows/s (COPY 84.6 s, problem
+  check 21.7 s, primary key and indexes 32.3 s, rollups 17.9 s), 138 MB, no-op
+  0.33 s. 1,970,976 rows, load 2.0 to 2.6: 20.1 s and 23.7 s, 98,100 and
+  83,200 rows/s, 142 MB, no-op 0.52 s.
+The issue's target (500,000 rows/s, 20 s for 10M rows) is not met on this
+machine: PostgreSQL alone needs about 27 s to COPY ten million rows into a
+logged table and 22 s to build its four indexes, and the activity rollups
+(logstore) aggregate the whole log once more.
 """
 
 from __future__ import annotations
