@@ -344,3 +344,17 @@ def test_a_new_student_without_events_does_not_fail_the_next_prediction_run(site
         for sample in row.sampleids
     }
     assert newcomer.pk in predicted
+
+
+def test_training_uses_the_estimator_the_model_names(site):
+    """The estimator chosen on the models page is the one the nightly run fits."""
+    import json
+
+    model = dropout_model()
+    AnalyticsModel.objects.filter(pk=model.pk).update(estimator="gradient_boosting")
+    model.refresh_from_db()
+
+    assert model_train(model=model, now=NOW).status == Status.OK
+
+    meta = json.loads(_state_files(model)["meta.json"])
+    assert meta["estimator"] == "gradient_boosting"

@@ -104,11 +104,14 @@ def processor_for(model: AnalyticsModel) -> tuple[Any, str | None]:
     """(processor, None) or (None, why it cannot be used)."""
     key = processor_key(model)
     try:
-        processor = registry.processor_class(key)()
+        cls = registry.processor_class(key)
     except registry.UnknownPlugin:
         return None, _("The predictions processor %(key)s is not installed.") % {
             "key": key
         }
+    # The model's own settings (its estimator) where the processor takes any.
+    for_model = getattr(cls, "for_model", None)
+    processor = for_model(model) if for_model is not None else cls()
     reason = processor.is_ready()
     if reason:
         return None, _("The predictions processor %(key)s is not ready: %(reason)s") % {
