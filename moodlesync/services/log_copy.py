@@ -23,10 +23,12 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection
+from django.utils.translation import gettext as _
 
 from logstore.models import StandardLogEntry
 from moodlesync.models import ExternalId, Kind
 from moodlesync.services.common import SyncContext
+from moodlesync.source import SourceError
 
 # Highest Moodle id a lookup list holds (8 bytes of list per id, in the query):
 # above it the staging path translates with joins instead.
@@ -37,6 +39,7 @@ TEXT_COLUMNS = {"eventname", "component", "action", "target", "objecttable", "cr
 TEXT_COLUMNS |= {"other", "origin", "ip"}
 FREE_TEXT = {"eventname", "other"}  # backslashes (class names, JSON) and more
 BLOCK_IDS = 20_000  # first id range of a MariaDB block; it adapts to row sizes
+BLOCK_BYTES = 64 << 20  # at most, and below the server's max_allowed_packet
 FLUSH_BYTES = 1 << 20
 
 
@@ -205,7 +208,7 @@ def _blocks_mariadb(
     (group_concat_max_len) is read again in halves."""
     table = ctx.t("logstore_standard_log")
     packet = int(ctx.source.fetchall("SELECT @@max_allowed_packet")[0][0])
-    limit = max(packet - 4096, 1 << 20)
+    limit = min(packet - 4096, BLOCK_BYTES)
     ctx.source.fetchall(f"SET SESSION group_concat_max_len = {limit}")
     line = _mariadb_line(tr, escape_all=escape_all)
     low, step = start + 1, BLOCK_IDS
@@ -219,7 +222,18 @@ def _blocks_mariadb(
         text = text or ""
         if text.count("\n") != int(count):
             if high == low:
-                raise ValueError(f"log row {low} is longer than {limit} bytes")
+                raise SourceError(
+                    _(
+                        "%(table)s row %(id)s is longer than %(bytes)s bytes, "
+                        "more than MariaDB's max_allowed_packet lets through: "
+                        "raise it on the Moodle database server."
+                    )
+                    % {
+                        "table": f"{ctx.prefix}logstore_standard_log",
+                        "id": low,
+                        "bytes": limit,
+                    }
+                )
             step = max((high - low + 1) // 2, 1)
             continue
         if text:
