@@ -211,6 +211,8 @@ EMAIL_CONFIG = env.email(
     "DJANGO_EMAIL_URL", default=f"filemail:///{FORESIGHT_DATA_DIR / 'emails'}"
 )
 vars().update(EMAIL_CONFIG)
+# Seconds an email worker waits on a mail server that stalls (then it retries later).
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="foresight@localhost")
 # Emails are sent by a Celery task (insights.emails): when the mail server fails it
 # retries this many times, waiting about RETRY_DELAY seconds, then twice that, ...

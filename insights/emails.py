@@ -27,7 +27,7 @@ from urllib.parse import urljoin
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -247,6 +247,23 @@ def _claim(pk: int) -> bool:
     return taken == 1
 
 
+def _claimed(pk: int) -> EmailDelivery | None:
+    """Delivery `pk` with what its email needs, once taken; None when it is sent,
+    failed for good, being sent by another worker, or was deleted meanwhile."""
+    if not _claim(pk):
+        return None
+    return (
+        EmailDelivery.objects.select_related(
+            "notification__user",
+            "notification__insight__context",
+            "student_message__recipient",
+            "student_message__sender",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
 def _short(error: BaseException) -> str:
     """The reason to show in the admin: the mail server's reply or the system's
     error, one line, no traceback."""
@@ -278,9 +295,13 @@ def _finish(pk: int, *, status: str, error: BaseException | None = None) -> None
         fields["timesent"] = now
     EmailDelivery.objects.filter(pk=pk, status=Status.SENDING).update(**fields)
     if status == Status.SENT:
-        delivery = EmailDelivery.objects.values_list(
-            "notification_id", "student_message_id"
-        ).get(pk=pk)
+        delivery = (
+            EmailDelivery.objects.values_list("notification_id", "student_message_id")
+            .filter(pk=pk)
+            .first()
+        )
+        if delivery is None:
+            return  # deleted (with its notification or message) while it was sent
         model = Notification if delivery[0] is not None else StudentMessage
         model.objects.filter(pk=delivery[0] or delivery[1]).update(timeemailed=now)
 
@@ -304,20 +325,17 @@ def email_deliveries_send(*, delivery_ids: list[int], final: bool) -> list[int]:
     connection = None
     try:
         for position, pk in enumerate(delivery_ids):
-            if not _claim(pk):
-                continue  # sent, failed for good, or being sent by another worker
-            delivery = (
-                EmailDelivery.objects.select_related(
-                    "notification__user",
-                    "notification__insight__context",
-                    "student_message__recipient",
-                    "student_message__sender",
-                )
-                .filter(pk=pk)
-                .first()
-            )
+            try:
+                delivery = _claimed(pk)
+            except DatabaseError as error:
+                # The database, not the mail server: whatever was not taken yet is
+                # tried again later (a taken one waits for STALE_CLAIM, then "Send
+                # again" or a retry takes it), never dropped.
+                logger.warning("Emails wait for the database: %s", _short(error))
+                again = [] if final else delivery_ids[position:]
+                break
             if delivery is None:
-                continue  # its notification or message was deleted meanwhile
+                continue  # not ours to send (see _claimed)
             try:
                 message = _email_of(delivery)
                 if connection is None:

@@ -109,7 +109,7 @@ def _notifications(families: dict[str, Any]) -> None:
         for row in rows:
             counts[outcome[row["status"]]] += row["n"]
         families[key].add_metric(["sent"], counts["sent"])
-        families[key].add_metric(["failed"], counts["failed"])
+        families[f"{key}_failed"].add_metric([], counts["failed"])
         families[f"{key}_pending"].add_metric([], counts["pending"])
 
 
@@ -187,11 +187,17 @@ class DatabaseCollector(Collector):
                 "foresight_notifications",
                 "Insight notifications created (one per recipient and insight).",
             ),
+            # Sent only grows (a counter); failed and pending go down again when
+            # "Send again" in the admin sends them (gauges).
             "emails": CounterMetricFamily(
                 "foresight_notification_emails",
-                "Insight notification emails by outcome: sent, or failed (refused "
-                "after every retry; 'Send again' in the admin queues them again).",
+                "Insight notification emails sent.",
                 labels=["outcome"],
+            ),
+            "emails_failed": GaugeMetricFamily(
+                "foresight_notification_emails_failed",
+                "Insight notification emails failed (refused for good or after every "
+                "retry) and not sent since; 'Send again' in the admin queues them.",
             ),
             "emails_pending": GaugeMetricFamily(
                 "foresight_notification_emails_pending",
@@ -199,8 +205,12 @@ class DatabaseCollector(Collector):
             ),
             "messages": CounterMetricFamily(
                 "foresight_student_message_emails",
-                "Emails of teachers' messages to students by outcome: sent or failed.",
+                "Emails of teachers' messages to students sent.",
                 labels=["outcome"],
+            ),
+            "messages_failed": GaugeMetricFamily(
+                "foresight_student_message_emails_failed",
+                "Emails of teachers' messages to students failed and not sent since.",
             ),
             "messages_pending": GaugeMetricFamily(
                 "foresight_student_message_emails_pending",

@@ -167,7 +167,7 @@ def test_a_mail_server_down_ends_failed_with_the_reason_in_the_admin_and_metrics
     listed = admin_client_.get(reverse("admin:insights_emaildelivery_changelist"))
     assert "ConnectionRefusedError" in listed.content.decode()
 
-    assert _metric("foresight_notification_emails_total", "failed") == 1
+    assert _metric("foresight_notification_emails_failed") == 1
     assert _metric("foresight_notification_emails_total", "sent") == 0
     assert _metric("foresight_notification_emails_pending") == 0
 
@@ -451,3 +451,28 @@ def test_the_messages_admin_lists_each_messages_email_state(
     assert "About the essay" in pending.content.decode()
     assert "About the essay" not in failed.content.decode()
     assert ">pending<" in pending.content.decode()
+
+
+def test_an_email_whose_delivery_was_deleted_while_it_left_ends_the_batch_cleanly(
+    course_model, make_prediction, enrolment, teacher, noneditingteacher, monkeypatch
+):
+    """Deleting a notification while its email is on the wire (a model cleared, a
+    user removed) must not strand the rest of the batch as "being sent"."""
+    from insights import emails
+
+    _notify(course_model, make_prediction, enrolment)
+    first, second = _ids()
+    build = emails._email_of
+
+    def deleted_while_sent(delivery):
+        message = build(delivery)
+        if delivery.pk == first:
+            Notification.objects.filter(pk=delivery.notification_id).delete()
+        return message
+
+    monkeypatch.setattr(emails, "_email_of", deleted_while_sent)
+
+    email_deliveries_send_task.apply(args=[[first, second]], throw=True)
+
+    assert len(mail.outbox) == 2
+    assert list(EmailDelivery.objects.values_list("pk", "status")) == [(second, "sent")]

@@ -106,11 +106,11 @@ def test_emails_are_counted_by_the_state_their_delivery_recorded(
 
     emails = "foresight_notification_emails_total"
     assert samples[(emails, (("outcome", "sent"),))] == 1
-    assert samples[(emails, (("outcome", "failed"),))] == 2
+    assert samples[("foresight_notification_emails_failed", ())] == 2
     assert samples[("foresight_notification_emails_pending", ())] == 2
     assert samples[("foresight_notifications_total", ())] == 6
     messages = "foresight_student_message_emails_total"
-    assert samples[(messages, (("outcome", "failed"),))] == 1
+    assert samples[("foresight_student_message_emails_failed", ())] == 1
     assert samples[(messages, (("outcome", "sent"),))] == 0
     assert samples[("foresight_student_message_emails_pending", ())] == 0
 
