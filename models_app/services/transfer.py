@@ -1,7 +1,8 @@
 """Move analytics models between sites: a zip in Moodle's export shape.
 
 The zip holds `model-config.json` ({target, timesplitting, indicators, processor,
-dependencies}, plug-ins named by Moodle class) and, when asked and trained, the
+dependencies}, plug-ins named by Moodle class, plus Foresight's own `name` and
+`estimator`, which Moodle ignores) and, when asked and trained, the
 processor's export of the trained model under `mlbackend/`. Moodle can import what
 Foresight exports and the other way round, for every plug-in both know.
 """
@@ -24,6 +25,7 @@ from models_app import moodle_names
 from models_app.models import AnalyticsModel
 from models_app.plugins import registry
 from models_app.plugins.processors import model_unique_id
+from models_app.plugins.processors.builtin import ESTIMATOR_LABELS
 from models_app.services import archives
 from models_app.services.models import analytics_model_create
 from settings_app import selectors as settings_selectors
@@ -71,6 +73,7 @@ def analytics_model_export(
         else "",
         "dependencies": {"foresight": "1"},
         "name": model.name,
+        "estimator": model.estimator,
     }
     unique_id = model_unique_id(model_pk=model.pk, version=model.version)
     buffer = io.BytesIO()
@@ -183,7 +186,14 @@ def _import_plan(config: dict[str, Any]) -> dict[str, Any]:
         "indicators": indicators,
         "processor": processor,
         "name": name,
+        "estimator": _estimator(config.get("estimator")),
     }
+
+
+def _estimator(value: Any) -> str:
+    """The exported estimator when this site knows it; else the default (""): old
+    exports and Moodle's name none, and a model should import all the same."""
+    return value if isinstance(value, str) and value in ESTIMATOR_LABELS else ""
 
 
 def _shorten(value: Any, limit: int = 80) -> str:
@@ -225,6 +235,7 @@ def analytics_model_import(*, data: bytes, user: Any = None) -> AnalyticsModel:
             indicators=plan["indicators"],
             interval=plan["interval"],
             processor=plan["processor"],
+            estimator=plan["estimator"],
             enabled=False,
             name=plan["name"],
             user=user,
