@@ -34,7 +34,8 @@ from moodlesync.services.log_copy import (
     Translation,
     primary_key_dropped,
     primary_key_restore,
-    problems_read,
+    problems_count,
+    problems_examples,
     rows_copy,
     translation_build,
 )
@@ -309,27 +310,27 @@ def _copied_load(
     """The fast path (log_copy): translated by Moodle's database, COPY in."""
     clock = time.monotonic()
     where = f"s.id > {int(start)} AND s.id <= {int(top)}"
-    read, problems = problems_read(ctx, translation, where, listed=MAX_LISTED)
-    skipped, unlinked = _problems_note(ctx, result, problems)
+    tally: dict[str, int] = {}
+    if ctx.dry_run or ctx.source.vendor == "postgresql":
+        tally = problems_count(ctx, translation, where)
     seconds = {"check_seconds": round(time.monotonic() - clock, 2)}
-    escape_all = problems["special"][0] > 0
     imported = 0
     clock = time.monotonic()
     if not ctx.dry_run:
         if defer:
             with log_indexes_deferred(models_=[StandardLogEntry]):
                 key = primary_key_dropped()
-                imported = rows_copy(
-                    ctx, translation, start, top, escape_all=escape_all
-                )
+                imported = rows_copy(ctx, translation, start, top, tally)
                 seconds["copy_seconds"] = round(time.monotonic() - clock, 2)
                 primary_key_restore(key)
         else:
-            imported = rows_copy(ctx, translation, start, top, escape_all=escape_all)
+            imported = rows_copy(ctx, translation, start, top, tally)
             seconds["copy_seconds"] = round(time.monotonic() - clock, 2)
         _sequence_catch_up()
     seconds["write_seconds"] = round(time.monotonic() - clock, 2)
-    counts = {"read": read, "imported": imported, "skipped": skipped}
+    problems = problems_examples(ctx, translation, where, tally, listed=MAX_LISTED)
+    skipped, unlinked = _problems_note(ctx, result, problems)
+    counts = {"read": tally["total"], "imported": imported, "skipped": skipped}
     return {**counts, "unlinked": unlinked, "path": "copy", **seconds}
 
 

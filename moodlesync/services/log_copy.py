@@ -128,29 +128,33 @@ def translation_build(ctx: SyncContext, names: list[str]) -> Translation | None:
     return Translation(values=values, keep=keep, unlinked=unlinked)
 
 
-def problems_read(
-    ctx: SyncContext, tr: Translation, where: str, *, listed: int
-) -> tuple[int, dict[str, tuple[int, list[tuple[int, int]]]]]:
-    """Rows in range, and the orphans (user gone) and unlinked rows (context or
-    course gone): counts and the first ids, from the Moodle database."""
-    table = ctx.t("logstore_standard_log")
+def problems_count(ctx: SyncContext, tr: Translation, where: str) -> dict[str, int]:
+    """Rows in range, orphans (user gone), unlinked rows (context or course gone)
+    and, on MariaDB, rows whose identifier columns need escaping: one scan."""
     special = "0"
     if ctx.source.vendor == "mysql":
         special = f"SUM(CASE WHEN {_special()} THEN 1 ELSE 0 END)"
-    total, orphans, unlinked, specials = ctx.source.fetchall(
+    row = ctx.source.fetchall(
         f"SELECT COUNT(*), SUM(CASE WHEN {tr.keep} THEN 0 ELSE 1 END), "
         f"SUM(CASE WHEN {tr.unlinked} THEN 1 ELSE 0 END), {special} "
-        f"FROM {table} s WHERE {where}"
+        f"FROM {ctx.t('logstore_standard_log')} s WHERE {where}"
     )[0]
-    out: dict[str, tuple[int, list[tuple[int, int]]]] = {
-        "special": (int(specials or 0), [])
-    }
-    for key, count, predicate, column in (
-        ("orphans", orphans, f"NOT {tr.keep}", "s.userid"),
-        ("unlinked", unlinked, tr.unlinked, "s.contextid"),
+    keys = ("total", "orphans", "unlinked", "special")
+    return {key: int(value or 0) for key, value in zip(keys, row, strict=True)}
+
+
+def problems_examples(
+    ctx: SyncContext, tr: Translation, where: str, tally: dict[str, int], *, listed: int
+) -> dict[str, tuple[int, list[tuple[int, int]]]]:
+    """The orphans' and unlinked rows' counts and first ids (id, user or context)."""
+    table = ctx.t("logstore_standard_log")
+    out = {}
+    for key, predicate, column in (
+        ("orphans", f"NOT {tr.keep}", "s.userid"),
+        ("unlinked", tr.unlinked, "s.contextid"),
     ):
         examples: list[tuple[int, int]] = []
-        if count:
+        if tally.get(key):
             examples = [
                 (int(a), int(b))
                 for a, b in ctx.source.fetchall(
@@ -158,8 +162,8 @@ def problems_read(
                     f"{predicate} ORDER BY s.id LIMIT {int(listed)}"
                 )
             ]
-        out[key] = (int(count or 0), examples)
-    return int(total or 0), out
+        out[key] = (tally.get(key, 0), examples)
+    return out
 
 
 def _escaped(expression: str) -> str:
@@ -186,41 +190,47 @@ def _special() -> str:
     return f"CONCAT({names}) REGEXP CONCAT('[', {chars}, ']')"
 
 
-def _mariadb_line(tr: Translation, *, escape_all: bool) -> str:
-    """One row as a COPY text line; identifier columns are escaped only when the
-    check found a row that needs it (escaping costs more than the rest)."""
+def _mariadb_line(tr: Translation) -> str:
+    """One row as a COPY text line. The identifier columns are escaped only in
+    rows that need it (escaping costs more than the rest of the line)."""
     null = "CONCAT(CHAR(92 USING utf8mb4), 'N')"
-    escaped = TEXT_COLUMNS if escape_all else FREE_TEXT
-    fields = []
-    for name, expr in tr.values:
-        value = _escaped(expr) if name in escaped else expr
-        fields.append(f"COALESCE({value}, {null})")
-    return (
-        f"CONCAT(CONCAT_WS(CHAR(9 USING utf8mb4), {', '.join(fields)}), "
-        "CHAR(10 USING utf8mb4))"
-    )
+
+    def line(escaped: set[str]) -> str:
+        fields = []
+        for name, expr in tr.values:
+            value = _escaped(expr) if name in escaped else expr
+            fields.append(f"COALESCE({value}, {null})")
+        return (
+            f"CONCAT(CONCAT_WS(CHAR(9 USING utf8mb4), {', '.join(fields)}), "
+            "CHAR(10 USING utf8mb4))"
+        )
+
+    return f"IF({_special()}, {line(TEXT_COLUMNS)}, {line(FREE_TEXT)})"
 
 
 def _blocks_mariadb(
-    ctx: SyncContext, tr: Translation, start: int, top: int, *, escape_all: bool
+    ctx: SyncContext, tr: Translation, start: int, top: int, tally: dict[str, int]
 ) -> Iterator[str]:
-    """COPY text in blocks of an id range each; a block GROUP_CONCAT cut short
-    (group_concat_max_len) is read again in halves."""
+    """COPY text in blocks of an id range each, counting into `tally` the rows
+    read, the orphans and the unlinked rows on the way (no separate scan). A
+    block GROUP_CONCAT cut short (group_concat_max_len) is read again in halves."""
     table = ctx.t("logstore_standard_log")
     packet = int(ctx.source.fetchall("SELECT @@max_allowed_packet")[0][0])
     limit = min(packet - 4096, BLOCK_BYTES)
     ctx.source.fetchall(f"SET SESSION group_concat_max_len = {limit}")
-    line = _mariadb_line(tr, escape_all=escape_all)
+    line = _mariadb_line(tr)
+    for key in ("total", "orphans", "unlinked"):
+        tally[key] = 0
     low, step = start + 1, BLOCK_IDS
     while low <= top:
         high = min(low + step - 1, top)
-        where = f"s.id >= {low} AND s.id <= {high}"
-        text, count = ctx.source.fetchall(
-            f"SELECT GROUP_CONCAT({line} SEPARATOR ''), COUNT(*) FROM {table} s "
-            f"WHERE {where} AND {tr.keep}"
+        text, kept, count, unlinked = ctx.source.fetchall(
+            f"SELECT GROUP_CONCAT(IF({tr.keep}, {line}, NULL) SEPARATOR ''), "
+            f"SUM({tr.keep}), COUNT(*), SUM({tr.unlinked}) FROM {table} s "
+            f"WHERE s.id >= {low} AND s.id <= {high}"
         )[0]
         text = text or ""
-        if text.count("\n") != int(count):
+        if text.count("\n") != int(kept or 0):
             if high == low:
                 raise SourceError(
                     _(
@@ -236,6 +246,9 @@ def _blocks_mariadb(
                 )
             step = max((high - low + 1) // 2, 1)
             continue
+        tally["total"] += int(count)
+        tally["orphans"] += int(count) - int(kept or 0)
+        tally["unlinked"] += int(unlinked or 0)
         if text:
             yield text
         if len(text) < limit // 8:
@@ -265,16 +278,17 @@ def _blocks_postgresql(
 
 
 def rows_copy(
-    ctx: SyncContext, tr: Translation, start: int, top: int, *, escape_all: bool
+    ctx: SyncContext, tr: Translation, start: int, top: int, tally: dict[str, int]
 ) -> int:
     """COPY the translated rows with ids in (start, top] into Foresight's log
-    table; the count written. `escape_all`: MariaDB escapes every text column."""
+    table; the count written. MariaDB counts into `tally` as it reads (see
+    problems_count for PostgreSQL)."""
     table = StandardLogEntry._meta.db_table
     columns = ", ".join(name for name, _expr in tr.values)
     blocks = (
         _blocks_postgresql(ctx, tr, start, top)
         if ctx.source.vendor == "postgresql"
-        else _blocks_mariadb(ctx, tr, start, top, escape_all=escape_all)
+        else _blocks_mariadb(ctx, tr, start, top, tally)
     )
     with connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
