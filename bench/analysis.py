@@ -258,9 +258,11 @@ def main() -> None:
                 interval=args.interval,
             )
             recorded = _record_aggregates(raw)
+            cpu = time.process_time()
             seconds, dataset = _build(
                 dataset_build, model, "training", args.now, raw, args.chunk_size
             )
+            cpu = time.process_time() - cpu
             result.update(
                 {
                     "database": connection.vendor,
@@ -273,6 +275,11 @@ def main() -> None:
                         "seconds": round(seconds, 2),
                         "log_rows_per_second": round(log_rows / seconds),
                         "aggregate_query_seconds": round(recorded["seconds"], 2),
+                        # This process's CPU (Python and numpy; not the database's).
+                        "python_cpu_seconds": round(cpu, 2),
+                        "python_cpu_seconds_per_10m_rows": round(
+                            cpu * 10_000_000 / max(log_rows, 1), 2
+                        ),
                         "phases": {k: round(v, 2) for k, v in dataset.timings.items()},
                     },
                     "rows": len(dataset),

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
+from psycopg import errors, pq
 
 #: work_mem of the aggregate query on PostgreSQL (a chunk's groups fit in it).
 PG_WORK_MEM = "256MB"
@@ -18,29 +21,34 @@ def copy_ints(sql: str, n_columns: int) -> list[np.ndarray]:
     """Run `sql` as a binary COPY and parse the all-bigint, non-null rows with numpy.
 
     Rows are fixed-width (a 2-byte field count, then a 4-byte length and 8 bytes per
-    column), so blocks are parsed as they arrive: memory holds the columns and at
-    most one batch of raw bytes, never the whole result twice.
+    column), so the data is parsed in batches as it arrives: memory holds the
+    columns and at most one batch of raw bytes, never the whole result twice.
     """
     row = [("count", ">i2")]
     for i in range(n_columns):
         row += [(f"len{i}", ">i4"), (f"v{i}", ">i8")]
     dtype = np.dtype(row)
     parts: list[list[np.ndarray]] = [[] for _ in range(n_columns)]
-    pending = bytearray()
+    rest = bytearray()  # what follows the last whole row of a batch
     header_done = False
 
-    def parse(final: bool) -> None:
-        nonlocal pending
-        usable = len(pending) - (2 if final else 0)  # the trailer is a 2-byte -1
-        usable -= usable % dtype.itemsize
-        if usable <= 0:
-            return
-        records = np.frombuffer(bytes(pending[:usable]), dtype=dtype)
+    def parse(batch: bytearray) -> None:
+        nonlocal header_done, rest
+        offset = 0
+        if not header_done:
+            # 11-byte signature, 4-byte flags, 4-byte extension length.
+            if len(batch) < 19 or len(batch) < 19 + int.from_bytes(batch[15:19], "big"):
+                rest = batch
+                return
+            offset = 19 + int.from_bytes(batch[15:19], "big")
+            header_done = True
+        count = (len(batch) - offset) // dtype.itemsize
+        records = np.frombuffer(batch, dtype=dtype, count=count, offset=offset)
         if not (records["len0"] == 8).all():
             raise ValueError("Unexpected column in a binary COPY of integers.")
         for i in range(n_columns):
             parts[i].append(records[f"v{i}"].astype(np.int64))
-        del pending[:usable]
+        rest = batch[offset + count * dtype.itemsize :]
 
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
@@ -52,18 +60,10 @@ def copy_ints(sql: str, n_columns: int) -> list[np.ndarray]:
         cursor.execute("SET LOCAL jit = off")
         raw = getattr(cursor, "cursor", cursor)
         with raw.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)") as copy:
-            for block in copy:
-                pending += block
-                if not header_done and len(pending) >= 19:
-                    # 11-byte signature, 4-byte flags, 4-byte extension length.
-                    ext = int.from_bytes(pending[15:19], "big")
-                    if len(pending) < 19 + ext:
-                        continue
-                    del pending[: 19 + ext]
-                    header_done = True
-                if header_done and len(pending) >= COPY_BATCH:
-                    parse(final=False)
-    parse(final=True)
+            for batch in _batches(copy, COPY_BATCH):
+                parse(rest + batch if rest else batch)
+    if bytes(rest) != _TRAILER:
+        raise ValueError("Unexpected end of a binary COPY of integers.")
     if connection.queries_logged:
         connection.queries_log.append(
             {
@@ -72,3 +72,61 @@ def copy_ints(sql: str, n_columns: int) -> list[np.ndarray]:
             }
         )
     return [np.concatenate(p) if p else np.zeros(0, dtype=np.int64) for p in parts]
+
+
+#: The binary COPY file trailer: a 16-bit -1, sent as a data message of its own
+#: (or after the 19-byte header when there are no rows).
+_TRAILER = b"\xff\xff"
+
+
+def _batches(copy: Any, size: int) -> Iterator[bytearray]:
+    """The data of a COPY TO, in pieces of at least `size` bytes (and the rest).
+
+    PostgreSQL sends one message per row. psycopg's `copy.read()` waits for each
+    through a generator, microseconds per row; here rows are taken straight from
+    libpq, which waits itself when none is buffered. The end of the COPY is left
+    to psycopg: taking stops at the file trailer (the only 2-byte message: a row
+    has at least 14 bytes), so the end that follows it is read by `copy.read()`.
+    """
+    get_copy_data = copy.cursor.connection.pgconn.get_copy_data
+    out = bytearray()
+    first = True
+    while block := copy.read():
+        out += block
+        if first:
+            first = False
+            ext = int.from_bytes(block[15:19], "big")
+            ended = len(block) == 21 + ext and block[-2:] == _TRAILER  # no rows
+        else:
+            ended = len(block) == 2
+        while not ended:
+            nbytes, data = get_copy_data(1)
+            if nbytes == 0:  # nothing buffered yet: wait in libpq for the next row
+                nbytes, data = get_copy_data(0)
+            if nbytes > 2:
+                out += data
+                if len(out) >= size:
+                    yield out
+                    out = bytearray()
+            elif nbytes == 2:  # the trailer
+                out += data
+                ended = True
+            else:  # the COPY ended early: an error on the server
+                _copy_failed(copy)
+        if len(out) >= size:
+            yield out
+            out = bytearray()
+    if out:
+        yield out
+
+
+def _copy_failed(copy: Any) -> None:
+    """Fetch the result of a COPY that ended before its trailer, mark the copy
+    finished (so psycopg reads nothing more) and raise the database's error."""
+    pgconn = copy.cursor.connection.pgconn
+    error = None
+    while (result := pgconn.get_result()) is not None:
+        if result.status != pq.ExecStatus.COMMAND_OK and error is None:
+            error = errors.error_from_result(result)
+    copy._finished = True
+    raise error or errors.DatabaseError("A binary COPY ended without its trailer.")

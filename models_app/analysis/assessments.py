@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+from django.db.models import FloatField
+from django.db.models.functions import Cast
 
-from models_app.analysis.data import lookup_sorted, pair_keys, take, ts
+from models_app.analysis.data import UnixTime, lookup_sorted, pair_keys, take
 
 if TYPE_CHECKING:
     from models_app.analysis.data import AnalysisData
@@ -48,41 +50,18 @@ def _graded_activities(data: AnalysisData) -> dict[str, np.ndarray]:
                 visible=True,
                 duedate__isnull=False,
                 grade_max__gt=0,
-            ).values_list("id", "course_id", "duedate", "grade_max")
+            )
+            .annotate(due=UnixTime("duedate"), top=Cast("grade_max", FloatField()))
+            .values_list("id", "course_id", "due", "top")
         )
         return {
             "id": np.array([r[0] for r in rows], dtype=np.int64),
             "course": np.array([r[1] for r in rows], dtype=np.int64),
-            "due": np.array([ts(r[2]) for r in rows], dtype=np.int64),
-            "grade_max": np.array([float(r[3]) for r in rows], dtype=np.float64),
+            "due": np.array([r[2] for r in rows], dtype=np.int64),
+            "grade_max": np.array([r[3] for r in rows], dtype=np.float64),
         }
 
     return data.memo("graded_activities", load)
-
-
-def _grades(data: AnalysisData) -> dict[str, np.ndarray]:
-    """Grades in the chunk's courses, keyed by (user, activity)."""
-    from lms.models import ActivityGrade
-
-    def load() -> dict[str, np.ndarray]:
-        rows = list(
-            ActivityGrade.objects.filter(
-                activity__course_id__in=data.course_ids
-            ).values_list("user_id", "activity_id", "grade", "timesubmitted")
-        )
-        users = np.array([r[0] for r in rows], dtype=np.int64)
-        activities = np.array([r[1] for r in rows], dtype=np.int64)
-        grades = [np.nan if r[2] is None else float(r[2]) for r in rows]
-        submitted = [-1 if r[3] is None else ts(r[3]) for r in rows]
-        keys = pair_keys(users, activities)
-        order = np.argsort(keys, kind="stable")
-        return {
-            "key": keys[order],
-            "grade": np.array(grades, dtype=np.float64)[order],
-            "submitted": np.array(submitted, dtype=np.int64)[order],
-        }
-
-    return data.memo("activity_grades", load)
 
 
 def assessment_progress(data: AnalysisData) -> AssessmentProgress:
@@ -96,7 +75,7 @@ def assessment_progress(data: AnalysisData) -> AssessmentProgress:
         activities = _graded_activities(data)
         if not len(activities["id"]) or not n:
             return out
-        grades = _grades(data)
+        grades = data.activity_grades()
         row_course, row_user, row_end = data.row_course, data.row_user, data.row_end
         enrol_start = data.samples.enrol_start[data.rows.sample]
         by_course = np.argsort(row_course, kind="stable")

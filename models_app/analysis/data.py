@@ -17,6 +17,8 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+from django.db.models import BigIntegerField, FloatField, Func
+from django.db.models.functions import Cast
 
 from logstore.readers import (
     Aggregates,
@@ -38,6 +40,31 @@ MAX_TIME = 9999999999
 def ts(value: datetime | None) -> int | None:
     """A datetime as a Unix timestamp (None stays None)."""
     return None if value is None else int(value.timestamp())
+
+
+class UnixTime(Func):
+    """A datetime column as whole Unix seconds, computed by the database (what `ts`
+    computes from the datetime), so reading it makes no datetime object."""
+
+    output_field = BigIntegerField()
+
+    def as_postgresql(self, compiler, connection, **extra):  # type: ignore[no-untyped-def]
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(TRUNC(EXTRACT(EPOCH FROM %(expressions)s)) AS BIGINT)",
+            **extra,
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):  # type: ignore[no-untyped-def]
+        # Whole seconds first (strftime would round the fraction to milliseconds);
+        # '%%%%s': one '%%' for this template, one for the query's placeholders.
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(strftime('%%%%s', substr(%(expressions)s, 1, 19)) AS INTEGER)",
+            **extra,
+        )
 
 
 def _take(obj: Any, index: np.ndarray) -> Any:
@@ -402,18 +429,22 @@ class AnalysisData:
             ids = {a.id for a in self.analysables.values() if a.kind == "course"}
             ids.update(int(c) for c in np.unique(self.samples.course) if c > 0)
             out = {}
-            for row in Course.objects.filter(id__in=ids).values(
-                "id",
-                "startdate",
-                "enddate",
-                "visible",
-                "enablecompletion",
-                "grade_to_pass",
-                "fullname",
+            for row in (
+                Course.objects.filter(id__in=ids)
+                .annotate(start=UnixTime("startdate"), end=UnixTime("enddate"))
+                .values(
+                    "id",
+                    "start",
+                    "end",
+                    "visible",
+                    "enablecompletion",
+                    "grade_to_pass",
+                    "fullname",
+                )
             ):
                 out[row["id"]] = {
-                    "start": ts(row["startdate"]),
-                    "end": ts(row["enddate"]),
+                    "start": row["start"],
+                    "end": row["end"],
                     "visible": row["visible"],
                     "enablecompletion": row["enablecompletion"],
                     "grade_to_pass": float(row["grade_to_pass"] or 0),
@@ -429,13 +460,15 @@ class AnalysisData:
 
         def load() -> dict[str, np.ndarray]:
             rows = list(
-                Activity.objects.filter(course_id__in=self.course_ids).values_list(
+                Activity.objects.filter(course_id__in=self.course_ids)
+                .annotate(due=UnixTime("duedate"))
+                .values_list(
                     "id",
                     "course_id",
                     "modname",
                     "section",
                     "visible",
-                    "duedate",
+                    "due",
                     "completion",
                 )
             )
@@ -446,7 +479,7 @@ class AnalysisData:
                 "section": np.array([r[3] for r in rows], dtype=np.int64),
                 "visible": np.array([r[4] for r in rows], dtype=bool),
                 "due": np.array(
-                    [-1 if r[5] is None else ts(r[5]) for r in rows], dtype=np.int64
+                    [-1 if r[5] is None else r[5] for r in rows], dtype=np.int64
                 ),
                 "completion": np.array([r[6] for r in rows], dtype=np.int64),
             }
@@ -497,21 +530,65 @@ class AnalysisData:
             },
         )
 
+    def activity_grades(self) -> dict[str, np.ndarray]:
+        """The activity grades of the chunk's courses, sorted by `key` (pair_keys of
+        user and activity): `user`, `activity`, `grade` (NaN when none) and
+        `submitted` (Unix time, -1 when none). One query; the database converts the
+        grades to floats and the times to integers."""
+        from lms.models import ActivityGrade
+
+        def load() -> dict[str, np.ndarray]:
+            rows = list(
+                ActivityGrade.objects.filter(activity__course_id__in=self.course_ids)
+                .annotate(
+                    grade_float=Cast("grade", FloatField()),
+                    submitted=UnixTime("timesubmitted"),
+                )
+                .values_list("user_id", "activity_id", "grade_float", "submitted")
+            )
+            users = np.array([r[0] for r in rows], dtype=np.int64)
+            activities = np.array([r[1] for r in rows], dtype=np.int64)
+            grades = np.array(
+                [np.nan if r[2] is None else r[2] for r in rows], dtype=np.float64
+            )
+            submitted = np.array(
+                [-1 if r[3] is None else r[3] for r in rows], dtype=np.int64
+            )
+            keys = pair_keys(users, activities)
+            order = np.argsort(keys, kind="stable")
+            return {
+                "key": keys[order],
+                "user": users[order],
+                "activity": activities[order],
+                "grade": grades[order],
+                "submitted": submitted[order],
+            }
+
+        return self.memo("activity_grades", load)
+
     def first_graded(self) -> dict[tuple[int, int], int]:
         """(user, activity) -> when the user's grade there was first given.
 
         Foresight's activity grades keep one time, `timesubmitted`; a grade without
         it counts as given at 0 (before any event).
         """
-        from lms.models import ActivityGrade
 
         def load() -> dict[tuple[int, int], int]:
-            out: dict[tuple[int, int], int] = {}
-            for user, activity, when in ActivityGrade.objects.filter(
-                activity__course_id__in=self.course_ids, grade__isnull=False
-            ).values_list("user_id", "activity_id", "timesubmitted"):
-                out[(user, activity)] = ts(when) or 0
-            return out
+            grades = self.activity_grades()
+            given = np.flatnonzero(~np.isnan(grades["grade"]))
+            times = grades["submitted"][given]
+            times = np.where(times == -1, 0, times)
+            return dict(
+                zip(
+                    zip(
+                        grades["user"][given].tolist(),
+                        grades["activity"][given].tolist(),
+                        strict=True,
+                    ),
+                    times.tolist(),
+                    strict=True,
+                )
+            )
 
         return self.memo("first_graded", load)
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from access.models import Context, ContextLevel
 from lms.models import Course, Enrolment
-from models_app.analysis.data import AnalysisData, Samples, ts
+from models_app.analysis.data import AnalysisData, Samples, UnixTime
 
 NAN = float("nan")
 
@@ -31,16 +31,19 @@ def _enrolment_samples(data: AnalysisData) -> Samples:
         r
         for r in Enrolment.objects.filter(course_id__in=course_ids)
         .order_by("course_id", "id")
-        .values_list(
-            "id", "user_id", "course_id", "timestart", "timeend", "timecreated"
+        .annotate(
+            start=UnixTime("timestart"),
+            end=UnixTime("timeend"),
+            created=UnixTime("timecreated"),
         )
+        .values_list("id", "user_id", "course_id", "start", "end", "created")
         if r[1] in students.get(r[2], ())
     ]
     if not rows:
         return Samples.empty("user_enrolments")
     ids = np.array([r[0] for r in rows], dtype=np.int64)
     courses = np.array([r[2] for r in rows], dtype=np.int64)
-    starts = [ts(r[3]) or ts(r[5]) for r in rows]
+    starts = [r[3] or r[5] for r in rows]
     return Samples(
         origin="user_enrolments",
         ids=ids,
@@ -51,9 +54,7 @@ def _enrolment_samples(data: AnalysisData) -> Samples:
             [contexts.get(c, 0) for c in courses.tolist()], dtype=np.int64
         ),
         enrol_start=np.array([NAN if s is None else s for s in starts], dtype=float),
-        enrol_end=np.array(
-            [NAN if r[4] is None else ts(r[4]) for r in rows], dtype=float
-        ),
+        enrol_end=np.array([NAN if r[4] is None else r[4] for r in rows], dtype=float),
     )
 
 

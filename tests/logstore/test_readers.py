@@ -272,3 +272,77 @@ def test_every_name_the_project_imports_from_the_package_exists():
         for p in Path(package.__file__).parent.glob("*.py")
     }
     assert len(sizes) >= 5 and max(sizes.values()) <= 300, sizes
+
+
+@pytest.mark.parametrize("rows", [0, 1, 5000])
+def test_binary_copy_reads_every_row_and_ends_clean(rows, monkeypatch):
+    """Rows ending in bytes that look like the COPY trailer (-1) are rows, not the
+    end; no row and one row come out as such; the connection stays usable."""
+    from django.db import connection
+
+    from logstore.readers import binary_copy
+
+    if connection.vendor != "postgresql":
+        pytest.skip("binary COPY is PostgreSQL's")
+    monkeypatch.setattr(binary_copy, "COPY_BATCH", 1000)
+    sql = (
+        "SELECT CAST(g AS BIGINT), CAST(-1 AS BIGINT) "  # noqa: S608 - an integer
+        f"FROM generate_series(1, {int(rows)}) g"
+    )
+    first, second = binary_copy.copy_ints(sql, 2)
+    assert first.tolist() == list(range(1, rows + 1))
+    assert second.tolist() == [-1] * rows
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+
+
+@pytest.mark.parametrize("user_low", [0, -5])
+def test_groups_in_ranges_equals_regrouping_the_copied_groups(user_low):
+    """The range sums (without copying the groups) equal, field by field and in
+    order, regroup() of every group copied into each range it falls in; also with
+    keys too large or negative to pack."""
+    from logstore.readers import Aggregates, groups_in_ranges, regroup
+    from logstore.readers.views import _expand
+
+    rng = np.random.default_rng(7)
+    n = 5000
+    columns = [
+        rng.integers(0, 12, n),  # bucket
+        rng.integers(user_low, 40, n),  # user
+        rng.choice([10, 50, 70], n),
+        rng.integers(0, 6, n),
+        rng.integers(0, 3, n),
+        rng.integers(0, 4, n),
+        *(rng.integers(0, 9, n) for _ in range(6)),
+        rng.integers(0, 1000, n),
+        rng.integers(1000, 2000, n),
+    ]
+    groups = Aggregates(*(c.astype(np.int64) for c in columns))
+    # Overlapping ranges, one empty, one of a bucket no group has.
+    members = [np.arange(0, 4), np.arange(2, 9), np.zeros(0, np.int64), np.array([40])]
+    group, pos = _expand(members, groups.bucket)
+    copied = groups.take(group)
+    copied.bucket = pos
+    expected, got = regroup(copied), groups_in_ranges(groups, members)
+    for name in expected.__dataclass_fields__:
+        assert getattr(got, name).tolist() == getattr(expected, name).tolist(), name
+        assert getattr(got, name).dtype == np.int64, name
+
+
+def test_an_error_in_the_middle_of_a_binary_copy_is_the_databases():
+    """A query failing after some rows were sent raises the database's own error,
+    and the connection stays usable."""
+    import psycopg
+    from django.db import connection
+
+    from logstore.readers import binary_copy
+
+    if connection.vendor != "postgresql":
+        pytest.skip("binary COPY is PostgreSQL's")
+    sql = "SELECT CAST(1000 / (g - 3000) AS BIGINT) FROM generate_series(1, 5000) g"
+    with pytest.raises(psycopg.errors.DivisionByZero, match="division by zero"):
+        binary_copy.copy_ints(sql, 1)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)

@@ -444,3 +444,27 @@ def test_indicators_details_reach_the_dataset_by_key(monkeypatch):
     ds = dataset_build(model=model, mode="training", now=NOW)
     # Reads (column 5): A 0.33 in quarter 0, B 0.33 in quarter 2, others <= 0.
     assert ds.extra == {"read_actions": {f"{a.id}-0": "read", f"{b.id}-2": "read"}}
+
+
+def test_unix_times_computed_by_the_database_equal_the_datetimes():
+    """Facts read times as integers computed in SQL (no datetime per value): the
+    same whole seconds as the datetimes give, None for none."""
+    from lms.models import Activity
+    from models_app.analysis.data import UnixTime, ts
+
+    c = course()
+    times = [
+        dt.datetime(2026, 3, 1, 12, 30, 15, 999_999, tzinfo=dt.UTC),
+        dt.datetime(2001, 9, 9, 1, 46, 40, tzinfo=dt.UTC),
+        None,
+    ]
+    for when in times:
+        Activity.objects.create(course=c, modname="assign", name="a", duedate=when)
+    got = list(
+        Activity.objects.filter(course=c)
+        .annotate(due=UnixTime("duedate"))
+        .order_by("id")
+        .values_list("duedate", "due")
+    )
+    assert [due for _when, due in got] == [ts(w) for w in times]
+    assert [due for _when, due in got] == [1772368215, 1000000000, None]
