@@ -32,11 +32,13 @@ whose primary key and indexes a first load builds once after it):
   ANALYZE 25.7 s, problem check 2.7 s) and 101.4 s, 98,400 rows/s (load 5.1 to
   5.7); peak RSS 124 MB; no-op 0.50 s and 1.29 s. 1,970,976 rows, load 5.2:
   19.9 s, 99,200 rows/s.
-- MariaDB Moodle (PyMySQL, the COPY text built by MariaDB in blocks of rows),
-  9,978,066 rows, load 4.3 to 5.2: 157.0 s, 63,500 rows/s (COPY 84.6 s, problem
-  check 21.7 s, primary key and indexes 32.3 s, rollups 17.9 s), 138 MB, no-op
-  0.33 s. 1,970,976 rows, load 2.0 to 2.6: 20.1 s and 23.7 s, 98,100 and
-  83,200 rows/s, 142 MB, no-op 0.52 s.
+- MariaDB Moodle (PyMySQL; MariaDB builds the COPY text, in blocks of rows that
+  also count the rows, orphans and unlinked ones), 9,978,066 rows, load 3.5 to
+  3.9: 104.6 s and 110.4 s, 95,400 and 90,400 rows/s (COPY 67.5 s, primary key
+  and indexes 18.3 s, rollups 18.2 s), 142 MB, no-op 0.58 s and 0.29 s. (With a
+  separate scan for the counts, at load 4.3 to 5.2: 157.0 s, 63,500 rows/s.)
+  1,970,976 rows, load 2.0 to 2.6: 20.1 s and 23.7 s, 98,100 and 83,200
+  rows/s, 142 MB, no-op 0.52 s.
 The issue's target (500,000 rows/s, 20 s for 10M rows) is not met on this
 machine: PostgreSQL alone needs about 27 s to COPY ten million rows into a
 logged table and 22 s to build its four indexes, and the activity rollups
