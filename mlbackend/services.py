@@ -75,7 +75,7 @@ def prediction_handle(
             return {"status": NO_DATASET, "info": [NOT_TRAINED]}
         classifier = classifier_from_bundle(files)
         dataset = dataset_from_csv(data, labelled=False)
-        classifier.check_compatible(dataset)
+        dataset = classifier.check_compatible(dataset)
         proba = classifier.predict_proba(dataset.features)
     except EngineError as exc:
         return _error(exc)

@@ -39,6 +39,10 @@ MAX_CLASS_VALUE = 2**31 - 1
 MAX_CLASSES = 1000
 MAX_FEATURES = 100_000
 
+#: How Moodle names an indicator's mean over every sample of the range (a column
+#: beside the indicator's own).
+RANGE_MEAN_SUFFIX = "/mean"
+
 
 @dataclass
 class Dataset:

@@ -153,8 +153,8 @@ def evaluation_run(
     info: list[str] = []
     curve = None
     if trained is not None:
-        trained.check_compatible(dataset)
-        rounds.append((labels, trained.predict_proba(features)))
+        readable = trained.check_compatible(dataset)
+        rounds.append((labels, trained.predict_proba(readable.features)))
     else:
         for iteration in range(n_iterations):
             train_x, test_x, train_y, test_y = train_test_split(

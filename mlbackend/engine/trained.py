@@ -13,6 +13,7 @@ pickles), which is also what makes "trained model" evaluation and export complet
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import warnings
 from collections.abc import Callable, Iterator
@@ -23,7 +24,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
-from mlbackend.engine.dataset import Dataset
+from mlbackend.engine.dataset import RANGE_MEAN_SUFFIX, Dataset
 from mlbackend.engine.estimators import estimator_build
 from mlbackend.engine.results import (
     GENERAL_ERROR,
@@ -33,6 +34,8 @@ from mlbackend.engine.results import (
 )
 
 ALL_CLASSES_MESSAGE = "Training data needs to include samples belonging to all classes"
+#: Missing columns named in a refusal; the rest are counted.
+MAX_LISTED = 10
 
 
 @contextlib.contextmanager
@@ -73,20 +76,67 @@ class IncrementalClassifier:
         self.estimator = estimator
         self.random_state = random_state
 
-    def check_compatible(self, dataset: Dataset) -> None:
+    def check_compatible(self, dataset: Dataset) -> Dataset:
+        """The dataset as the model reads it, or EngineError saying why it cannot.
+
+        A dataset with every column the model was trained with, and only range
+        means (".../mean") besides, gives those columns, picked by name: Moodle
+        sends its full datasets (each indicator beside its range mean) to a model
+        that learnt without the means, as the built-in processor's exports do.
+        Otherwise the columns are taken in order when their number matches
+        (datasets built without names); anything else is refused, naming the
+        columns that are missing.
+        """
         if list(dataset.target_classes) != list(self.classes_):
             raise EngineError(
                 f"The dataset's target classes {dataset.target_classes} differ from "
                 f"the trained model's {self.classes_}.",
                 status=GENERAL_ERROR,
             )
-        if dataset.features.shape[1] != len(self.columns_):
+        names = list(dataset.columns)
+        if names == list(self.columns_):
+            return dataset
+        keep = self.learnt_columns(names)
+        if keep is not None:
+            return dataclasses.replace(
+                dataset,
+                features=dataset.features[:, keep],
+                columns=list(self.columns_),
+            )
+        if len(names) == len(self.columns_):
+            return dataset
+        present = set(names)
+        missing = [name for name in self.columns_ if name not in present]
+        if missing:
+            listed = ", ".join(missing[:MAX_LISTED])
+            more = len(missing) - MAX_LISTED
             raise EngineError(
-                f"The dataset has {dataset.features.shape[1]} feature columns; the "
-                f"model was trained with {len(self.columns_)}. Clear the model and "
-                "train it again after changing its indicators.",
+                f"The dataset lacks {len(missing)} of the {len(self.columns_)} "
+                f"columns the model was trained with: {listed}"
+                + (f" and {more} more" if more > 0 else "")
+                + ". Clear the model and train it again after changing its "
+                "indicators.",
                 status=GENERAL_ERROR,
             )
+        raise EngineError(
+            f"The dataset has {dataset.features.shape[1]} feature columns; the "
+            f"model was trained with {len(self.columns_)}. Clear the model and "
+            "train it again after changing its indicators.",
+            status=GENERAL_ERROR,
+        )
+
+    def learnt_columns(self, names: list[str]) -> list[int] | None:
+        """Where in `names` the columns the model learnt from are, when all are
+        there (once each) and the rest are range means; else None."""
+        index = {name: i for i, name in enumerate(names)}
+        learnt = set(self.columns_)
+        if (
+            len(index) == len(names)
+            and learnt <= set(index)
+            and all(name.endswith(RANGE_MEAN_SUFFIX) for name in set(names) - learnt)
+        ):
+            return [index[name] for name in self.columns_]
+        return None
 
     @property
     def is_fitted(self) -> bool:
@@ -97,7 +147,7 @@ class IncrementalClassifier:
         if dataset.labels is None:
             raise EngineError("Training needs a labelled dataset.")
         if self.is_fitted:
-            self.check_compatible(dataset)
+            dataset = self.check_compatible(dataset)
             features = np.concatenate(
                 [self.features_, dataset.features.astype(np.float32)]
             )
@@ -133,7 +183,7 @@ class IncrementalClassifier:
     def predict(self, dataset: Dataset) -> list[Prediction]:
         if not self.is_fitted:
             raise EngineError("The model has not been trained yet.", status=2)
-        self.check_compatible(dataset)
+        dataset = self.check_compatible(dataset)
         proba = self.predict_proba(dataset.features)
         best = proba.argmax(axis=1)
         values = np.asarray(self.classes_)[best].tolist()

@@ -6,12 +6,15 @@ its URL, user and password from the analytics settings, as in production.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from mlbackend import services
+from models_app.plugins.processors.builtin import BuiltinProcessor
 from models_app.plugins.processors.client import MlbackendClient, MlbackendError
 from models_app.plugins.processors.mlbackend import MlbackendProcessor
 from settings_app.models import AnalyticsSettings
@@ -92,3 +95,54 @@ def test_a_url_that_is_not_an_ml_backend_is_explained(live_server):
     assert "answered HTTP status code 404" in client.ready()
     with pytest.raises(MlbackendError, match="nothing-here/training"):
         client.train(uniqueid=MODEL, dirhash="x", dataset=separable(10))
+
+
+def _with_range_means(n: int, *, seed: int = 0):
+    """Moodle's dataset shape: each indicator beside its range mean ("/mean")."""
+    from mlbackend.engine.dataset import dataset_build
+
+    base = separable(n, seed=seed, n_features=2)
+    names = ["\\core\\analytics\\indicator\\read_actions", "\\x\\indicator\\noise"]
+    features = np.column_stack(
+        [base.features[:, 0], np.full(n, 0.2), base.features[:, 1], np.full(n, -0.1)]
+    )
+    return dataset_build(
+        features=features,
+        labels=base.labels,
+        target_classes=[0, 1],
+        columns=[names[0], f"{names[0]}/mean", names[1], f"{names[1]}/mean"],
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_builtin_model_exported_predicts_on_the_ml_server_with_full_datasets(
+    mounted, tmp_path
+):
+    """The built-in processor learns without the range means; the server it is
+    imported into still gets Moodle's full datasets, and picks the columns by name."""
+    builtin, server = BuiltinProcessor(), MlbackendProcessor()
+    assert builtin.train(
+        model_id=MODEL, dataset=_with_range_means(200), output_dir=tmp_path / "b"
+    ).ok
+    exported = builtin.export(model_id=MODEL, output_dir=tmp_path / "b")
+    output = tmp_path / "models"
+    server.import_(model_id=MODEL, output_dir=output, data=exported)
+
+    probe = unlabelled(_with_range_means(30, seed=4))
+    assert probe.features.shape[1] == 4
+    result = server.predict(model_id=MODEL, dataset=probe, output_dir=output)
+    assert result.ok, result.info
+    here = builtin.predict(model_id=MODEL, dataset=probe, output_dir=tmp_path / "b")
+    assert [p.prediction for p in result.predictions] == [
+        p.prediction for p in here.predictions
+    ]
+    assert server.train(
+        model_id=MODEL, dataset=_with_range_means(50, seed=5), output_dir=output
+    ).ok
+
+    missing = dataclasses.replace(
+        probe, features=probe.features[:, 1:], columns=probe.columns[1:]
+    )
+    refused = server.predict(model_id=MODEL, dataset=missing, output_dir=output)
+    assert not refused.ok
+    assert "\\core\\analytics\\indicator\\read_actions" in " ".join(refused.info)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from django.utils.translation import gettext_lazy as _
 
-from mlbackend.engine.dataset import Dataset, dataset_from_csv
+from mlbackend.engine.dataset import RANGE_MEAN_SUFFIX, Dataset, dataset_from_csv
 from mlbackend.engine.results import NO_DATASET, EngineError, Result
 from mlbackend.engine.storage import StateFolder, tree_delete
 from models_app.plugins.processors.evaluation import EvaluatingProcessor
@@ -54,10 +54,6 @@ def _dataset(dataset: Dataset | bytes, *, labelled: bool) -> Dataset:
     if isinstance(dataset, Dataset):
         return dataset
     return dataset_from_csv(dataset, labelled=labelled)
-
-
-#: How Moodle names the per-range mean of an indicator over all the course's samples.
-RANGE_MEAN_SUFFIX = "/mean"
 
 
 def estimator_choices() -> list[tuple[str, str]]:
@@ -138,19 +134,12 @@ class BuiltinProcessor(EvaluatingProcessor):
         names = list(data.columns)
         keep = list(range(len(names)))
         if classifier is not None and classifier.is_fitted:
-            index = {name: i for i, name in enumerate(names)}
-            learnt = set(classifier.columns_)
             # Only range means may be left out: any other difference is a dataset
             # that does not fit the model, which check_compatible explains.
-            if (
-                len(index) == len(names)
-                and learnt <= set(index)
-                and all(n.endswith(RANGE_MEAN_SUFFIX) for n in set(names) - learnt)
-            ):
-                keep = [index[c] for c in classifier.columns_]
+            keep = classifier.learnt_columns(names) or keep
         elif not self.range_means:
             keep = [i for i in keep if not names[i].endswith(RANGE_MEAN_SUFFIX)] or keep
-        if len(keep) == len(names):
+        if keep == list(range(len(names))):
             return data, keep
         return (
             dataclasses.replace(
@@ -247,7 +236,7 @@ class BuiltinProcessor(EvaluatingProcessor):
         learnt, keep = self._learnt(data, classifier)
         classifier.check_compatible(learnt)
         found = classifier.contributions(learnt.features)
-        if len(keep) == data.features.shape[1]:
+        if keep == list(range(data.features.shape[1])):
             return found
         # Columns the model does not learn from weigh 0.
         weights = np.zeros(data.features.shape)
