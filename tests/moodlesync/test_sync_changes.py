@@ -333,3 +333,41 @@ def moodle_sync_state_reset() -> None:
     from moodlesync.models import SyncState
 
     SyncState.objects.filter(part="log").update(cursor=0)
+
+
+def test_first_load_rebuilds_the_key_and_indexes_and_large_maps_take_the_staging_path(
+    moodle_pg, use_moodle, monkeypatch
+):
+    """A first load of many rows drops the log's primary key and indexes and
+    builds them once after the COPY; id maps too large for lookup lists make the
+    sync translate with joins instead, with the same rows."""
+    from django.db import connection
+
+    from moodlesync.services import log as log_part
+    from moodlesync.services import log_copy
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the COPY path and index rebuild need Foresight on PostgreSQL")
+    use_moodle(moodle_pg)
+    monkeypatch.setattr(log_part, "DEFER_INDEXES_ROWS", 1000)
+    log = {p.part: p for p in moodle_sync().parts}["log"]
+    assert (log.counts["path"], log.counts["indexes_rebuilt"]) == ("copy", True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = "
+            "'logstore_standard_log' ORDER BY indexname"
+        )
+        indexes = [row[0] for row in cursor.fetchall()]
+    assert len(indexes) == 4
+    assert any("UNIQUE INDEX" in d and "(id)" in d for d in indexes)
+    synced = sorted(StandardLogEntry.objects.values_list("id", "userid", "contextid"))
+
+    StandardLogEntry.objects.all().delete()
+    moodle_sync_state_reset()
+    monkeypatch.setattr(log_copy, "LOOKUP_MAX", 10)
+    again = moodle_sync(only="log").parts[0]
+    assert (again.counts["path"], again.counts["imported"]) == ("staged", 41062)
+    assert (
+        sorted(StandardLogEntry.objects.values_list("id", "userid", "contextid"))
+        == synced
+    )
