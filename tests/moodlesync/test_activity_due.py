@@ -71,17 +71,25 @@ def test_activities_are_due_by_moodles_rule_on_the_synced_site(moodle_rw, use_mo
     )
     moodle_sync()
 
-    # Weeks format: due at S + 604800 * section (section 0: S), or the module's own
-    # field (quiz 27 closes at S + 4W - 60). Page 33 (section 0) is hidden. Page 9
+    # Weeks format: due at the end of the section's week less 2 hours, S + W * n -
+    # 7200 (section 0 as week 1), or the module's own field (quiz 27 closes at
+    # S + 4W - 60). Page 33 (section 0) is hidden. Page 9
     # counts where its "until" date falls (second range) and nowhere else; section
     # 5's "from" date is after the third range: none of its activities counts.
     bio = counted(
-        2, [(S - 86400, S + 2 * W), (S + 2 * W, S + 4 * W), (S + 4 * W, S + 6 * W)]
+        2,
+        [
+            (S - 86400, S + 2 * W),
+            (S + 2 * W, S + 4 * W),
+            (S + 4 * W, S + 6 * W),
+            (S, S + W - 3600),
+        ],
     )
     assert bio == [
         {1, 3, 17, 4, 23, 5},  # forums of section 0, sections 1 and 2
         {18, 6, 27, 7, 30, 9},  # section 3, quiz 27, section 4, assign 30, page 9
         {24},  # section 6 but page 9
+        {1, 3, 17, 4},  # week 1 ends at S + W: sections 0 and 1 are due at S + W - 7200
     ]
 
     # Topics: 14 sections but 0, round(7858800 / 14) = 561343 s each; section n is

@@ -9,11 +9,12 @@ A visible activity counts for the range (start, end] by the first rule that appl
 2. the date conditions of its availability, then of its section's: a "from"
    date after the range or an "until" date outside it excludes it, an "until"
    date inside (start, end) includes it;
-3. the course is in the weeks format: counted iff the end of its section's week,
-   less the two hours format_weeks adds to dodge DST, is in the range, that is
-   start < course start + 604800 * section number <= end (section 0 too: in
-   Moodle the weeks rule comes before the section-0 rule; format_weeks versions
-   that no longer add the two hours place the week's end two hours earlier);
+3. the course is in the weeks format: counted iff the end of its section's week
+   less two hours is in the range. Moodle 4's format_weeks::get_section_dates()
+   ends week n (n >= 1; section 0 is week 1) at course start + n * 7 days, and
+   activity_completed_by() still takes off the two hours that Moodle 3's
+   version added "to dodge DST": start < course start + 604800 * max(n, 1) -
+   7200 <= end. Section 0 counts too: the weeks rule comes before rule 4;
 4. section 0: never counted;
 5. the course has no start or no end: never counted;
 6. a format without sections (single activity, social): always counted;
@@ -163,7 +164,8 @@ def due_in_range(
         np.isin(fmt, list(NO_SECTIONS)) | within(split_due),
         False,
     )
-    counted = np.where(weeks, within(cstart + WEEK * section), by_split)
+    week_end = cstart + WEEK * np.maximum(section, 1) - 7200
+    counted = np.where(weeks, within(week_end), by_split)
     # Availability dates, of the activity first, then of its section.
     by_section = section_conditions(data)
     if conditions or by_section:
