@@ -31,6 +31,7 @@ from models_app.forms import (
 from models_app.log_stages import stage_text
 from models_app.models import AnalyticsModel, ModelLog
 from models_app.plugins import registry
+from models_app.plugins.processors.builtin import ESTIMATOR_LABELS
 from models_app.selectors import (
     GRAPH_NAMES,
     evaluation_best,
@@ -44,6 +45,7 @@ from models_app.services.backtest.charts import report_charts
 from models_app.services.backtest.runs import (
     FAILED,
     FINISHED,
+    STATUS_LABELS,
     BacktestNotAllowedFromWeb,
     backtest_get,
     backtest_request,
@@ -657,17 +659,24 @@ def model_backtest(request: HttpRequest, pk: int) -> HttpResponse:
     if chosen and run is None:
         raise Http404
     report = (run or {}).get("report")
+    estimator = str((report or {}).get("estimator") or "")
     return render(
         request,
         "models_app/model_backtest.html",
         {
             "model": model,
             "form": form,
-            "runs": runs,
-            "run": run,
+            "runs": [_backtest_labelled(item) for item in runs],
+            "run": _backtest_labelled(run) if run else None,
             "report": report,
+            "estimator": ESTIMATOR_LABELS.get(estimator, estimator),
             "charts": report_charts(report) if report else None,
             "follow": run is not None and run["status"] not in (FINISHED, FAILED),
             "only_cli": settings_selectors.analytics_settings().only_cli,
         },
     )
+
+
+def _backtest_labelled(run: dict[str, Any]) -> dict[str, Any]:
+    status = str(run.get("status") or "")
+    return {**run, "status_label": STATUS_LABELS.get(status, status)}

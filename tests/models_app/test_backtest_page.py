@@ -10,6 +10,7 @@ from models_app.services.backtest.runs import (
     FAILED,
     FINISHED,
     QUEUED,
+    RUNNING,
     backtest_execute,
     backtest_get,
     backtest_runs,
@@ -141,3 +142,171 @@ def test_only_from_the_command_line_names_the_command(manager_client, site):
     response = _queue(manager_client, model, train, test)
     assert backtest_runs(model_pk=model.pk) == []
     assert response.status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backtest_the_queue_refused_is_failed_and_not_followed(
+    manager_client, site, refused_port
+):
+    """Without a broker the run is written as failed, in plain words, and the page
+    says what happened instead of refreshing forever."""
+    from config.celery import app
+    from tests.fixtures.mail import _forget_broker_connections
+
+    model, train, test = site
+    before = app.conf.broker_url
+    app.conf.broker_url = f"redis://127.0.0.1:{refused_port}/0"
+    _forget_broker_connections(app)
+    try:
+        response = _queue(manager_client, model, train, test)
+    finally:
+        app.conf.broker_url = before
+        _forget_broker_connections(app)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "The task queue cannot be reached" in page
+    (run,) = backtest_runs(model_pk=model.pk)
+    assert run["status"] == FAILED
+    assert "could not be queued" in run["message"]
+    followed = manager_client.get(reverse("models_app:backtest", args=[model.pk]))
+    assert '<meta http-equiv="refresh"' not in followed.content.decode()
+    assert 'id="backtest-failed"' in followed.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("status", "since"), [(QUEUED, "queued"), (RUNNING, "started")]
+)
+def test_a_run_whose_worker_stopped_ends_as_failed(manager_client, site, status, since):
+    import time
+
+    from models_app.services.backtest.runs import STALE_AFTER_SECONDS, _write
+
+    model, train, test = site
+    old = int(time.time()) - STALE_AFTER_SECONDS - 60
+    _write(
+        model.pk,
+        {
+            "id": "1700000000000001",
+            "status": status,
+            "train": train,
+            "test": test,
+            "at": [],
+            since: old,
+            "queued": old,
+        },
+    )
+    run = backtest_get(model_pk=model.pk, run_id="1700000000000001")
+    assert run["status"] == FAILED
+    assert "worker stopped" in run["message"]
+    page = manager_client.get(reverse("models_app:backtest", args=[model.pk]))
+    assert '<meta http-equiv="refresh"' not in page.content.decode()
+
+    _write(
+        model.pk,
+        {
+            **run,
+            "id": "1700000000000002",
+            "status": status,
+            since: int(time.time()),
+            "queued": int(time.time()),
+        },
+    )
+    assert (
+        backtest_get(model_pk=model.pk, run_id="1700000000000002")["status"] == status
+    )
+
+
+def test_an_unexpected_failure_shows_a_plain_message_and_logs_the_detail(
+    manager_client, site, caplog
+):
+    """The exception may carry database, host or SQL detail: it goes to the log."""
+    from models_app.services.backtest.runs import _write
+
+    model, _train, test = site
+    # Not a course list: the backtest fails in a way no check foresaw.
+    _write(
+        model.pk,
+        {
+            "id": "1700000000000003",
+            "status": QUEUED,
+            "train": 12345,
+            "test": test,
+            "at": [],
+        },
+    )
+    with pytest.raises(TypeError, match="not iterable"):
+        backtest_execute(model_pk=model.pk, run_id="1700000000000003")
+    run = backtest_get(model_pk=model.pk, run_id="1700000000000003")
+    assert run["status"] == FAILED
+    assert "TypeError" not in run["message"] and "iterable" not in run["message"]
+    assert "The backtest failed" in run["message"]
+    (logged,) = [r for r in caplog.records if r.name.endswith("backtest.runs")]
+    assert "not iterable" in str(logged.exc_info[1])
+    page = manager_client.get(reverse("models_app:backtest", args=[model.pk]))
+    assert "TypeError" not in page.content.decode()
+    assert "iterable" not in page.content.decode()
+
+
+ODD_COURSES = [
+    "²",
+    "¹²³",
+    "٣",
+    "𝟙",
+    "99999999999999999999999999",
+    "-1",
+    "1e3",
+    "½",
+    "finished before ²",
+    "finished before 2024-13-45",
+    "finished before",
+    ",,,",
+    "1,,²",
+    "'; DROP TABLE lms_course; --",
+    "\u202e1",
+    "x" * 1999,
+]
+
+
+@pytest.mark.parametrize("text", ODD_COURSES)
+def test_odd_course_lists_get_a_message_never_a_500(manager_client, site, text):
+    model, train, test = site
+    for response in (
+        _queue(manager_client, model, text, test),
+        _queue(manager_client, model, train, text),
+    ):
+        assert response.status_code == 200
+        assert 'id="form-errors"' in response.content.decode() or (
+            'class="errorlist"' in response.content.decode()
+        )
+    assert backtest_runs(model_pk=model.pk) == []
+
+
+def test_statuses_and_the_estimator_read_as_words(manager_client, site):
+    from models_app.services.backtest.runs import _write
+
+    model, train, test = site
+    for n, status in enumerate([FAILED, FINISHED]):
+        _write(
+            model.pk,
+            {
+                "id": f"170000000000001{n}",
+                "status": status,
+                "train": train,
+                "test": test,
+                "at": [],
+                "message": "x",
+                "report": {
+                    "estimator": "gradient_boosting",
+                    "train_samples": 3,
+                    "points": [],
+                }
+                if status == FINISHED
+                else None,
+            },
+        )
+    page = manager_client.get(reverse("models_app:backtest", args=[model.pk]))
+    html = page.content.decode()
+    assert "Estimator: Gradient boosting." in html
+    assert "gradient_boosting" not in html
+    assert '<span class="muted small">Failed</span>' in html
+    assert '<span class="muted small">Finished</span>' in html

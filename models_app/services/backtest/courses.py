@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 
 from lms.models import Course
 
+#: Larger ids are no course's (and no database's integer).
+MAX_ID = 2**63
 _FINISHED_BEFORE = re.compile(r"^finished\s+before\s+(?P<when>.+)$", re.IGNORECASE)
 
 
@@ -52,7 +54,9 @@ def courses_resolve(spec: str) -> list[Course]:
                 )
         else:
             query = Course.objects.filter(shortname=item)
-            if item.isdigit():
+            # ASCII digits only: "²" is a digit to isdigit() but no number to
+            # int(), and "٣" is a number no admin types for a course id.
+            if item.isascii() and item.isdecimal() and int(item) < MAX_ID:
                 query = query | Course.objects.filter(pk=int(item))
             courses = list(query)
             if not courses:

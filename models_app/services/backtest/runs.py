@@ -11,6 +11,7 @@ model does.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import time
@@ -20,6 +21,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from models_app.models import AnalyticsModel
 from models_app.services.backtest import (
@@ -29,7 +31,20 @@ from models_app.services.backtest import (
 )
 from settings_app import selectors as settings_selectors
 
+logger = logging.getLogger(__name__)
+
 QUEUED, RUNNING, FINISHED, FAILED = "queued", "running", "finished", "failed"
+#: What the page says for each status.
+STATUS_LABELS = {
+    QUEUED: gettext_lazy("Queued"),
+    RUNNING: gettext_lazy("Running"),
+    FINISHED: gettext_lazy("Finished"),
+    FAILED: gettext_lazy("Failed"),
+}
+#: A run queued or running for longer than this (or twice the analysis time limit
+#: per model, if that is longer) lost its worker: a worker that died, a task the
+#: broker dropped. The page stops following it and says so.
+STALE_AFTER_SECONDS = 4 * 3600
 #: How many runs of a model are kept (the oldest go first).
 KEEP_RUNS = 20
 _RUN_ID = re.compile(r"^[0-9]{13,20}$")
@@ -89,14 +104,35 @@ def backtest_request(
     }
     _write(model.pk, run)
     _prune(model.pk)
-    model_pk, run_id = model.pk, run["id"]
-    transaction.on_commit(lambda: task_send(backtest_task.si(model_pk, run_id)))
+    model_pk = model.pk
+
+    def send() -> None:
+        try:
+            task_send(backtest_task.si(model_pk, run["id"]))
+        except Exception:
+            # Never left queued: no worker will ever take it.
+            _fail(
+                model_pk,
+                run,
+                _(
+                    "The backtest could not be queued: the task queue cannot be "
+                    "reached. Ask again once it runs."
+                ),
+            )
+            raise
+
+    transaction.on_commit(send)
     return run
+
+
+def _fail(model_pk: int, run: dict[str, Any], message: str) -> None:
+    run.update(status=FAILED, message=message, finished=int(time.time()))
+    _write(model_pk, run)
 
 
 def backtest_execute(*, model_pk: int, run_id: str) -> dict[str, Any]:
     """Run a queued backtest and keep its report (or why it failed)."""
-    run = backtest_get(model_pk=model_pk, run_id=run_id)
+    run = _read(model_pk=model_pk, run_id=run_id)
     if run is None:
         return {"status": FAILED, "message": "No such backtest run."}
     run.update(status=RUNNING, started=int(time.time()))
@@ -113,14 +149,18 @@ def backtest_execute(*, model_pk: int, run_id: str) -> dict[str, Any]:
         run.update(status=FAILED, message=_("The model was deleted."))
     except BacktestError as exc:
         run.update(status=FAILED, message=str(exc))
-    except Exception as exc:  # recorded, so the page never shows it running
-        run.update(
-            status=FAILED,
-            message=_("The backtest failed: %(error)s")
-            % {"error": f"{type(exc).__name__}: {exc}"},
-            finished=int(time.time()),
+    except Exception:  # recorded, so the page never shows it running
+        # The exception may carry database, host or SQL detail: the log has it,
+        # the page a plain message.
+        logger.exception("Backtest %s of model %s failed", run_id, model_pk)
+        _fail(
+            model_pk,
+            run,
+            _(
+                "The backtest failed on an unexpected error; the server log has "
+                "the details. Ask again, or ask the site administrator."
+            ),
         )
-        _write(model_pk, run)
         raise
     else:
         run.update(status=FINISHED, report=report.as_dict())
@@ -129,13 +169,34 @@ def backtest_execute(*, model_pk: int, run_id: str) -> dict[str, Any]:
     return run
 
 
-def backtest_get(*, model_pk: int, run_id: str) -> dict[str, Any] | None:
+def _read(*, model_pk: int, run_id: str) -> dict[str, Any] | None:
     if not _RUN_ID.fullmatch(str(run_id)):
         return None
     try:
-        return json.loads((_folder(model_pk) / f"{run_id}.json").read_text())
+        run = json.loads((_folder(model_pk) / f"{run_id}.json").read_text())
     except (FileNotFoundError, ValueError):
         return None
+    return run if isinstance(run, dict) else None
+
+
+def _stale_after() -> int:
+    limit = settings_selectors.analytics_settings().model_time_limit
+    return max(STALE_AFTER_SECONDS, 2 * int(limit or 0))
+
+
+def backtest_get(*, model_pk: int, run_id: str) -> dict[str, Any] | None:
+    """The run as the page shows it: one queued or running for too long is failed
+    (its worker stopped), though its file stays as it is in case it ends."""
+    run = _read(model_pk=model_pk, run_id=run_id)
+    if run is None or run.get("status") not in (QUEUED, RUNNING):
+        return run
+    since = run.get("started") if run["status"] == RUNNING else run.get("queued")
+    if not isinstance(since, int | float) or time.time() - since > _stale_after():
+        run.update(
+            status=FAILED,
+            message=_("The worker stopped before the backtest ended; ask again."),
+        )
+    return run
 
 
 def backtest_runs(*, model_pk: int) -> list[dict[str, Any]]:
