@@ -76,11 +76,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-class Rollback(Exception):
-    pass
+class Done(Exception):
+    """The nightly part alone is done: report, then roll back."""
 
 
-def _build(dataset_build, model, mode, now, reader, chunk_size):
+def _build(dataset_build, model, mode, now, reader, chunk_size, record=False):
     from models_app.analysis import dataset as dataset_module
 
     started = time.perf_counter()
@@ -89,7 +89,7 @@ def _build(dataset_build, model, mode, now, reader, chunk_size):
         mode=mode,
         now=now,
         reader=reader,
-        record=False,
+        record=record,
         chunk_size=chunk_size or dataset_module.CHUNK_SIZE,
     )
     return time.perf_counter() - started, dataset
@@ -158,7 +158,11 @@ def _floor(reader, recorded) -> float:
 
 def _nightly(args, model, dataset_build) -> dict:
     """One more day: the last day's events again a day later (inserted as the
-    sync would, then the writers' hook), and the next night's runs."""
+    sync would, then the writers' hook), and the next night's runs.
+
+    With `--record`, tonight's training and prediction run first with Moodle's
+    bookkeeping (trained samples, predicted ranges, analysed analysables), so the
+    next night's runs do only new work, as on a real site."""
     from django.db import connection
 
     from logstore.models import LegacyLogEntry, StandardLogEntry
@@ -169,6 +173,16 @@ def _nightly(args, model, dataset_build) -> dict:
     reader = get_reader(args.store)
     c = reader.col
     now = args.now or int(time.time())
+    out: dict = {}
+    if args.record:
+        for mode in ("training", "prediction"):
+            seconds, dataset = _build(
+                dataset_build, model, mode, now, reader, args.chunk_size, True
+            )
+            out[f"tonight_{mode}"] = {
+                "seconds": round(seconds, 2),
+                "rows": len(dataset),
+            }
     columns = [f.column for f in model_class._meta.concrete_fields if not f.primary_key]
     shifted = [
         f"{name} + 86400" if name == c["timecreated"] else name for name in columns
@@ -187,16 +201,31 @@ def _nightly(args, model, dataset_build) -> dict:
     started = time.perf_counter()
     bulk_write_finished(models_=[model_class])
     hook = time.perf_counter() - started
-    out = {
+    out |= {
         "new_log_rows": added,
         "insert_seconds": round(insert, 2),
         "rollup_and_analyze_seconds": round(hook, 2),
         "rollup_used": reader._rollup_usable(),
     }
     for mode in ("training", "prediction"):
+        profile = None
+        if args.profile and mode == "prediction":
+            import cProfile
+
+            profile = cProfile.Profile()
+            profile.enable()
         seconds, dataset = _build(
-            dataset_build, model, mode, now + 86400, reader, args.chunk_size
+            dataset_build,
+            model,
+            mode,
+            now + 86400,
+            reader,
+            args.chunk_size,
+            args.record,
         )
+        if profile is not None:
+            profile.disable()
+            profile.dump_stats(args.profile)
         out[mode] = {
             "seconds": round(seconds, 2),
             "rows": len(dataset),
@@ -224,6 +253,22 @@ def main() -> None:
         action="store_true",
         help="Then add one day of events and time the next night's runs, which "
         "read the rollup.",
+    )
+    parser.add_argument(
+        "--nightly-only",
+        action="store_true",
+        help="Only the nightly part (implies --nightly): no first run, no floor.",
+    )
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help="Nightly runs keep Moodle's bookkeeping: tonight's training and "
+        "prediction are recorded first, so the next night's do only new work.",
+    )
+    parser.add_argument(
+        "--profile",
+        default=None,
+        help="Write a cProfile of the next night's prediction to this file.",
     )
     parser.add_argument(
         "--rollup-always",
@@ -264,6 +309,11 @@ def main() -> None:
                 indicators=indicators,
                 interval=args.interval,
             )
+            if args.nightly_only:
+                result["database"] = connection.vendor
+                result["log_rows"] = log_rows
+                result["nightly"] = _nightly(args, model, dataset_build)
+                raise Done
             recorded = _record_aggregates(raw)
             cpu = time.process_time()
             seconds, dataset = _build(
@@ -307,15 +357,14 @@ def main() -> None:
             }
             if args.nightly:
                 result["nightly"] = _nightly(args, model, dataset_build)
-            result["load_average_after"] = os.getloadavg()
-            result["peak_memory_mb"] = round(
-                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
-            )
-            result["python"] = platform.python_version()
-            result["cpus"] = os.cpu_count()
-            raise Rollback
-    except Rollback:
-        pass
+            raise Done
+    except Done:
+        result["load_average_after"] = os.getloadavg()
+        result["peak_memory_mb"] = round(
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+        )
+        result["python"] = platform.python_version()
+        result["cpus"] = os.cpu_count()
     print(json.dumps(result, indent=2))
 
 

@@ -72,9 +72,12 @@ def chunk_analyse(
     use_cache: bool,
     dataset: Any,
     fresh: bool = False,
+    narrowed: bool = False,
 ) -> ChunkResult | None:
     """The chunk's rows, or None when no row is left. Messages (invalid
-    analysables, nothing new to predict) go to `dataset.messages`."""
+    analysables, nothing new to predict) go to `dataset.messages`. In prediction,
+    when only some analysables have new rows, the chunk is analysed again with
+    those alone (`narrowed`), so a nightly run reads the log of those courses."""
     timings = dataset.timings
     with _phase(timings, "samples"):
         data = _data_load(
@@ -126,6 +129,32 @@ def chunk_analyse(
         )
     if len(data.rows) == 0:
         return None
+    if mode == "prediction" and not narrowed:
+        with_rows = set(data.samples.analysable[data.rows.sample].tolist())
+        if len(with_rows) < len(chunk):
+            # A nightly run: most analysables have nothing new to predict. Analyse
+            # again only those with new rows, so the log is read for their
+            # courses alone (each course's facts are its own: same rows, same
+            # values); the messages and counts are this pass's.
+            messages, valid = list(dataset.messages), dataset.analysables_valid
+            result = chunk_analyse(
+                model=model,
+                mode=mode,
+                target=target,
+                interval=interval,
+                indicators=indicators,
+                helpers=helpers,
+                chunk=[a for a in chunk if a.id in with_rows],
+                reader=reader,
+                now=now,
+                record=record,
+                use_cache=use_cache,
+                dataset=dataset,
+                fresh=fresh,
+                narrowed=True,
+            )
+            dataset.messages[:], dataset.analysables_valid = messages, valid
+            return result
     with _phase(timings, "indicators"):
         values = _values_calculate(
             data=data, indicators=indicators, helpers=helpers, use_cache=use_cache
