@@ -83,9 +83,9 @@ class IncrementalClassifier:
         means (".../mean") besides, gives those columns, picked by name: Moodle
         sends its full datasets (each indicator beside its range mean) to a model
         that learnt without the means, as the built-in processor's exports do.
-        Otherwise the columns are taken in order when their number matches
-        (datasets built without names); anything else is refused, naming the
-        columns that are missing.
+        Columns named otherwise throughout are taken in order when their number
+        matches (datasets built without names); anything else is refused, naming
+        the columns that are missing.
         """
         if list(dataset.target_classes) != list(self.classes_):
             raise EngineError(
@@ -103,9 +103,9 @@ class IncrementalClassifier:
                 features=dataset.features[:, keep],
                 columns=list(self.columns_),
             )
-        if len(names) == len(self.columns_):
-            return dataset
         present = set(names)
+        if len(names) == len(self.columns_) and not present & set(self.columns_):
+            return dataset
         missing = [name for name in self.columns_ if name not in present]
         if missing:
             listed = ", ".join(missing[:MAX_LISTED])
