@@ -240,3 +240,17 @@ def test_backtest_learns_with_the_estimator_the_model_names(site):
     )
 
     assert (report.processor, report.estimator) == ("builtin", "neural_network")
+
+
+@pytest.mark.parametrize("text", ["²", "1,²", "٣", "99999999999999999999999999"])
+def test_the_command_says_which_course_it_does_not_know(site, text):
+    """isdigit() takes "²" for a digit that int() refuses: a traceback before."""
+    _train, test = site
+    with pytest.raises(CommandError, match="No course has the id or short name"):
+        call_command(
+            "backtest",
+            f"--model={dropout_model().pk}",
+            f"--train={text}",
+            f"--test={test.pk}",
+            f"--now={NOW}",
+        )
