@@ -40,8 +40,8 @@ class LogReader:
         # tests); True: the activity rollup while it is up to date.
         self.rollup = rollup
 
-    def _rollup_usable(self) -> bool:
-        return self.rollup and rollup_usable(self)
+    def _rollup_usable(self, courses: int | None = None) -> bool:
+        return self.rollup and rollup_usable(self, courses=courses)
 
     def _fetch(self, sql: str) -> list[tuple]:
         # No parameters: the SQL holds only our own literals, and without parameters
@@ -72,7 +72,7 @@ class LogReader:
         of these courses."""
         if not buckets.course_ids:
             return aggregates_empty()
-        if self._rollup_usable():
+        if self._rollup_usable(len(buckets.course_ids)):
             return rollup_aggregate(self, buckets=buckets, eventnames=eventnames)
         if connection.vendor != "postgresql":
             course, lo, hi = buckets.bounds()
@@ -172,7 +172,7 @@ class LogReader:
         (time // 86400) in the given courses, up to `until` included. One query."""
         if not course_ids:
             return tuple(np.zeros(0, dtype=np.int64) for _ in range(4))
-        if self._rollup_usable():
+        if self._rollup_usable(len(course_ids)):
             return rollup_daily_counts(self, course_ids=course_ids, until=until)
         return self.raw_daily_counts(course_ids=course_ids, until=until)
 

@@ -185,3 +185,48 @@ def test_a_rollup_barely_smaller_than_the_log_is_not_read(site, monkeypatch):
         "logstore.rollups.MIN_COMPRESSION", state.rows / state.groups - 0.01
     )
     assert rollup_usable(get_reader("standard")) is True
+
+
+def test_a_query_about_few_courses_reads_the_rollup_anyway(site, monkeypatch):
+    """A nightly run's queries (the few courses with new rows) read the rollup
+    even when it barely compresses the log; a chunk's many courses do not."""
+    from logstore.readers import buckets_for_ranges
+
+    state = RollupState.objects.get(store=STORE_CODES["standard"])
+    monkeypatch.setattr(
+        "logstore.rollups.MIN_COMPRESSION", state.rows / state.groups + 0.01
+    )
+    monkeypatch.setattr("logstore.rollups.FEW_COURSES", 2)
+    reader = get_reader("standard")
+    assert rollup_usable(reader) is False
+    assert rollup_usable(reader, courses=2) is True
+    assert rollup_usable(reader, courses=3) is False
+    ids = sorted(Course.objects.values_list("id", flat=True))[:3]
+
+    def tables(course_ids):
+        buckets, _members = buckets_for_ranges(
+            course_ids, [NOW - 30 * DAY] * len(course_ids), [NOW] * len(course_ids)
+        )
+        with CaptureQueriesContext(connection) as queries:
+            groups = reader.aggregate(buckets=buckets)
+        read = {
+            t
+            for t in ("logstore_activity_rollup", reader.table)
+            if any(t in q["sql"] for q in queries.captured_queries)
+        }
+        return read, groups
+
+    read, few = tables(ids[:2])
+    assert "logstore_activity_rollup" in read
+    read, _many = tables(ids)
+    assert read == {reader.table}
+    raw = get_reader("standard", rollup=False)
+    buckets, _members = buckets_for_ranges(ids[:2], [NOW - 30 * DAY] * 2, [NOW] * 2)
+    exact = raw.aggregate(buckets=buckets)
+
+    def rows(groups):
+        names = list(groups.__dataclass_fields__)
+        return sorted(zip(*(getattr(groups, n).tolist() for n in names), strict=True))
+
+    assert rows(few) == rows(exact)
+    assert len(rows(few)) > 0
