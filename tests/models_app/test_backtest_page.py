@@ -165,6 +165,9 @@ def test_a_backtest_the_queue_refused_is_failed_and_not_followed(
     assert response.status_code == 200
     page = response.content.decode()
     assert "The task queue cannot be reached" in page
+    # A page's advice, not a command's (a teacher or manager has no --queue).
+    assert "start the broker and a worker" in page
+    assert "--queue" not in page
     (run,) = backtest_runs(model_pk=model.pk)
     assert run["status"] == FAILED
     assert "could not be queued" in run["message"]

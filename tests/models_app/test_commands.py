@@ -180,4 +180,5 @@ def test_queueing_with_an_unreachable_broker_fails_plainly():
 
     assert queued.returncode == 1
     assert "The task queue cannot be reached" in queued.stderr
+    assert "run the command without --queue" in queued.stderr
     assert "Traceback" not in queued.stderr

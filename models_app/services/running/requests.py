@@ -29,30 +29,37 @@ class BrokerUnreachable(Exception):
     """The task queue cannot be reached; `str(exc)` says which and why."""
 
 
-def task_send(signature: Any) -> Any:
+def task_send(signature: Any, *, from_command: bool = False) -> Any:
     """Queue a task (or chain) now; BrokerUnreachable, in plain words, if the broker
-    is down, instead of a worker-less hang or a stack trace."""
+    is down, instead of a worker-less hang or a stack trace. The advice suits where
+    the request came from: a command can work in its own process, a page cannot."""
     try:
         return signature.apply_async(retry=False)
     except (BrokerError, OSError) as exc:
         url = str(getattr(settings, "CELERY_BROKER_URL", ""))
-        raise BrokerUnreachable(
-            _(
+        values = {"url": url.split("@")[-1], "error": str(exc).rstrip(".")}
+        if from_command:
+            message = _(
                 "The task queue cannot be reached (CELERY_BROKER_URL=%(url)s): "
                 "%(error)s. Start the broker, or run the command without --queue "
                 "to work in this process."
             )
-            % {"url": url.split("@")[-1], "error": str(exc).rstrip(".")}
-        ) from exc
+        else:
+            message = _(
+                "The task queue cannot be reached (CELERY_BROKER_URL=%(url)s): "
+                "%(error)s. Nothing was queued: ask an administrator to start the "
+                "broker and a worker, then try again."
+            )
+        raise BrokerUnreachable(message % values) from exc
 
 
 def models_run_queue(*, action: str, model_id: int | None = None) -> Any:
     """Queue a run for the workers: every model's nightly task, or one model's."""
     if model_id is None:
         task = train_models_task if action == "train" else predict_models_task
-        return task_send(task.si())
+        return task_send(task.si(), from_command=True)
     task = train_model_task if action == "train" else predict_model_task
-    return task_send(task.si(model_id))
+    return task_send(task.si(model_id), from_command=True)
 
 
 def model_run_request(*, model: AnalyticsModel, user: Any = None) -> None:
