@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,6 +23,7 @@ from django.utils.translation import gettext as _
 from moodlesync.models import ExternalId
 from moodlesync.source import Source
 
+ASCII_DIGITS = re.compile(r"[0-9]+")
 MAX_MESSAGES = 50  # per part: the rest are counted, not listed
 
 
@@ -134,15 +136,29 @@ def chunks(items: list[Any], size: int = 5000) -> Iterable[list[Any]]:
         yield items[start : start + size]
 
 
+def ascii_int(value: Any) -> int | None:
+    """An integer written in ASCII digits (an int, or a string of 0-9), else None:
+    str.isdigit() also accepts "²" or "١", which int() then refuses."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and ASCII_DIGITS.fullmatch(value.strip()):
+        return int(value.strip())
+    return None
+
+
 def availability_dates(text: str | None) -> list[list[Any]] | None:
     """The date conditions of a Moodle availability tree (JSON), in tree order, as
     [direction, time] ('>=' from, '<' until): what Moodle's analytics reads of it
-    (get_all_children of availability_date). None when the JSON is not valid."""
+    (get_all_children of availability_date). None when the JSON is not valid. A
+    date condition whose time is not an integer is left out (Moodle refuses it
+    as invalid and skips it)."""
     if not text:
         return []
     try:
         tree = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     out: list[list[Any]] = []
 
@@ -150,12 +166,15 @@ def availability_dates(text: str | None) -> list[list[Any]] | None:
         if not isinstance(node, dict):
             return
         if node.get("type") == "date" and node.get("d") in (">=", "<"):
-            moment = node.get("t")
-            if isinstance(moment, int | float | str) and str(moment).isdigit():
-                out.append([node["d"], int(moment)])
+            moment = ascii_int(node.get("t"))
+            if moment is not None and 0 <= moment < 2**63:
+                out.append([node["d"], moment])
         children = node.get("c")
         for child in children if isinstance(children, list) else []:
             walk(child)
 
-    walk(tree)
+    try:
+        walk(tree)
+    except RecursionError:
+        return None
     return out

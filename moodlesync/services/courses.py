@@ -12,6 +12,7 @@ from moodlesync.models import CourseFormat, CourseSection, Kind
 from moodlesync.services.common import (
     PartResult,
     SyncContext,
+    ascii_int,
     availability_dates,
     idmap_load,
     idmap_replace,
@@ -181,7 +182,9 @@ def _sections_sync(
     for mid, course, number, name, visible, sequence, availability in rows:
         if course not in courses:
             continue
-        order = [int(x) for x in str(sequence or "").split(",") if x.strip().isdigit()]
+        order = [
+            n for n in map(ascii_int, str(sequence or "").split(",")) if n is not None
+        ]
         available = availability_dates(availability)
         if available is None:
             result.problem(

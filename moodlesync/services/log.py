@@ -32,6 +32,8 @@ from moodlesync.models import ExternalId, Kind, SyncState
 from moodlesync.services.common import PartResult, SyncContext, idmap_load
 from moodlesync.services.log_copy import (
     Translation,
+    copy_refusal,
+    packet_fits,
     primary_key_dropped,
     primary_key_restore,
     problems_count,
@@ -92,7 +94,7 @@ def _stage_fill(ctx: SyncContext, cursor_id: int) -> tuple[int, int, int]:
     )
     names = ", ".join(NAMES)
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+        with copy_refusal(ctx, cursor_id), connection.cursor() as cursor:
             with cursor.cursor.copy(f"COPY {STAGE} ({names}) FROM STDIN") as copy:
                 if ctx.source.vendor == "postgresql":
                     for block in ctx.source.copy_out(select):
@@ -357,6 +359,8 @@ def log_sync(ctx: SyncContext) -> PartResult:
     translation = None
     if connection.vendor == "postgresql" and start >= _local_top():
         translation = translation_build(ctx, NAMES)
+        if translation is not None and not packet_fits(ctx, translation):
+            translation = None
     # A savepoint: if Moodle refuses a read half-way, the staging table and every
     # row go with it, and Foresight's transaction stays usable.
     with transaction.atomic():

@@ -12,22 +12,26 @@ blocks of COPY text lines built by GROUP_CONCAT, one string per few thousand
 rows, so the driver parses a few hundred values, not one per row and column.
 
 Used when Foresight is on PostgreSQL, every Moodle id to read is above the log's
-highest id (no row can be here already) and the maps fit in lookup lists; the
-staging path in `log.py` covers the rest.
+highest id (no row can be here already), the maps fit in lookup lists and, on
+MariaDB, the statement fits well within max_allowed_packet (it is sent once, as
+a prepared statement); the staging path in `log.py` covers the rest. A row
+Foresight's database refuses in the COPY (a NUL character from MariaDB) refuses
+the log part, naming the row.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.utils.translation import gettext as _
 
 from logstore.models import StandardLogEntry
 from moodlesync.models import ExternalId, Kind
-from moodlesync.services.common import SyncContext
+from moodlesync.services.common import PartRefused, SyncContext
 from moodlesync.source import SourceError
 
 # Highest Moodle id a lookup list holds (8 bytes of list per id, in the query):
@@ -41,6 +45,8 @@ FREE_TEXT = {"eventname", "other"}  # backslashes (class names, JSON) and more
 BLOCK_IDS = 20_000  # first id range of a MariaDB block; it adapts to row sizes
 BLOCK_BYTES = 64 << 20  # at most, and below the server's max_allowed_packet
 FLUSH_BYTES = 1 << 20
+# MariaDB: the largest share of max_allowed_packet the block SELECT may take.
+PACKET_SHARE = 0.5
 
 
 @dataclass
@@ -148,7 +154,7 @@ def problems_examples(
 ) -> dict[str, tuple[int, list[tuple[int, int]]]]:
     """The orphans' and unlinked rows' counts and first ids (id, user or context)."""
     table = ctx.t("logstore_standard_log")
-    out = {}
+    out: dict[str, tuple[int, list[tuple[int, int]]]] = {}
     for key, predicate, column in (
         ("orphans", f"NOT {tr.keep}", "s.userid"),
         ("unlinked", tr.unlinked, "s.contextid"),
@@ -208,57 +214,84 @@ def _mariadb_line(tr: Translation) -> str:
     return f"IF({_special()}, {line(TEXT_COLUMNS)}, {line(FREE_TEXT)})"
 
 
+def _block_sql(ctx: SyncContext, tr: Translation) -> str:
+    """The SELECT of one MariaDB block, its id range as two ? parameters."""
+    table = ctx.t("logstore_standard_log")
+    line = _mariadb_line(tr)
+    return (
+        f"SELECT GROUP_CONCAT(IF({tr.keep}, {line}, NULL) SEPARATOR ''), "
+        f"SUM({tr.keep}), COUNT(*), SUM({tr.unlinked}) FROM {table} s "
+        "WHERE s.id >= ? AND s.id <= ?"
+    )
+
+
+def packet_fits(ctx: SyncContext, tr: Translation) -> bool:
+    """MariaDB: whether the block SELECT, with its lookup lists inline, is well
+    under the server's max_allowed_packet (PACKET_SHARE of it). A larger
+    statement would be refused every night: the staging path takes it then."""
+    if ctx.source.vendor != "mysql":
+        return True
+    packet = int(ctx.source.fetchall("SELECT @@max_allowed_packet")[0][0])
+    return len(_block_sql(ctx, tr).encode()) <= packet * PACKET_SHARE
+
+
 def _blocks_mariadb(
     ctx: SyncContext, tr: Translation, start: int, top: int, tally: dict[str, int]
 ) -> Iterator[str]:
     """COPY text in blocks of an id range each, counting into `tally` the rows
     read, the orphans and the unlinked rows on the way (no separate scan). A
-    block GROUP_CONCAT cut short (group_concat_max_len) is read again in halves."""
+    block GROUP_CONCAT cut short (group_concat_max_len) is read again in halves.
+    The SELECT (lookup lists and all) is sent and parsed once, as a prepared
+    statement; each block sends only its id range."""
     table = ctx.t("logstore_standard_log")
     packet = int(ctx.source.fetchall("SELECT @@max_allowed_packet")[0][0])
     limit = min(packet - 4096, BLOCK_BYTES)
     ctx.source.fetchall(f"SET SESSION group_concat_max_len = {limit}")
-    line = _mariadb_line(tr)
+    ctx.source.fetchall("SET @moodlesync_block = %s", [_block_sql(ctx, tr)])
+    ctx.source.fetchall("PREPARE moodlesync_block FROM @moodlesync_block")
+    ctx.source.fetchall("SET @moodlesync_block = NULL")
     for key in ("total", "orphans", "unlinked"):
         tally[key] = 0
     low, step = start + 1, BLOCK_IDS
-    while low <= top:
-        high = min(low + step - 1, top)
-        text, kept, count, unlinked = ctx.source.fetchall(
-            f"SELECT GROUP_CONCAT(IF({tr.keep}, {line}, NULL) SEPARATOR ''), "
-            f"SUM({tr.keep}), COUNT(*), SUM({tr.unlinked}) FROM {table} s "
-            f"WHERE s.id >= {low} AND s.id <= {high}"
-        )[0]
-        text = text or ""
-        if text.count("\n") != int(kept or 0):
-            if high == low:
-                raise SourceError(
-                    _(
-                        "%(table)s row %(id)s is longer than %(bytes)s bytes, "
-                        "more than MariaDB's max_allowed_packet lets through: "
-                        "raise it on the Moodle database server."
+    try:
+        while low <= top:
+            high = min(low + step - 1, top)
+            text, kept, count, unlinked = ctx.source.fetchall(
+                f"EXECUTE moodlesync_block USING {int(low)}, {int(high)}"
+            )[0]
+            text = text or ""
+            if text.count("\n") != int(kept or 0):
+                if high == low:
+                    raise SourceError(
+                        _(
+                            "%(table)s row %(id)s is longer than %(bytes)s bytes, "
+                            "more than MariaDB's max_allowed_packet lets through: "
+                            "raise it on the Moodle database server."
+                        )
+                        % {
+                            "table": f"{ctx.prefix}logstore_standard_log",
+                            "id": low,
+                            "bytes": limit,
+                        }
                     )
-                    % {
-                        "table": f"{ctx.prefix}logstore_standard_log",
-                        "id": low,
-                        "bytes": limit,
-                    }
-                )
-            step = max((high - low + 1) // 2, 1)
-            continue
-        tally["total"] += int(count)
-        tally["orphans"] += int(count) - int(kept or 0)
-        tally["unlinked"] += int(unlinked or 0)
-        if text:
-            yield text
-        if len(text) < limit // 8:
-            step = min(step * 2, 1_000_000)
-        low = high + 1
-        if not count:  # a gap in the ids: jump to the next row
-            nxt = ctx.source.fetchall(
-                f"SELECT MIN(id) FROM {table} WHERE id >= {low} AND id <= {top}"
-            )[0][0]
-            low = int(nxt) if nxt is not None else top + 1
+                step = max((high - low + 1) // 2, 1)
+                continue
+            tally["total"] += int(count)
+            tally["orphans"] += int(count) - int(kept or 0)
+            tally["unlinked"] += int(unlinked or 0)
+            if text:
+                yield text
+            if len(text) < limit // 8:
+                step = min(step * 2, 1_000_000)
+            low = high + 1
+            if not count:  # a gap in the ids: jump to the next row
+                nxt = ctx.source.fetchall(
+                    f"SELECT MIN(id) FROM {table} WHERE id >= {low} AND id <= {top}"
+                )[0][0]
+                low = int(nxt) if nxt is not None else top + 1
+    finally:
+        with contextlib.suppress(SourceError):
+            ctx.source.fetchall("DEALLOCATE PREPARE moodlesync_block")
 
 
 def _blocks_postgresql(
@@ -290,11 +323,70 @@ def rows_copy(
         if ctx.source.vendor == "postgresql"
         else _blocks_mariadb(ctx, tr, start, top, tally)
     )
-    with connection.cursor() as cursor:
+    with copy_refusal(ctx, start), connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for block in blocks:
                 copy.write(block)
         return int(cursor.cursor.rowcount)
+
+
+def _nul_row(ctx: SyncContext, start: int) -> int | None:
+    """MariaDB: the first log row above `start` with a NUL character in a text
+    column (PostgreSQL text cannot hold one); None if there is none."""
+    if ctx.source.vendor != "mysql":
+        return None
+    nul = "CHAR(0 USING utf8mb4)"
+    test = " OR ".join(f"INSTR(s.{name}, {nul}) > 0" for name in sorted(TEXT_COLUMNS))
+    rows = ctx.source.fetchall(
+        f"SELECT MIN(s.id) FROM {ctx.t('logstore_standard_log')} s "
+        f"WHERE s.id > {int(start)} AND ({test})"
+    )
+    return int(rows[0][0]) if rows and rows[0][0] is not None else None
+
+
+@contextlib.contextmanager
+def copy_refusal(ctx: SyncContext, start: int) -> Iterator[None]:
+    """Around a COPY of log rows above `start` into Foresight: the raw psycopg
+    cursor skips Django's error wrapping, so its errors are wrapped here and the
+    part is refused, naming the table (and the row, when it can be found)."""
+    try:
+        with connection.wrap_database_errors:
+            yield
+    except DatabaseError as exc:
+        diag = getattr(exc.__cause__, "diag", None)
+        error = " ".join(
+            str(part).strip().splitlines()[0]
+            for part in (
+                str(exc).strip() or repr(exc),
+                getattr(diag, "message_detail", None),
+                getattr(diag, "context", None),
+            )
+            if part and str(part).strip()
+        )
+        try:
+            row = _nul_row(ctx, start)
+        except SourceError:
+            row = None
+        values = {
+            "table": f"{ctx.prefix}logstore_standard_log",
+            "error": error,
+            "id": row,
+            "start": start,
+        }
+        if row is not None:
+            text = _(
+                "%(table)s row %(id)s has a NUL character, which PostgreSQL cannot "
+                "store (%(error)s): remove it in Moodle, then sync again. Nothing "
+                "of the log was written; the next sync starts again after row "
+                "%(start)s."
+            )
+        else:
+            text = _(
+                "%(table)s: Foresight's database refused the rows above id "
+                "%(start)s (%(error)s). Nothing of the log was written; the next "
+                "sync starts again after row %(start)s."
+            )
+        raise PartRefused(text % values) from exc
 
 
 def primary_key_dropped() -> str | None:

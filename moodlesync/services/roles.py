@@ -29,6 +29,7 @@ from moodlesync.models import Kind
 from moodlesync.services.common import (
     PartResult,
     SyncContext,
+    ascii_int,
     chunks,
     idmap_load,
     idmap_replace,
@@ -74,7 +75,9 @@ def contexts_map(ctx: SyncContext) -> dict[int, int]:
         elif level == BLOCK:
             blocks.append((mid, path or ""))
     for mid, path in blocks:
-        parents = [int(p) for p in path.strip("/").split("/")[:-1] if p.isdigit()]
+        parents = [
+            n for n in map(ascii_int, path.strip("/").split("/")[:-1]) if n is not None
+        ]
         for parent in reversed(parents):
             if parent in mapping:
                 mapping[mid] = mapping[parent]

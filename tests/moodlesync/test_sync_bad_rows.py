@@ -1,0 +1,165 @@
+# ruff: noqa: S608 - the tests change Moodle rows with SQL built from their own literals
+"""Rows of a real Moodle site that Foresight cannot take as they are: the part is
+refused with a message naming the table and the row, nothing of it is written,
+the other parts sync, and the next sync picks up from the last committed point.
+Also the MariaDB log path's fallback when its statement would not fit in
+max_allowed_packet."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from logstore.models import StandardLogEntry
+from moodlesync.models import ActivityDates, CourseSection, Kind, SyncState
+from moodlesync.services import log_copy, moodle_sync
+from moodlesync.services.common import availability_dates, idmap_load
+
+pytestmark = pytest.mark.django_db
+
+LOG = "mdl_logstore_standard_log"
+
+
+def one(db, sql: str) -> int:
+    return int(db.execute(sql).split()[0])
+
+
+def part(report, name: str):
+    return next(p for p in report.parts if p.part == name)
+
+
+def log_rows() -> list[tuple]:
+    fields = [f.attname for f in StandardLogEntry._meta.concrete_fields]
+    return list(StandardLogEntry.objects.order_by("id").values_list(*fields))
+
+
+def test_a_nul_character_in_a_mariadb_log_row_refuses_the_log_part(
+    moodle_rw, use_moodle, monkeypatch
+):
+    if moodle_rw.engine != "mariadb":
+        pytest.skip("PostgreSQL text cannot hold a NUL character")
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite stores a NUL character: the COPY paths are PostgreSQL's")
+    db = use_moodle(moodle_rw)
+    row = one(db, f"SELECT id FROM {LOG} ORDER BY id LIMIT 1 OFFSET 40")
+    top = one(db, f"SELECT MAX(id) FROM {LOG}")
+    db.execute(
+        f"UPDATE {LOG} SET other = CONCAT(COALESCE(other, ''), "
+        f"CHAR(0 USING utf8mb4), 'x') WHERE id = {row}"
+    )
+    assert one(db, f"SELECT COUNT(*) FROM {LOG} WHERE INSTR(other, CHAR(0)) > 0")
+    try:
+        # The fast path (COPY of rows translated by MariaDB), then the staged one.
+        report = moodle_sync()
+        monkeypatch.setattr(log_copy, "PACKET_SHARE", 1e-9)
+        staged = moodle_sync(full=True, only="log")
+    finally:
+        db.execute(
+            f"UPDATE {LOG} SET other = REPLACE(other, CHAR(0), '') WHERE id = {row}"
+        )
+    for refused in (part(report, "log").refused, part(staged, "log").refused):
+        assert f"{LOG} row {row} has a NUL character" in refused, refused
+        assert "Nothing of the log was written" in refused
+    assert [p.part for p in report.parts if p.refused] == ["log"]
+    assert StandardLogEntry.objects.count() == 0
+    state = SyncState.objects.get(part="log")
+    assert state.status == SyncState.Status.FAILED
+    assert state.cursor == 0
+    assert state.messages == [part(staged, "log").refused]
+
+    # Moodle's row mended, the next sync brings the whole log, that row too.
+    monkeypatch.undo()
+    again = part(moodle_sync(only="log"), "log")
+    assert not again.refused
+    assert again.counts["path"] == "copy"
+    assert SyncState.objects.get(part="log").cursor == top
+    assert StandardLogEntry.objects.filter(id=row).exists()
+    assert StandardLogEntry.objects.count() == again.counts["imported"] > 40
+
+
+def test_the_mariadb_log_falls_back_to_staging_when_its_statement_is_too_long(
+    moodle_my, use_moodle, monkeypatch
+):
+    db = use_moodle(moodle_my)
+    packet = one(db, "SELECT @@max_allowed_packet")
+    first = part(moodle_sync(), "log")
+    if connection.vendor != "postgresql":
+        assert first.counts["path"] == "staged"  # SQLite always stages
+        return
+    assert first.counts["path"] == "copy"
+    copied = log_rows()
+    assert copied
+
+    StandardLogEntry.objects.all().delete()
+    SyncState.objects.filter(part="log").delete()
+    # A statement longer than PACKET_SHARE of max_allowed_packet is not sent.
+    statement = _block_statement_bytes()
+    assert statement < packet * log_copy.PACKET_SHARE  # the first sync's path
+    monkeypatch.setattr(log_copy, "PACKET_SHARE", statement / packet / 2)
+    staged = part(moodle_sync(only="log"), "log")
+    assert not staged.refused
+    assert staged.counts["path"] == "staged"
+    assert log_rows() == copied
+    assert {k: staged.counts[k] for k in ("read", "imported", "skipped")} == {
+        k: first.counts[k] for k in ("read", "imported", "skipped")
+    }
+
+
+def _block_statement_bytes() -> int:
+    """The length of the MariaDB block SELECT for the synced id maps."""
+    from moodlesync.services.common import SyncContext
+    from moodlesync.services.log import NAMES
+    from moodlesync.source import source_open
+
+    source = source_open()
+    try:
+        ctx = SyncContext(source=source, siteid=1)
+        translation = log_copy.translation_build(ctx, NAMES)
+        assert translation is not None
+        return len(log_copy._block_sql(ctx, translation).encode())
+    finally:
+        source.close()
+
+
+def test_availability_times_and_ids_in_other_digits_do_not_stop_the_sync(
+    moodle_rw, use_moodle
+):
+    """'²'.isdigit() is true and int('²') raises: such values are left out."""
+    db = use_moodle(moodle_rw)
+    cm = one(db, "SELECT MIN(id) FROM mdl_course_modules")
+    section = one(
+        db,
+        "SELECT MIN(id) FROM mdl_course_sections WHERE sequence <> '' AND section > 0",
+    )
+    block = one(db, "SELECT MIN(id) FROM mdl_context WHERE contextlevel = 80")
+    db.execute(
+        'UPDATE mdl_course_modules SET availability = \'{"op":"&","c":['
+        '{"type":"date","d":">=","t":"²"},{"type":"date","d":"<","t":1700000000}'
+        f'],"showc":[true,true]}}\' WHERE id = {cm}'
+    )
+    db.execute(
+        "UPDATE mdl_course_sections SET sequence = CONCAT(sequence, ',²'), "
+        'availability = \'{"op":"&","c":[{"type":"date","d":"<",'
+        f'"t":"١٢"}}],"showc":[true]}}\' WHERE id = {section}'
+    )
+    db.execute(f"UPDATE mdl_context SET path = CONCAT('/1/²/', id) WHERE id = {block}")
+    report = moodle_sync()
+    assert [(p.part, p.refused) for p in report.parts if p.refused] == []
+    activity = idmap_load(Kind.ACTIVITY)[cm]
+    assert ActivityDates.objects.get(activity_id=activity).available == [
+        ["<", 1700000000]
+    ]
+    synced = CourseSection.objects.get(moodle_id=section)
+    assert synced.available == []
+    assert synced.sequence and all(isinstance(n, int) for n in synced.sequence)
+
+
+def test_availability_dates_takes_ascii_integers_only():
+    assert availability_dates('{"c":[{"type":"date","d":">=","t":"²"}]}') == []
+    assert availability_dates('{"c":[{"type":"date","d":">=","t":"12"}]}') == [
+        [">=", 12]
+    ]
+    assert availability_dates('{"c":[{"type":"date","d":"<","t":true}]}') == []
+    assert availability_dates('{"c":[{"type":"date","d":"<","t":1.5}]}') == []
+    assert availability_dates("[" * 100_000 + "]" * 100_000) is None
+    assert availability_dates('{"c":' * 5000 + "{}" + "}" * 5000) is None
