@@ -29,6 +29,10 @@ from models_app.plugins.indicators.kinds import php_round
 
 MEMO_PHASES = ("queries", "log_queries", "facts")
 
+#: Prediction analyses again the analysables with new rows alone (see
+#: chunk_analyse); False only to compare with the whole chunk's analysis (tests).
+NARROW_PREDICTION = True
+
 
 @dataclass
 class ChunkResult:
@@ -129,7 +133,7 @@ def chunk_analyse(
         )
     if len(data.rows) == 0:
         return None
-    if mode == "prediction" and not narrowed:
+    if mode == "prediction" and NARROW_PREDICTION and not narrowed:
         with_rows = set(data.samples.analysable[data.rows.sample].tolist())
         if len(with_rows) < len(chunk):
             # A nightly run: most analysables have nothing new to predict. Analyse
