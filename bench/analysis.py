@@ -34,9 +34,10 @@ read the whole log of their 1,000 courses); 2.0 s with only the courses with
 new rows analysed again (raw log, while datasets_fingerprint.py ran beside it),
 0.44 s and 0.56 s with their queries on the rollup (logstore.rollups.FEW_COURSES;
 log queries 0.06-0.07 s; tonight's prediction, 16,133 rows, 5.6-7.4 s against
-12.0-24.3 s, as its chunks too read only the courses with rows). The next night's training, with nothing new to train on,
-still takes 9-22 s: the target's validity (students' events inside the course)
-reads every finished course's log.
+12.0-24.3 s, as its chunks too read only the courses with rows). The next
+night's training, with nothing new to train on, still takes 9-22 s: the
+target's validity (students' events inside the course) reads every finished
+course's log.
 
 Measured on 2026-12-01 after issue 18.2's Python side (load average 3.7-3.9): first
 run 15.4 s (649,000 rows/s), aggregate queries 12.1 s, floor 4.7-5.0 s (3.1-3.3x),
