@@ -10,7 +10,7 @@ import pytest
 
 from insights.consumers import predictions_store
 from insights.models import Insight, Prediction
-from models_app import consumers
+from models_app import consumers, synced_facts
 from models_app.models import ModelLog, PredictSample
 from models_app.services.running import Status, model_predict, model_train
 from tests.models_app.running_site import (
@@ -33,17 +33,27 @@ def _imported_modules(path: Path) -> set[str]:
     return names
 
 
-def test_models_app_imports_nothing_from_insights():
-    """ARCHITECTURE.md: apps depend downwards only (insights -> models_app)."""
+@pytest.mark.parametrize("above", ["insights", "moodlesync"])
+def test_models_app_imports_nothing_from_the_apps_above_it(above):
+    """ARCHITECTURE.md: apps depend downwards only (insights -> models_app); the
+    app syncing from Moodle registers its hooks (models_app.synced_facts)."""
     offenders = sorted(
         f"{path.relative_to(MODELS_APP)}: {name}"
         for path in MODELS_APP.rglob("*.py")
         if not {"migrations", "tests"} & set(path.relative_to(MODELS_APP).parts)
         for name in _imported_modules(path)
-        if name == "insights" or name.startswith("insights.")
+        if name == above or name.startswith(f"{above}.")
     )
     assert offenders == []
     assert len(list(MODELS_APP.rglob("*.py"))) > 20  # the walk saw the app
+
+
+def test_moodlesync_registers_its_hooks_when_the_app_is_ready():
+    from moodlesync.activity_dates import SyncedActivityDates
+    from moodlesync.locks import sync_wait
+
+    assert isinstance(synced_facts.activity_dates_provider(), SyncedActivityDates)
+    assert synced_facts._sync_wait == [sync_wait]
 
 
 def test_insights_registers_its_consumer_when_the_app_is_ready():

@@ -101,3 +101,34 @@ def test_activities_are_due_by_moodles_rule_on_the_synced_site(moodle_rw, use_mo
         {48, 35, 54, 36},  # sections 1 and 2
         {58, 37, 49, 38, 61},  # sections 3 and 4 (due at 1684029 and 2245372)
     ]
+
+
+def test_without_the_synced_dates_provider_the_rule_reads_lms_alone(
+    moodle_pg, use_moodle, monkeypatch
+):
+    """models_app reads the synced layout through the hook moodlesync registers;
+    without it (moodlesync not installed) the fallbacks of unsynced courses."""
+    from lms.models import Course
+    from models_app import synced_facts
+    from models_app.plugins.indicators.activity_due import (
+        activity_dates,
+        course_layouts,
+        section_conditions,
+    )
+
+    use_moodle(moodle_pg)
+    moodle_sync()
+    course = Course.objects.get(pk=idmap_load(Kind.COURSE)[2])
+    ranges = [(S, S + 4 * W), (S + 4 * W, S + 8 * W)]
+    data = analysis_data([course], ranges, now=NOW)
+    assert course_layouts(data) == {course.pk: ("weeks", 13)}
+    synced = counted(2, ranges)
+
+    monkeypatch.setattr(synced_facts, "_dates", [])
+    data = analysis_data([course], ranges, now=NOW)
+    assert course_layouts(data) == {}
+    assert section_conditions(data) == {}
+    due, conditions = activity_dates(data)
+    assert conditions == {}
+    assert due.tolist() == data.activities()["due"].tolist()
+    assert counted(2, ranges) != synced

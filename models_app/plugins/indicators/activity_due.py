@@ -22,8 +22,9 @@ A visible activity counts for the range (start, end] by the first rule that appl
    section 0) and the activity is due at start + round(duration / sections) *
    section number.
 
-Synced courses (moodlesync) give the format, the sections, availability dates
-and the module's own due field. Courses from elsewhere (imports, the demo site)
+Synced courses give the format, the sections, availability dates and the
+module's own due field, through the activity dates provider that the app syncing
+from Moodle registers (models_app.synced_facts; models_app does not import it). Courses from elsewhere (imports, the demo site)
 have none of these: rules 2, 3 and 6 do not apply, the number of sections is the
 highest section number their activities use, and the due field is
 Activity.duedate. Moodle's other availability conditions (grades, completion,
@@ -37,6 +38,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from models_app.plugins.indicators.kinds import php_round
+from models_app.synced_facts import activity_dates_provider
 
 if TYPE_CHECKING:
     from models_app.analysis.data import AnalysisData
@@ -48,39 +50,24 @@ NO_SECTIONS = frozenset({"singleactivity", "social"})
 
 def course_layouts(data: AnalysisData) -> dict[int, tuple[str, int]]:
     """Synced courses of the chunk: course id -> (Moodle format, sections but 0)."""
-    from django.db.models import Count, Q
-
-    from moodlesync.models import CourseFormat, CourseSection
 
     def load() -> dict[int, tuple[str, int]]:
-        ids = list(data.course_ids)
-        formats = dict(
-            CourseFormat.objects.filter(course_id__in=ids).values_list(
-                "course_id", "format"
-            )
-        )
-        sections = dict(
-            CourseSection.objects.filter(course_id__in=ids)
-            .values("course_id")
-            .annotate(n=Count("id", filter=Q(section__gt=0)))
-            .values_list("course_id", "n")
-        )
-        return {cid: (fmt, int(sections.get(cid, 0))) for cid, fmt in formats.items()}
+        provider = activity_dates_provider()
+        if provider is None:
+            return {}
+        return provider.course_layouts(list(data.course_ids))
 
     return data.memo("coi_course_layouts", load, "facts")
 
 
 def section_conditions(data: AnalysisData) -> dict[tuple[int, int], list]:
     """(course id, section number) -> the section's availability date conditions."""
-    from moodlesync.models import CourseSection
 
     def load() -> dict[tuple[int, int], list]:
-        rows = (
-            CourseSection.objects.filter(course_id__in=list(data.course_ids))
-            .exclude(available=[])
-            .values_list("course_id", "section", "available")
-        )
-        return {(c, s): list(available) for c, s, available in rows}
+        provider = activity_dates_provider()
+        if provider is None:
+            return {}
+        return provider.section_conditions(list(data.course_ids))
 
     return data.memo("coi_section_conditions", load, "facts")
 
@@ -90,16 +77,16 @@ def activity_dates(data: AnalysisData) -> tuple[np.ndarray, dict[int, list]]:
     and (by activity index) the availability date conditions of those that have
     some. Synced activities use the field Moodle's analytics reads (an
     assignment's due date, never its cut-off date); others their due date."""
-    from moodlesync.models import ActivityDates
 
     def load() -> tuple[np.ndarray, dict[int, list]]:
         acts = data.activities()
         due = acts["due"].copy()
         conditions: dict[int, list] = {}
+        provider = activity_dates_provider()
+        if provider is None:
+            return due, conditions
         at = {aid: i for i, aid in enumerate(acts["id"].tolist())}
-        for aid, close, available in ActivityDates.objects.filter(
-            activity_id__in=acts["id"].tolist()
-        ).values_list("activity_id", "timeclose", "available"):
+        for aid, close, available in provider.activity_dates(acts["id"].tolist()):
             due[at[aid]] = close if close > 0 else -1
             if available:
                 conditions[at[aid]] = list(available)

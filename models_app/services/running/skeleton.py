@@ -28,7 +28,7 @@ from models_app.services.running.common import (
     time_limit,
 )
 from models_app.services.running.heartbeat import HeldLock, model_run_lock
-from moodlesync.locks import sync_wait
+from models_app.synced_facts import sync_wait
 from settings_app import selectors as settings_selectors
 
 logger = logging.getLogger("models_app.running")
