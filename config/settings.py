@@ -222,7 +222,9 @@ FORESIGHT_EMAIL_RETRY_DELAY = env.int("FORESIGHT_EMAIL_RETRY_DELAY", default=30)
 
 # Celery. The default broker is the filesystem transport: it needs no server, so the
 # demo runs a worker and beat on one machine. Production uses Redis or RabbitMQ.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+# "localhost" only names the machine: the folders below are the broker (kombu warns
+# about a URL without a host otherwise).
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://localhost/")
 _BROKER_DIR = FORESIGHT_DATA_DIR / "broker"
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {
