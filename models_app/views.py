@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -42,6 +43,7 @@ from models_app.selectors import (
 )
 from models_app.services.backtest import BacktestError
 from models_app.services.backtest.charts import report_charts
+from models_app.services.backtest.courses import courses_suggested
 from models_app.services.backtest.runs import (
     FAILED,
     FINISHED,
@@ -628,7 +630,8 @@ def model_backtest(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         )
         return redirect("models_app:list")
-    form = BacktestForm(request.POST or None)
+    train, test = courses_suggested(now=timezone.now())
+    form = BacktestForm(request.POST or None, initial={"train": train, "test": test})
     if request.method == "POST" and form.is_valid():
         try:
             run = backtest_request(

@@ -313,3 +313,32 @@ def test_statuses_and_the_estimator_read_as_words(manager_client, site):
     assert "gradient_boosting" not in html
     assert '<span class="muted small">Failed</span>' in html
     assert '<span class="muted small">Finished</span>' in html
+
+
+def test_the_form_offers_last_years_courses_before_anything_is_typed(manager_client):
+    """The earlier finished courses to learn from, the latest third to replay, in
+    end order; courses still running are offered in neither."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.models_app.running_site import running_course
+
+    model = dropout_model()
+    now = timezone.now()
+    finished = []
+    for weeks_ago in (60, 40, 30, 20, 12, 4):
+        course = finished_course()
+        course.enddate = now - dt.timedelta(weeks=weeks_ago)
+        course.save()
+        finished.append(course)
+    running = running_course()
+    running.enddate = now + dt.timedelta(weeks=6)
+    running.save()
+
+    page = manager_client.get(reverse("models_app:backtest", args=[model.pk]))
+
+    form = page.context["form"]
+    names = [c.shortname for c in finished]
+    assert form["train"].value() == ", ".join(names[:4])
+    assert form["test"].value() == ", ".join(names[4:])

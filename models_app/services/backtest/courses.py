@@ -65,3 +65,27 @@ def courses_resolve(spec: str) -> list[Course]:
                 )
         found.update((c.pk, c) for c in courses)
     return [found[pk] for pk in sorted(found)]
+
+
+def courses_suggested(*, now: dt.datetime) -> tuple[str, str]:
+    """What the page offers before the admin types anything: the finished courses,
+    the earlier two thirds to learn from and the latest third (at least one) to
+    replay, as a site would use last year's courses to judge this year's. Each as
+    the text the form takes (short names, or the id where a short name has a
+    comma); two empty texts when fewer than two courses have finished."""
+    finished = list(
+        Course.objects.filter(enddate__lt=now, startdate__isnull=False).order_by(
+            "enddate", "pk"
+        )
+    )
+    if len(finished) < 2:
+        return "", ""
+    replay = max(1, len(finished) // 3)
+
+    def spec(courses: list[Course]) -> str:
+        return ", ".join(
+            str(c.pk) if "," in c.shortname or not c.shortname else c.shortname
+            for c in courses
+        )
+
+    return spec(finished[:-replay]), spec(finished[-replay:])
