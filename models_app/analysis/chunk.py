@@ -33,6 +33,11 @@ MEMO_PHASES = ("queries", "log_queries", "facts")
 #: chunk_analyse); False only to compare with the whole chunk's analysis (tests).
 NARROW_PREDICTION = True
 
+#: Training leaves the analysables whose samples all trained the model before
+#: their validity is checked (see _trained_already); False only to compare with
+#: the analysis that checks them all (tests).
+SKIP_TRAINED = True
+
 
 @dataclass
 class ChunkResult:
@@ -79,10 +84,32 @@ def chunk_analyse(
     narrowed: bool = False,
 ) -> ChunkResult | None:
     """The chunk's rows, or None when no row is left. Messages (invalid
-    analysables, nothing new to predict) go to `dataset.messages`. In prediction,
-    when only some analysables have new rows, the chunk is analysed again with
-    those alone (`narrowed`), so a nightly run reads the log of those courses."""
+    analysables, nothing new to predict or train on) go to `dataset.messages`. In
+    prediction, when only some analysables have new rows, the chunk is analysed
+    again with those alone (`narrowed`), so a nightly run reads the log of those
+    courses; in training, the analysables whose samples all trained the model
+    already are left out first (`_trained_already`)."""
     timings = dataset.timings
+
+    def again(analysables: list[Analysable]) -> ChunkResult | None:
+        """This analysis again, of some of the chunk's analysables alone."""
+        return chunk_analyse(
+            model=model,
+            mode=mode,
+            target=target,
+            interval=interval,
+            indicators=indicators,
+            helpers=helpers,
+            chunk=analysables,
+            reader=reader,
+            now=now,
+            record=record,
+            use_cache=use_cache,
+            dataset=dataset,
+            fresh=fresh,
+            narrowed=True,
+        )
+
     with _phase(timings, "samples"):
         data = _data_load(
             target=target,
@@ -103,6 +130,28 @@ def chunk_analyse(
             chunk=chunk,
             fresh=fresh,
         )
+        done: set[int] = set()
+        if mode == "training" and SKIP_TRAINED and not fresh and not narrowed:
+            done = _trained_already(
+                data=data,
+                model=model,
+                target=target,
+                interval_key=dataset.interval,
+                ranges_of=ranges_of,
+            )
+    if done:
+        # A night with nothing new to train on: leave these analysables before
+        # their validity is checked (the dropout target's reads their log), and
+        # analyse the others alone.
+        for analysable in chunk:
+            if analysable.id in done:
+                dataset.messages.append(
+                    _("No new samples to train on for %(analysable)s.")
+                    % {"analysable": _describe(analysable)}
+                )
+        rest = [a for a in chunk if a.id not in done]
+        return again(rest) if rest else None
+    with _phase(timings, "validity"):
         _analysables_check(
             data=data,
             target=target,
@@ -141,22 +190,7 @@ def chunk_analyse(
             # courses alone (each course's facts are its own: same rows, same
             # values); the messages and counts are this pass's.
             messages, valid = list(dataset.messages), dataset.analysables_valid
-            result = chunk_analyse(
-                model=model,
-                mode=mode,
-                target=target,
-                interval=interval,
-                indicators=indicators,
-                helpers=helpers,
-                chunk=[a for a in chunk if a.id in with_rows],
-                reader=reader,
-                now=now,
-                record=record,
-                use_cache=use_cache,
-                dataset=dataset,
-                fresh=fresh,
-                narrowed=True,
-            )
+            result = again([a for a in chunk if a.id in with_rows])
             dataset.messages[:], dataset.analysables_valid = messages, valid
             return result
     with _phase(timings, "indicators"):
@@ -259,6 +293,58 @@ def _ranges_cut(
         _range_set(ranges_of, kind=target.analysable_kind, samples=data.samples)
     )
     return ranges_of, reasons
+
+
+def _trained_already(
+    *,
+    data: AnalysisData,
+    model: AnalyticsModel,
+    target: Any,
+    interval_key: str,
+    ranges_of: dict[int, list[Range]],
+) -> set[int]:
+    """The analysables with ranges whose valid samples all trained the model with
+    this interval already: nothing of theirs can be trained on again.
+
+    Moodle's rule (analysis::process_time_splitting): filter_out_train_samples
+    removes every sample in analytics_train_samples for the model, the analysable
+    and the time-splitting method, and an analysable with no sample left is not
+    used ("nonewdata"), whatever its validity; the target's invalid samples are
+    removed next (filter_out_invalid_samples), so they cannot give rows either.
+    Foresight applies the same rule before the target's validity check, which
+    for the dropout target reads the course's log. A new enrolment (a sample
+    never trained) brings the course back; moved dates do not (Moodle trains a
+    sample once); clearing the model deletes its trained samples, so everything
+    is analysed again; another interval has its own trained samples.
+    """
+    if target.based_on_assumptions:
+        return set()
+    with_ranges = [aid for aid, ranges in ranges_of.items() if ranges]
+    trained = bookkeeping.trained_sample_ids(
+        model=model, interval=interval_key, analysable_ids=with_ranges
+    )
+    if not trained:
+        return set()
+    samples = data.samples
+    candidates = samples.take(
+        np.flatnonzero(np.isin(samples.analysable, list(trained)))
+    )
+    data.samples = candidates
+    try:
+        valid = np.asarray(
+            target.samples_valid(data=data, mode="training", now=data.now),
+            dtype=bool,
+        )
+    finally:
+        data.samples = samples
+    used = np.array(
+        [(aid, sid) for aid, ids in trained.items() for sid in ids], dtype=np.int64
+    ).reshape(-1, 2)
+    new = valid & ~np.isin(
+        pair_keys(candidates.analysable, candidates.ids),
+        pair_keys(used[:, 0], used[:, 1]),
+    )
+    return set(trained) - set(candidates.analysable[new].tolist())
 
 
 def _analysables_check(
