@@ -35,9 +35,13 @@ new rows analysed again (raw log, while datasets_fingerprint.py ran beside it),
 0.44 s and 0.56 s with their queries on the rollup (logstore.rollups.FEW_COURSES;
 log queries 0.06-0.07 s; tonight's prediction, 16,133 rows, 5.6-7.4 s against
 12.0-24.3 s, as its chunks too read only the courses with rows). The next
-night's training, with nothing new to train on, still takes 9-22 s: the
-target's validity (students' events inside the course) reads every finished
-course's log.
+night's training, with nothing new to train on, took 9-22 s: the target's
+validity (students' events inside the course) read every finished course's log.
+Since the courses whose samples all trained the model are left before that check
+(Moodle's filter_out_train_samples, see chunk._trained_already): 0.41 s and
+0.86 s (530 courses left, no log query), training and prediction 0.96 s and
+1.95 s (`training_and_prediction_seconds`; load average 3.2-4.4, the second run
+beside datasets_fingerprint.py); tonight's runs 19.5-28.7 s and 10.6-13.8 s.
 
 Measured on 2026-12-01 after issue 18.2's Python side (load average 3.7-3.9): first
 run 15.4 s (649,000 rows/s), aggregate queries 12.1 s, floor 4.7-5.0 s (3.1-3.3x),
@@ -248,8 +252,16 @@ def _nightly(args, model, dataset_build) -> dict:
         out[mode] = {
             "seconds": round(seconds, 2),
             "rows": len(dataset),
+            "analysables_valid": dataset.analysables_valid,
+            # Training: the courses left as all their samples trained the model.
+            "analysables_without_new_samples": sum(
+                m.startswith("No new samples to train on") for m in dataset.messages
+            ),
             "phases": {k: round(v, 2) for k, v in dataset.timings.items()},
         }
+    out["training_and_prediction_seconds"] = round(
+        out["training"]["seconds"] + out["prediction"]["seconds"], 2
+    )
     return out
 
 
