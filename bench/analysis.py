@@ -40,7 +40,7 @@ validity (students' events inside the course) read every finished course's log.
 Since the courses whose samples all trained the model are left before that check
 (Moodle's filter_out_train_samples, see chunk._trained_already): 0.41 s and
 0.86 s (530 courses left, no log query), training and prediction 0.96 s and
-1.95 s (`training_and_prediction_seconds`; load average 3.2-4.4, the second run
+1.95 s (`training_and_prediction_seconds`; load average 3.2-4.4, the slower run
 beside datasets_fingerprint.py); tonight's runs 19.5-28.7 s and 10.6-13.8 s.
 
 Measured on 2026-12-01 after issue 18.2's Python side (load average 3.7-3.9): first
