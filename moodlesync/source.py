@@ -360,8 +360,8 @@ def source_check(source: Source) -> dict[str, str]:
         "version", "release", "siteidentifier", "timezone", "wwwroot"
     )
     try:
-        version = int(float(info.get("version", "0")))
-    except ValueError:
+        version = int(float(info.get("version") or "0"))
+    except (ValueError, OverflowError):  # "inf" passes float(), not int()
         version = 0
     if not VERSION_MIN <= version < VERSION_MAX:
         raise SourceError(

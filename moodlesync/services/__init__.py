@@ -166,6 +166,11 @@ def moodle_sync(
         if own and source is not None:
             source.close()
         raise SyncRefused(str(exc)) from None
+    except BaseException:
+        # An open MariaDB transaction would hold its locks until the process ends.
+        if own and source is not None:
+            source.close()
+        raise
     try:
         with sync_lock() as owner:
             _site_check(info, full=full)

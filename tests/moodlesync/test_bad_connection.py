@@ -121,6 +121,11 @@ def test_an_unsupported_version_is_refused(tiny_db, settings):
     message = refused(settings, tiny_db.url)
     assert "version 2019111800 (3.8 (Build: 20191118))" in message
     assert "supports Moodle 3.9 to 4.5" in message
+    # A version that is no number (float("inf") passes, int() of it overflows).
+    for value in ("inf", "1e999", "nan", "²"):
+        tiny_db.execute(f"UPDATE mdl_config SET value = '{value}' WHERE id = 1")
+        message = refused(settings, tiny_db.url)
+        assert f"version {value} (3.8" in message
 
 
 def test_the_connection_is_read_only_even_for_an_owner(moodle_db):
