@@ -33,12 +33,10 @@ RUN python -m venv /opt/venv \
     && /opt/venv/bin/pip install --require-hashes -r /tmp/requirements.lock
 
 FROM base AS mlbackend-build
-# Only what the server imports, at the versions pinned for the whole project.
-COPY requirements.txt /tmp/requirements.txt
-RUN grep -E '^(Django|numpy|scipy|scikit-learn|skops|matplotlib|boto3|gunicorn)==' \
-        /tmp/requirements.txt > /tmp/server-requirements.txt \
-    && python -m venv /opt/venv \
-    && /opt/venv/bin/pip install -r /tmp/server-requirements.txt
+# Only what the server imports, at the versions the site's lock has, with hashes.
+COPY requirements-mlbackend.lock /tmp/requirements-mlbackend.lock
+RUN python -m venv /opt/venv \
+    && /opt/venv/bin/pip install --require-hashes -r /tmp/requirements-mlbackend.lock
 
 # --- The site: web, worker and beat (one image, three commands) ---
 FROM base AS site

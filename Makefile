@@ -31,6 +31,8 @@ lock: install
 	$(UV_COMPILE) $(UV_ARGS) requirements.txt -o requirements.lock
 	$(UV_COMPILE) $(UV_ARGS) requirements-dev.txt -c requirements.lock \
 		-o requirements-dev.lock
+	$(UV_COMPILE) $(UV_ARGS) requirements-mlbackend.txt -c requirements.lock \
+		-o requirements-mlbackend.lock
 
 # Cheap and offline, with the system Python: runs before the install.
 lockcheck:

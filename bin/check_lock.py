@@ -24,6 +24,7 @@ from pathlib import Path
 LOCKS = {
     "requirements.txt": "requirements.lock",
     "requirements-dev.txt": "requirements-dev.lock",
+    "requirements-mlbackend.txt": "requirements-mlbackend.lock",
 }
 FIX = "Run `make lock` and commit the lock files with the requirements change."
 

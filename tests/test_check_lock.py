@@ -16,6 +16,8 @@ FILES = (
     "requirements-dev.txt",
     "requirements.lock",
     "requirements-dev.lock",
+    "requirements-mlbackend.txt",
+    "requirements-mlbackend.lock",
 )
 
 
@@ -104,8 +106,8 @@ def test_an_unpinned_requirement_is_refused(checkout):
 
 
 def test_names_compare_as_pip_does(checkout):
-    """Case, "_" and "." do not matter: Django in the .txt is django in the lock."""
-    edit(checkout / "requirements.txt", "Django==", "DJANGO==")
+    """Case, "_" and "." do not matter: PyMySQL in the .txt is pymysql in the lock."""
+    edit(checkout / "requirements.txt", "PyMySQL==", "pymysql==")
     result = check(checkout)
     assert result.returncode == 0, result.stderr
 
@@ -116,3 +118,15 @@ def test_the_makefile_and_the_site_image_install_from_the_locks_with_hashes():
     assert "$(BIN)/.installed: requirements.lock requirements-dev.lock" in makefile
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "pip install --require-hashes -r /tmp/requirements.lock" in dockerfile
+    assert (
+        "pip install --require-hashes -r /tmp/requirements-mlbackend.lock" in dockerfile
+    )
+
+
+def test_the_ml_server_lock_follows_its_requirements(checkout):
+    """requirements.txt includes the ML server's file; a pin changed there and
+    not in its lock is caught for that lock too."""
+    edit(checkout / "requirements-mlbackend.txt", "boto3==1.44.8", "boto3==1.44.9")
+    result = check(checkout)
+    assert result.returncode == 1
+    assert "requirements-mlbackend.lock has boto3==1.44.8" in result.stderr

@@ -165,7 +165,16 @@ def test_the_dockerfile_pins_its_base_by_digest_and_runs_as_non_root():
         assert any(i.startswith("HEALTHCHECK") for i in stages[name]), name
     # The site image's build steps run what this checkout has.
     assert (ROOT / "bin/compile_messages.py").exists()
-    assert "gunicorn==" in (ROOT / "requirements.txt").read_text()
+    assert "gunicorn==" in (ROOT / "requirements-mlbackend.txt").read_text()
+    # Both images install from a lock with hashes, nothing floating.
+    for name, lock in (
+        ("site-build", "requirements.lock"),
+        ("mlbackend-build", "requirements-mlbackend.lock"),
+    ):
+        installs = [i for i in stages[name] if "pip install" in i]
+        assert installs and all("--require-hashes" in i for i in installs), name
+        assert any(lock in i for i in stages[name]), name
+        assert (ROOT / lock).exists(), lock
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {".env", ".git", ".venv", "/data"} <= set(ignored)
 
