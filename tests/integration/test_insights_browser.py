@@ -143,7 +143,7 @@ def test_teacher_writes_to_a_student_at_risk_from_the_insight(
     page.fill("textarea[name=body]", "Can we meet on Monday?")
     page.click("button.send")
     page.wait_for_url(re.compile(rf".*/insights/{insight.pk}/$"))
-    assert "sent to 1 student" in page.locator(".messages").inner_text()
+    assert "on its way to 1 student" in page.locator(".messages").inner_text()
     message = StudentMessage.objects.get()
     assert (message.recipient, message.body) == (student, "Can we meet on Monday?")
     # The insight's notification went to the teacher; the message to the student.
