@@ -48,7 +48,6 @@ from models_app.services.backtest.runs import (
     FAILED,
     FINISHED,
     STATUS_LABELS,
-    BacktestNotAllowedFromWeb,
     backtest_get,
     backtest_request,
     backtest_runs,
@@ -641,7 +640,7 @@ def model_backtest(request: HttpRequest, pk: int) -> HttpResponse:
                 at=form.cleaned_data["at"] or None,
                 user=request.user,
             )
-        except (BacktestNotAllowedFromWeb, BrokerUnreachable) as exc:
+        except (RunNotAllowedFromWeb, BrokerUnreachable) as exc:
             messages.error(request, str(exc))
         except BacktestError as exc:
             form.add_error(None, str(exc))

@@ -50,10 +50,6 @@ KEEP_RUNS = 20
 _RUN_ID = re.compile(r"^[0-9]{13,20}$")
 
 
-class BacktestNotAllowedFromWeb(Exception):
-    """The site runs analytics only from the command line; says which command."""
-
-
 def _folder(model_pk: int) -> Path:
     return settings_selectors.models_output_dir() / "backtests" / str(int(model_pk))
 
@@ -76,21 +72,13 @@ def backtest_request(
 ) -> dict[str, Any]:
     """Check the request now (so the page can say what is wrong), then queue it.
 
-    Raises BacktestError (bad courses or model) or BacktestNotAllowedFromWeb.
+    Raises BacktestError (bad courses or model) or RunNotAllowedFromWeb.
     """
+    from models_app.services.running.common import web_run_allowed
     from models_app.services.running.requests import task_send
     from models_app.tasks import backtest_task
 
-    settings_selectors.analytics_enabled_or_raise()
-    if settings_selectors.analytics_settings().only_cli:
-        raise BacktestNotAllowedFromWeb(
-            _(
-                "Analytics processes can only be run from the command line (the "
-                '"Only from the command line" setting). Run: python manage.py '
-                "backtest --model %(id)s --train COURSES --test COURSES"
-            )
-            % {"id": model.pk}
-        )
+    web_run_allowed(action="backtest", model_id=model.pk)
     backtest_check(model=model, train_courses=train, test_courses=test, at=at)
     run = {
         "id": str(time.time_ns() // 1000),

@@ -74,18 +74,23 @@ class RunNotAllowedFromWeb(Exception):
 def web_run_allowed(*, action: str = "predict", model_id: int | None = None) -> None:
     """Raise RunNotAllowedFromWeb when the setting keeps runs to the command line.
 
-    Pages (the models page's "Execute scheduled analysis" and "Evaluate") call this
-    before queueing a task; `action` is "train", "predict" or "evaluate".
+    Pages (the models page's "Execute scheduled analysis", "Evaluate" and "How it
+    would have done") call this before queueing a task; `action` is "train",
+    "predict", "evaluate" or "backtest".
     """
     settings_selectors.analytics_enabled_or_raise()
     if not settings_selectors.analytics_settings().only_cli:
         return
-    command = {
-        "train": "train_models",
-        "predict": "predict_models",
-        "evaluate": "evaluate_model",
-    }.get(action, "predict_models")
-    suffix = f" --modelid {model_id}" if model_id is not None else ""
+    if action == "backtest":
+        command = "backtest"
+        suffix = f" --model {model_id} --train COURSES --test COURSES"
+    else:
+        command = {
+            "train": "train_models",
+            "predict": "predict_models",
+            "evaluate": "evaluate_model",
+        }.get(action, "predict_models")
+        suffix = f" --modelid {model_id}" if model_id is not None else ""
     raise RunNotAllowedFromWeb(
         _(
             "Analytics processes can only be run from the command line (the "
