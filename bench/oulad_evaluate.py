@@ -1,0 +1,141 @@
+"""Benchmark: import the OULAD pair, then evaluate the dropout model end to end.
+
+    .venv/bin/python bench/oulad_evaluate.py                       # PostgreSQL
+    .venv/bin/python bench/oulad_evaluate.py --database-url sqlite:////tmp/o.sqlite3
+    .venv/bin/python bench/oulad_evaluate.py --repeat 3 --interval quarters
+
+Issue 18's measure of a whole small evaluation, as an admin runs it: a fresh
+database (PostgreSQL: `--database` is dropped and created again on 127.0.0.1;
+SQLite: the file is removed first), `migrate`, `import_oulad` of each `--data`
+directory (default ../shared/data/oulad and ../shared/data/oulad-bbb-2013b: AAA
+2013J and BBB 2013B, 2.0M log rows), then `manage.py evaluate_model` of the
+default dropout model with `--analysisinterval` (quarters), each in its own
+process, right after the import, timed from the shell's side: the evaluation's
+seconds include the command's start. `--repeat N` runs the evaluation N times
+(`--reuse-prev-analysed false`, so each one analyses again). Prints JSON: seconds
+of each step, the evaluation's score, the load average before and after each
+evaluation. The database is left for inspection.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "data"
+DEFAULT_DATA = [DATA / "oulad", DATA / "oulad-bbb-2013b"]
+PYTHON = sys.executable
+
+
+def _load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def _manage(env: dict[str, str], *args: str) -> tuple[float, str]:
+    started = time.perf_counter()
+    done = subprocess.run(
+        [PYTHON, str(ROOT / "manage.py"), *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"manage.py {' '.join(args)} failed:\n{done.stderr[-2000:]}")
+    return seconds, done.stdout
+
+
+def _fresh_database(url: str) -> None:
+    if url.startswith("sqlite:"):
+        Path(url.split("sqlite://", 1)[1]).unlink(missing_ok=True)
+        return
+    name = url.rsplit("/", 1)[1]
+    for sql in (f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'):
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql],
+            check=True,
+            capture_output=True,
+        )
+
+
+def _dropout_model_id(env: dict[str, str]) -> int:
+    code = (
+        "import django; django.setup();"
+        "from models_app.models import AnalyticsModel;"
+        "print(AnalyticsModel.objects.get(target='course_dropout').pk)"
+    )
+    done = subprocess.run(
+        [PYTHON, "-c", code],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(done.stdout.split()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--database-url",
+        default="postgres://postgres@127.0.0.1:5432/foresight_oulad_evaluate",
+    )
+    parser.add_argument("--data", action="append", type=Path)
+    parser.add_argument("--interval", default="quarters")
+    parser.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args()
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": args.database_url,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    _fresh_database(args.database_url)
+    out: dict = {"database": args.database_url.split("://")[0]}
+    out["migrate_seconds"] = round(_manage(env, "migrate", "-v0")[0], 2)
+    imports = []
+    for directory in args.data or DEFAULT_DATA:
+        seconds, _ = _manage(env, "import_oulad", str(directory), "-v0")
+        imports.append({"data": directory.name, "seconds": round(seconds, 2)})
+    out["imports"] = imports
+    model = _dropout_model_id(env)
+    runs = []
+    for _ in range(args.repeat):
+        before = _load()
+        seconds, stdout = _manage(
+            env,
+            "evaluate_model",
+            "--modelid",
+            str(model),
+            "--analysisinterval",
+            args.interval,
+            "--non-interactive",
+            "--reuse-prev-analysed",
+            "false",
+            "--json",
+        )
+        results = json.loads(stdout)
+        runs.append(
+            {
+                "seconds": round(seconds, 2),
+                "load_average_before": before,
+                "load_average_after": _load(),
+                "results": results,
+            }
+        )
+    out["evaluations"] = runs
+    out["check_seconds"] = round(_manage(env, "check")[0], 2)
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
