@@ -2,9 +2,12 @@
 
 Every command runs the system checks, and the URL checks load the whole URLconf:
 a view module imported there is imported by every `manage.py` command. Views whose
-modules are heavy and that only requests need (the API: Django REST framework and
-drf-spectacular) are given as a `LazyView`, which imports them at the first request
-(or the first look at the view's attributes, as the OpenAPI schema generator does).
+modules are heavy and that only requests need are given as a `LazyView`, which
+imports them at the first request (or the first look at the view's attributes, as
+the OpenAPI schema generator and the first `reverse()` do): the API (Django REST
+framework, drf-spectacular), and the site's pages through `LazyViews` (the
+analysis and backtest services, the JWT library of LTI, the Prometheus client).
+tests/config/test_lazyviews.py loads every one of them.
 """
 
 from __future__ import annotations
@@ -12,22 +15,36 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.utils.module_loading import import_string
+
 
 class LazyView:
     """A view loaded by `load()` on first use; it then stands for that view.
 
     Attributes are the loaded view's (`cls`, `actions`, `csrf_exempt`, ...), so the
-    middleware, REST framework and the schema generator see the real view.
+    middleware, REST framework and the schema generator see the real view. Once
+    loaded it also takes the view's name and module, so a resolved URL names the
+    view as it did before (ResolverMatch and `lookup_str` load it first: they ask
+    for `view_class`). Given by dotted `path`, it has that name until then.
     """
 
-    def __init__(self, load: Callable[[], Callable[..., Any]]) -> None:
+    def __init__(
+        self, load: Callable[[], Callable[..., Any]], *, path: str = ""
+    ) -> None:
         self._load = load
         self._view: Callable[..., Any] | None = None
+        self._path = path
+        if path:
+            self.__module__, _dot, self.__name__ = path.rpartition(".")
+            self.__qualname__ = self.__name__
 
     @property
     def view(self) -> Callable[..., Any]:
         if self._view is None:
             self._view = self._load()
+            for name in ("__module__", "__name__", "__qualname__"):
+                if hasattr(self._view, name):
+                    setattr(self, name, getattr(self._view, name))
         return self._view
 
     def __call__(self, request: Any, *args: Any, **kwargs: Any) -> Any:
@@ -39,3 +56,24 @@ class LazyView:
         if name.startswith("_"):
             raise AttributeError(name)
         return getattr(self.view, name)
+
+
+def view_at(path: str) -> LazyView:
+    """The view at the dotted `path` ("lti.views.launch"), imported on first use."""
+    return LazyView(lambda: import_string(path), path=path)
+
+
+class LazyViews:
+    """A views module that a URLconf names without importing it.
+
+    `views = LazyViews("insights.views")` stands for `from insights import views`:
+    `views.insight_list` is `view_at("insights.views.insight_list")`.
+    """
+
+    def __init__(self, module: str) -> None:
+        self.module = module
+
+    def __getattr__(self, name: str) -> LazyView:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return view_at(f"{self.module}.{name}")

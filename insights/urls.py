@@ -2,7 +2,11 @@
 
 from django.urls import path
 
-from insights import views
+from config.lazyviews import LazyViews
+
+#: Imported at the first request, not by every command's URL checks
+#: (config/lazyviews.py): the views load the charts, selectors and describers.
+views = LazyViews("insights.views")
 
 app_name = "insights"
 urlpatterns = [

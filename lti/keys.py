@@ -11,13 +11,17 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+from typing import TYPE_CHECKING
 
-import requests
 from django.db import transaction
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet, RSAKey
 
 from lti.models import Platform, ToolKey
+
+# joserfc (with cryptography) and requests are imported where they are used: the
+# admin imports this module, so every `manage.py` command would load them otherwise
+# (tests/test_startup.py).
+if TYPE_CHECKING:
+    from joserfc.jwk import KeySet
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +36,8 @@ class KeysetUnavailable(Exception):
 @transaction.atomic
 def tool_key_create() -> ToolKey:
     """A new RSA 2048 key pair for the tool, published from now on."""
+    from joserfc.jwk import RSAKey
+
     key = RSAKey.generate_key(2048, private=True)
     kid = secrets.token_urlsafe(16)
     public = key.as_dict(private=False)
@@ -67,6 +73,8 @@ def tool_jwks() -> dict:
 
 
 def _keyset_from_text(text: str) -> KeySet:
+    from joserfc.jwk import KeySet, RSAKey
+
     text = text.strip()
     if text.startswith("{"):
         data = json.loads(text)
@@ -82,6 +90,10 @@ def platform_keyset(platform: Platform) -> KeySet:
     Raises KeysetUnavailable when the URL cannot be reached, answers with an error,
     or does not hold a JWK set; and when the pasted key does not parse.
     """
+    import requests
+    from joserfc.errors import JoseError
+    from joserfc.jwk import KeySet
+
     if platform.public_key.strip() and not platform.keyset_url:
         try:
             return _keyset_from_text(platform.public_key)

@@ -2,7 +2,11 @@
 
 from django.urls import path
 
-from lti import views
+from config.lazyviews import LazyViews
+
+#: Imported at the first request, not by every command's URL checks
+#: (config/lazyviews.py): the views load the JWT library (joserfc, cryptography).
+views = LazyViews("lti.views")
 
 app_name = "lti"
 urlpatterns = [

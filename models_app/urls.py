@@ -2,7 +2,11 @@
 
 from django.urls import path
 
-from models_app import views
+from config.lazyviews import LazyViews
+
+#: Imported at the first request, not by every command's URL checks
+#: (config/lazyviews.py): the views load the analysis and backtest services.
+views = LazyViews("models_app.views")
 
 app_name = "models_app"
 urlpatterns = [

@@ -2,7 +2,11 @@
 
 from django.urls import path
 
-from ops import views
+from config.lazyviews import LazyViews
+
+#: Imported at the first request, not by every command's URL checks
+#: (config/lazyviews.py): /metrics loads the Prometheus client.
+views = LazyViews("ops.views")
 
 app_name = "ops"
 urlpatterns = [

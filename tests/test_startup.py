@@ -1,14 +1,16 @@
 """Commands start fast: a plain `manage.py check` loads none of the heavy libraries.
 
 The URLconf includes the ML backend server's views and the plug-in registry imports
-every processor class for its label; scikit-learn, skops, matplotlib (seconds) and
-boto3 must wait until a request or command uses them. The check runs in a fresh
-interpreter, exactly as `manage.py check` does, and reports which modules it loaded.
+every processor class for its label; scikit-learn, skops, matplotlib (seconds),
+boto3 and the JWT library of LTI (joserfc, cryptography) must wait until a request
+or command uses them. The check runs in a fresh interpreter, exactly as `manage.py
+check` does, and reports which modules it loaded.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +18,16 @@ from pathlib import Path
 import pytest
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-HEAVY = ("sklearn", "skops", "matplotlib", "boto3", "scipy", "pandas")
+HEAVY = (
+    "sklearn",
+    "skops",
+    "matplotlib",
+    "boto3",
+    "scipy",
+    "pandas",
+    "joserfc",
+    "cryptography",
+)
 #: Loaded on the first API request, not by the URLconf (api/urls.py): the API's
 #: modules, REST framework's views, drf-spectacular's views and, through its
 #: plumbing, django.test and Jinja2. (REST framework's serializers still load: its
@@ -30,7 +41,27 @@ ON_FIRST_REQUEST = (
     "rest_framework.views",
     "django.test",
     "jinja2",
+    # The site's pages (config/lazyviews.py LazyViews): the analysis and backtest
+    # services behind the models page, the LTI launch and its JWT checks, the
+    # Prometheus client behind /metrics.
+    "models_app.views",
+    "models_app.services.backtest",
+    "models_app.analysis.data",
+    "insights.views",
+    "lti.views",
+    "lti.launch",
+    "lti.links",
+    "ops.views",
+    "prometheus_client",
 )
+
+_SETUP_ANALYSIS = """
+import sys
+import django
+django.setup()
+import logstore.readers, models_app.analysis.data, models_app.views
+print("PSYCOPG=" + str("psycopg" in sys.modules))
+"""
 
 _WRAPPER = """
 import json, runpy, sys
@@ -74,7 +105,29 @@ def test_check_imports_the_project_views_it_checks(check_modules: set[str]) -> N
         "models_app.plugins.processors.builtin",
         "api.urls",
         "config.lazyviews",
+        "models_app.urls",
+        "insights.urls",
+        "lti.urls",
+        "ops.urls",
+        "lti.keys",
     } <= check_modules
+
+
+def test_analysis_loads_no_postgres_driver_on_sqlite() -> None:
+    """The log readers import psycopg only to run a PostgreSQL COPY: a site on
+    SQLite (the default) that loads the analysis and the models page never does."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    done = subprocess.run(
+        [sys.executable, "-c", _SETUP_ANALYSIS],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "PSYCOPG=False" in done.stdout.splitlines()
 
 
 def test_builtin_default_estimator_matches_the_engine() -> None:

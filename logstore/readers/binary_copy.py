@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
-from psycopg import errors, pq
 
 #: work_mem of the aggregate query on PostgreSQL (a chunk's groups fit in it).
 PG_WORK_MEM = "256MB"
@@ -123,6 +122,10 @@ def _batches(copy: Any, size: int) -> Iterator[bytearray]:
 def _copy_failed(copy: Any) -> None:
     """Fetch the result of a COPY that ended before its trailer, mark the copy
     finished (so psycopg reads nothing more) and raise the database's error."""
+    # Imported here: only PostgreSQL runs a COPY, and psycopg is heavy to load for
+    # every command on SQLite (tests/test_startup.py).
+    from psycopg import errors, pq
+
     pgconn = copy.cursor.connection.pgconn
     error = None
     while (result := pgconn.get_result()) is not None:
