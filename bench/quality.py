@@ -120,7 +120,7 @@ def _indicators(added: list[str], removed: list[str]) -> list[str]:
     from models_app.defaults import DEFAULT_MODELS
 
     dropout = next(m for m in DEFAULT_MODELS if m.key == "course_dropout")
-    keys = [*dropout.indicators, *added]
+    keys = list(dict.fromkeys([*dropout.indicators, *added]))  # each once
     return [k for k in keys if not any(fnmatch.fnmatch(k, p) for p in removed)]
 
 

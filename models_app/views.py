@@ -157,6 +157,10 @@ FORESIGHT_INDICATORS = frozenset(
         "assessment_scores",
         "active_weeks",
         "recent_activity",
+        "read_actions_classmates",
+        "days_since_last_access_classmates",
+        "assessments_submitted_classmates",
+        "assessment_scores_classmates",
     }
 )
 
