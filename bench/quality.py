@@ -20,7 +20,9 @@ flagged students and the weekly-clicks baseline's ROC AUC. The model has the
 default dropout model's indicators, `--with-indicators KEY...` added and
 `--without-indicators PATTERN...` (such as "mod_*") taken away. `--generated`
 compares instead the generated site's earlier finished courses (by end date) with
-its later ones (GENERATED sizes), both ways.
+its later ones (GENERATED sizes), both ways. One target, interval and estimator takes
+about 2.5 minutes on two busy cores (1.8 of them importing OULAD); `--generated`
+about 30 seconds.
 """
 
 from __future__ import annotations
