@@ -120,13 +120,16 @@ def test_migrate_installs_the_default_models():
         "no_recent_accesses": True,
     }
     dropout = AnalyticsModel.objects.get(target="course_dropout")
-    # Moodle's 49 indicators and Foresight's own four.
-    assert len(dropout.indicators) == 53
+    # Moodle's 7 course-level indicators (not its 42 mod_* ones) and Foresight's 8.
+    assert len(dropout.indicators) == 15
+    assert not [key for key in dropout.indicators if key.startswith("mod_")]
     assert set(dropout.indicators) >= {
+        "read_actions",
         "relative_activity",
         "days_since_last_access",
         "assessments_submitted",
         "assessment_scores",
+        "assessment_scores_classmates",
     }
     assert AnalyticsModel.objects.get(target="no_teaching").trained is True
     assert dropout.trained is False
