@@ -43,6 +43,37 @@ Since the courses whose samples all trained the model are left before that check
 1.95 s (`training_and_prediction_seconds`; load average 3.2-4.4, the slower run
 beside datasets_fingerprint.py); tonight's runs 19.5-28.7 s and 10.6-13.8 s.
 
+The floor has a second form, `same_groups_scan_seconds`: the same scan grouped
+by every key of the aggregate query (bucket, user, context, education level, named
+event) with COUNT(*) alone, the cost of the aggregate's 731,875 groups per chunk
+(the floor's two keys make 79,367) before any of its sums. `log_pages_all_visible`
+is the log table's share of all-visible pages: near 1 (after VACUUM) the floor is
+an index-only scan of the (course, time, user) index, near 0 (never vacuumed: the
+bench server runs with autovacuum off) it reads the heap as the aggregate does.
+
+Measured on 2026-12-01 for issue 18.2's SQL side (load average 2.9-4.2 from other
+engineers' jobs; floors now with JIT off, as the aggregate runs): first run
+25.4-27.1 s (369,000-394,000 rows/s), aggregate queries 20.3-21.9 s, floor
+6.7-11.4 s (1.9-3.0x), same-groups floor 8.8-12.2 s (1.8-2.3x), all-visible 0.0;
+on a vacuumed copy (all-visible 1.0) 26.6 s, floor 7.4 s (3.6x), same groups
+20.2 s (1.3x). Timed alone by binary COPY, two interleaved rounds, load 3.7-4.2:
+the four chunks' aggregate queries 17.4 s (fastest of each), same groups 15.5 s,
+floor 8.3 s: the sums and the event-name CASE cost 12-24% over the groups alone,
+and the rest of the gap to the floor is the aggregate's 9x more groups, which no
+rewrite of its expressions removes. Tried on a copy of the bench database, none
+worth its cost: an `eventcode` smallint generated column (STORED; adding it
+rewrote the 10M-row table in 99 s) compared instead of the ~18 event names, 0-5%
+less backend CPU (texteq is about 3% of the query's profile: unequal lengths fail
+fast); COUNT(*) FILTER instead of SUM(CASE), no gain; the courses of a chunk by
+bitmap index scan instead of the parallel seq scan (max_parallel_workers_per_gather
+= 0), 5% slower; a partial aggregate in the workers, never planned: the group
+estimate equals the rows estimate (the bucket expression has no statistics), so
+partial groups look like no saving, and PostgreSQL 15 puts no Parallel Append over
+aggregated UNION ALL branches; one width_bucket over a global array instead of the
+VALUES join, 15% slower; a covering index (course, time, user) INCLUDE (context,
+education level, crud, anonymous, event code), 644 MB, index-only, 20% faster
+than the parallel scan, not worth the index on every log write.
+
 Measured on 2026-12-01 after issue 18.2's Python side (load average 3.7-3.9): first
 run 15.4 s (649,000 rows/s), aggregate queries 12.1 s, floor 4.7-5.0 s (3.1-3.3x),
 this process's CPU 4.1 s per 10M rows (6.3-7.5 s before: psycopg's per-row COPY
@@ -116,7 +147,8 @@ def _build(dataset_build, model, mode, now, reader, chunk_size, record=False):
 
 
 def _record_aggregates(reader) -> dict:
-    """Wrap reader.aggregate to keep each chunk's buckets and the queries' time."""
+    """Wrap reader.aggregate to keep each chunk's buckets and event names, and the
+    queries' time."""
     recorded: dict = {"buckets": [], "seconds": 0.0}
     original = reader.aggregate
 
@@ -126,54 +158,86 @@ def _record_aggregates(reader) -> dict:
             return original(buckets=buckets, eventnames=eventnames)
         finally:
             recorded["seconds"] += time.perf_counter() - started
-            recorded["buckets"].append(buckets)
+            recorded["buckets"].append((buckets, tuple(eventnames)))
 
     reader.aggregate = aggregate
     return recorded
 
 
-def _floor(reader, recorded) -> float:
+def _floor(reader, recorded, *, same_groups: bool = False) -> float:
     """PostgreSQL's (or SQLite's) own cost of reading the same rows bucketed by the
-    same thresholds: per chunk, one GROUP BY bucket, user and count, nothing else."""
+    same thresholds: per chunk, one GROUP BY bucket, user and count, nothing else.
+
+    `same_groups`: GROUP BY every key of the aggregate query (bucket, user,
+    context, education level, named event), still with COUNT(*) alone: what the
+    database needs for the aggregate's groups before any of its sums."""
     from django.db import connection
 
     from logstore.readers import _values, _values_arrays
+    from logstore.readers.sql import _event_code
 
     c = reader.col
     t = f"l.{c['timecreated']}"
     seconds = 0.0
     with connection.cursor() as cursor:
-        for buckets in recorded:
+        for buckets, eventnames in recorded:
             if not buckets.course_ids:
                 continue
+            keys, group = f"l.{c['userid']}", "1, 2"
+            if same_groups:
+                event = _event_code(c["eventname"], list(eventnames))
+                keys += (
+                    f", {c['contextlevel']}, {c['contextinstanceid']}, "
+                    f"{c['edulevel']}, CASE WHEN {c['contextlevel']} = 70 "
+                    f"THEN {event} ELSE 0 END"
+                )
+                group = "1, 2, 3, 4, 5, 6"
             if connection.vendor == "postgresql":
                 courses = ", ".join(str(int(x)) for x in buckets.course_ids)
                 inner = f"""
-                    SELECT b.base + width_bucket({t}, b.th), l.{c["userid"]},
-                           COUNT(*)
+                    SELECT b.base + width_bucket({t}, b.th), {keys}, COUNT(*)
                     FROM {reader.table} l
                     JOIN (VALUES {_values_arrays(buckets)}) AS b(courseid, base, th)
                       ON l.{c["courseid"]} = b.courseid
                     WHERE l.{c["courseid"]} IN ({courses})
-                    GROUP BY 1, 2
+                    GROUP BY {group}
                 """  # noqa: S608 - our own SQL
                 cursor.execute("SET LOCAL work_mem = '256MB'")
+                cursor.execute("SET LOCAL jit = off")
             else:
                 course, lo, hi = buckets.bounds()
                 rows = _values(zip(course, range(len(course)), lo, hi, strict=True))
                 inner = f"""
                     WITH b(courseid, bucket, lo, hi) AS (VALUES {rows})
-                    SELECT b.bucket, l.{c["userid"]}, COUNT(*)
+                    SELECT b.bucket, {keys}, COUNT(*)
                     FROM b CROSS JOIN {reader.table} l
                     WHERE l.{c["courseid"]} = b.courseid AND {t} >= b.lo
                       AND {t} < b.hi
-                    GROUP BY 1, 2
+                    GROUP BY {group}
                 """  # noqa: S608 - our own SQL
             started = time.perf_counter()
             cursor.execute(f"SELECT COUNT(*) FROM ({inner}) s")  # noqa: S608
             cursor.fetchall()
             seconds += time.perf_counter() - started
     return seconds
+
+
+def _all_visible(reader) -> float | None:
+    """PostgreSQL: the share of the log table's pages marked all-visible (set by
+    VACUUM). Near 1 the floor reads only the (course, time, user) index (an
+    index-only scan); near 0 (a table never vacuumed, e.g. autovacuum off) it
+    reads the heap too, and takes 2-3x longer."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relallvisible, relpages FROM pg_class WHERE relname = %s",
+            [reader.table],
+        )
+        visible, pages = cursor.fetchone()
+    return round(visible / pages, 3) if pages else None
 
 
 def _nightly(args, model, dataset_build) -> dict:
@@ -381,10 +445,16 @@ def main() -> None:
                 }
             )
             floor = _floor(raw, recorded["buckets"])
+            same = _floor(raw, recorded["buckets"], same_groups=True)
             result["floor"] = {
                 "bucketed_scan_seconds": round(floor, 2),
                 "first_run_over_floor": round(seconds / floor, 2),
                 "aggregate_queries_over_floor": round(recorded["seconds"] / floor, 2),
+                "same_groups_scan_seconds": round(same, 2),
+                "aggregate_queries_over_same_groups": round(
+                    recorded["seconds"] / same, 2
+                ),
+                "log_pages_all_visible": _all_visible(raw),
             }
             if args.nightly:
                 result["nightly"] = _nightly(args, model, dataset_build)
