@@ -26,6 +26,13 @@ class IndicatorKeysValidator:
             raise ValidationError(
                 _("Indicators must be a list of indicator keys."), code="invalid"
             )
+        twice = sorted({k for k in value if value.count(k) > 1})
+        if twice:
+            raise ValidationError(
+                _("Each indicator can be listed once: %(keys)s appear more than once."),
+                code="duplicate",
+                params={"keys": ", ".join(twice)},
+            )
         unknown = sorted(set(value) - set(registry.INDICATORS))
         if unknown:
             raise ValidationError(

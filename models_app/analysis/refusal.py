@@ -36,7 +36,8 @@ def model_refusal(
             [],
         )
     indicators = []
-    for key in model.indicators:
+    # A key listed twice (written past the validator) is one indicator, once.
+    for key in dict.fromkeys(model.indicators):
         try:
             indicator = registry.indicator_class(key)()
         except registry.UnknownPlugin:

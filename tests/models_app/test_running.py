@@ -358,3 +358,27 @@ def test_training_uses_the_estimator_the_model_names(site):
 
     meta = json.loads(_state_files(model)["meta.json"])
     assert meta["estimator"] == "gradient_boosting"
+
+
+def test_an_indicator_listed_twice_trains_and_predicts_with_the_same_columns(site):
+    """Written past the validator (the ORM, an old import), a key listed twice
+    counts once in training and in prediction alike."""
+    from tests.models_app.running_site import INDICATORS
+
+    model = dropout_model(indicators=[*INDICATORS, INDICATORS[0]])
+
+    assert model_train(model=model, now=NOW).status == Status.OK
+    predicted = model_predict(model=model, now=NOW)
+
+    assert predicted.status == Status.OK, predicted.message
+    assert predicted.predictions > 0
+
+
+def test_the_model_validator_refuses_an_indicator_listed_twice():
+    from django.core.exceptions import ValidationError
+
+    from models_app.models import IndicatorKeysValidator
+
+    with pytest.raises(ValidationError, match="read_actions appear more than once"):
+        IndicatorKeysValidator()(["read_actions", "any_course_access", "read_actions"])
+    IndicatorKeysValidator()(["read_actions", "any_course_access"])
