@@ -72,7 +72,14 @@ partial groups look like no saving, and PostgreSQL 15 puts no Parallel Append ov
 aggregated UNION ALL branches; one width_bucket over a global array instead of the
 VALUES join, 15% slower; a covering index (course, time, user) INCLUDE (context,
 education level, crud, anonymous, event code), 644 MB, index-only, 20% faster
-than the parallel scan, not worth the index on every log write.
+than the parallel scan, not worth the index on every log write; sort-based grouping
+(enable_hashagg off), parallel_leader_participation off, and the per-row inputs
+projected in the workers (an OFFSET 0 subquery, so the leader's aggregate sums plain
+columns: its share fell from 3.8 s to 1.7 s of a chunk) all within noise on two
+cores, where the scan and the aggregate share the same CPU. The legacy store (the
+same 10M events copied in, vacuumed) took 4.6-5.8 s a chunk against the standard
+store's 4.2-4.9 s (load 1.9-2.5): its crud LIKEs and mapped event names cost less
+than a third more, evaluated by the leader.
 
 Measured on 2026-12-01 after issue 18.2's Python side (load average 3.7-3.9): first
 run 15.4 s (649,000 rows/s), aggregate queries 12.1 s, floor 4.7-5.0 s (3.1-3.3x),
