@@ -5,8 +5,10 @@
     .venv/bin/python bench/analysis.py --interval quarters --store legacy
     DATABASE_URL=... .venv/bin/python bench/analysis.py --nightly --now 1768435200
 
-Builds the training dataset of the default dropout model (Moodle's 49 indicators
-and Foresight's 4; `--indicators moodle` for Moodle's alone) with `deciles` over every course of the site, and prints JSON: log rows per second
+Builds the training dataset of the default dropout model (15 indicators since
+2026-12-01: Moodle's 7 course-level ones and Foresight's 8; `--indicators moodle`
+for Moodle's own 49, `moodle+foresight` for those and Foresight's 8; the figures
+below dated before 2026-12-01 had Moodle's 49 and Foresight's first 4) with `deciles` over every course of the site, and prints JSON: log rows per second
 end to end (rows in the log table / seconds of the whole build), seconds per phase,
 this process's CPU seconds (per 10M log rows too; the database's are not in it),
 peak memory of the process (max RSS), dataset shape and analysable counts.
@@ -345,10 +347,12 @@ def main() -> None:
     parser.add_argument("--now", type=int, default=None, help="Unix time of the run")
     parser.add_argument(
         "--indicators",
-        choices=["default", "moodle"],
+        choices=["default", "moodle", "moodle+foresight"],
         default="default",
-        help="The default dropout model's indicators, or Moodle's (without "
-        "Foresight's own).",
+        help="The default dropout model's indicators (15 since 2026-12-01); "
+        "Moodle's own dropout model's 49; or those 49 and Foresight's 8 (the "
+        "heaviest, nearest to the default model of the figures before "
+        "2026-12-01, which had Moodle's 49 and Foresight's first 4).",
     )
     parser.add_argument(
         "--nightly",
@@ -388,17 +392,24 @@ def main() -> None:
 
     import logstore.rollups
     from logstore.readers import get_reader
-    from models_app.defaults import DEFAULT_MODELS, FORESIGHT_DROPOUT_INDICATORS
+    from models_app.defaults import (
+        DEFAULT_MODELS,
+        FORESIGHT_DROPOUT_INDICATORS,
+        MOODLE_DROPOUT_INDICATORS,
+    )
     from models_app.models import AnalyticsModel
     from models_app.services.analysis import dataset_build
 
-    indicators = [
-        key
-        for key in next(
-            d for d in DEFAULT_MODELS if d.key == "course_dropout"
-        ).indicators
-        if args.indicators == "default" or key not in FORESIGHT_DROPOUT_INDICATORS
-    ]
+    indicators = {
+        "default": list(
+            next(d for d in DEFAULT_MODELS if d.key == "course_dropout").indicators
+        ),
+        "moodle": list(MOODLE_DROPOUT_INDICATORS),
+        "moodle+foresight": [
+            *MOODLE_DROPOUT_INDICATORS,
+            *FORESIGHT_DROPOUT_INDICATORS,
+        ],
+    }[args.indicators]
     if args.rollup_always:
         logstore.rollups.MIN_COMPRESSION = 0.0
     raw = get_reader(args.store, rollup=False)
