@@ -156,18 +156,25 @@ def _build(dataset_build, model, mode, now, reader, chunk_size, record=False):
 
 
 def _record_aggregates(reader) -> dict:
-    """Wrap reader.aggregate to keep each chunk's buckets and event names, and the
-    queries' time."""
-    recorded: dict = {"buckets": [], "seconds": 0.0}
+    """Wrap reader.aggregate to keep each chunk's buckets, event names and
+    activity detail, the queries' time and their groups."""
+    recorded: dict = {"buckets": [], "seconds": 0.0, "groups": 0}
     original = reader.aggregate
 
-    def aggregate(*, buckets, eventnames=()):
+    def aggregate(*, buckets, eventnames=(), activity_detail=True):
         started = time.perf_counter()
+        groups = None
         try:
-            return original(buckets=buckets, eventnames=eventnames)
+            groups = original(
+                buckets=buckets,
+                eventnames=eventnames,
+                activity_detail=activity_detail,
+            )
+            return groups
         finally:
             recorded["seconds"] += time.perf_counter() - started
-            recorded["buckets"].append((buckets, tuple(eventnames)))
+            recorded["groups"] += 0 if groups is None else len(groups)
+            recorded["buckets"].append((buckets, tuple(eventnames), activity_detail))
 
     reader.aggregate = aggregate
     return recorded
@@ -178,25 +185,33 @@ def _floor(reader, recorded, *, same_groups: bool = False) -> float:
     same thresholds: per chunk, one GROUP BY bucket, user and count, nothing else.
 
     `same_groups`: GROUP BY every key of the aggregate query (bucket, user,
-    context, education level, named event), still with COUNT(*) alone: what the
-    database needs for the aggregate's groups before any of its sums."""
+    context, education level, named event; the context instance as the query
+    had it, with or without activity detail), still with COUNT(*) alone: what
+    the database needs for the aggregate's groups before any of its sums."""
     from django.db import connection
 
     from logstore.readers import _values, _values_arrays
-    from logstore.readers.sql import _event_code
+    from logstore.readers.sql import _event_code, instance_key
 
     c = reader.col
     t = f"l.{c['timecreated']}"
     seconds = 0.0
     with connection.cursor() as cursor:
-        for buckets, eventnames in recorded:
+        for buckets, eventnames, activity_detail in recorded:
             if not buckets.course_ids:
                 continue
             keys, group = f"l.{c['userid']}", "1, 2"
             if same_groups:
                 event = _event_code(c["eventname"], list(eventnames))
+                instance = instance_key(
+                    level=c["contextlevel"],
+                    instance=c["contextinstanceid"],
+                    course=f"l.{c['courseid']}",
+                    event=event,
+                    activity_detail=activity_detail,
+                )
                 keys += (
-                    f", {c['contextlevel']}, {c['contextinstanceid']}, "
+                    f", {c['contextlevel']}, {instance}, "
                     f"{c['edulevel']}, CASE WHEN {c['contextlevel']} = 70 "
                     f"THEN {event} ELSE 0 END"
                 )
@@ -445,6 +460,12 @@ def main() -> None:
                         "seconds": round(seconds, 2),
                         "log_rows_per_second": round(log_rows / seconds),
                         "aggregate_query_seconds": round(recorded["seconds"], 2),
+                        # Groups the aggregate queries returned, and whether
+                        # they kept every activity's (LogReader.aggregate).
+                        "aggregate_groups": recorded["groups"],
+                        "activity_detail": sorted(
+                            {detail for _b, _e, detail in recorded["buckets"]}
+                        ),
                         # This process's CPU (Python and numpy; not the database's).
                         "python_cpu_seconds": round(cpu, 2),
                         "python_cpu_seconds_per_10m_rows": round(

@@ -13,7 +13,9 @@ taken from the event name), then rebuilds the rollups. Without `--prepare` the
 database is used as it is.
 
 For every registered target (with its default model's indicators, or the dropout
-model's when it has no default model), every registered interval, both log stores
+model's when it has no default model; `--dropout-indicators moodle+foresight` gives
+the dropout model Moodle's 49 and Foresight's own instead, the mod_* indicators being
+the only readers of per-activity counts), every registered interval, both log stores
 and both readers (the raw log, and the rollup forced usable), it builds the
 evaluation dataset and a fresh prediction dataset, and prints JSON: one sha256 per
 dataset over everything the dataset holds except timings (matrix bytes and dtype,
@@ -132,11 +134,22 @@ def _digest(dataset) -> str:
     return h.hexdigest()
 
 
+#: `--dropout-indicators`: the dropout model's indicators in place of its default.
+DROPOUT_SETS = ("default", "moodle+foresight")
+_dropout_set = "default"
+
+
 def _indicators(target: str) -> list[str]:
-    from models_app.defaults import DEFAULT_MODELS
+    from models_app.defaults import (
+        DEFAULT_MODELS,
+        FORESIGHT_DROPOUT_INDICATORS,
+        MOODLE_DROPOUT_INDICATORS,
+    )
 
     by_target = {d.target: d for d in DEFAULT_MODELS}
     default = by_target.get(target) or by_target["course_dropout"]
+    if default.target == "course_dropout" and _dropout_set == "moodle+foresight":
+        return [*MOODLE_DROPOUT_INDICATORS, *FORESIGHT_DROPOUT_INDICATORS]
     return list(default.indicators)
 
 
@@ -218,6 +231,7 @@ def run(site: str) -> dict:
     return {
         "site": site,
         "database": connection.vendor,
+        "dropout_indicators": _dropout_set,
         "datasets": len(hashes),
         "non_empty": sum(1 for n in rows.values() if n),
         "rows": sum(rows.values()),
@@ -231,7 +245,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--site", choices=sorted(NOWS), required=True)
     parser.add_argument("--prepare", action="store_true")
+    parser.add_argument(
+        "--dropout-indicators",
+        choices=DROPOUT_SETS,
+        default="default",
+        help="the dropout model's indicators (and of the targets without a default "
+        "model): its default, or Moodle's 49 with Foresight's own (the mod_* "
+        "indicators, the only ones reading per-activity counts)",
+    )
     args = parser.parse_args()
+    global _dropout_set
+    _dropout_set = args.dropout_indicators
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 

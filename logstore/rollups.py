@@ -119,6 +119,7 @@ def _whole_days_sql(
     buckets: Buckets,
     whole: list[tuple[int, int, int, int]],
     eventnames: list[str],
+    activity_detail: bool = True,
 ) -> str:
     """The rollup rows of the buckets' whole days, summed per bucket and group.
 
@@ -126,17 +127,26 @@ def _whole_days_sql(
     rows anyway), the bucket found by width_bucket on the day's start and the cut
     days left out, as the raw query does; a join of day intervals would make it
     hash-join a scan of the whole table. SQLite: the day intervals, each read
-    through the (store, course, day) index.
+    through the (store, course, day) index. Without `activity_detail`, the context
+    instance is the raw query's (logstore.readers.sql.instance_key).
     """
     from logstore.readers import _values
+    from logstore.readers.sql import instance_key
 
+    kind = _kind_code(eventnames)
     columns = [
         "b.bucket",
         "r.userid",
         "r.contextlevel",
-        "r.contextinstanceid",
+        instance_key(
+            level="r.contextlevel",
+            instance="r.contextinstanceid",
+            course="r.courseid",
+            event=kind,
+            activity_detail=activity_detail,
+        ),
         "r.edulevel",
-        _kind_code(eventnames),
+        kind,
         "SUM(r.n)",
         "SUM(r.n_c)",
         "SUM(r.n_r)",
@@ -182,7 +192,11 @@ def _whole_days_sql(
 
 
 def rollup_aggregate(
-    reader: LogReader, *, buckets: Buckets, eventnames: Sequence[str]
+    reader: LogReader,
+    *,
+    buckets: Buckets,
+    eventnames: Sequence[str],
+    activity_detail: bool = True,
 ) -> Aggregates:
     """`LogReader.aggregate` from the rollup plus the cut days' raw rows."""
     from logstore.readers import N_AGGREGATE_COLUMNS, Aggregates, regroup
@@ -190,9 +204,13 @@ def rollup_aggregate(
     whole, cut = split_days(buckets)
     parts = []
     if cut:
-        parts.append(reader.aggregate_intervals(intervals=cut, eventnames=eventnames))
+        parts.append(
+            reader.aggregate_intervals(
+                intervals=cut, eventnames=eventnames, activity_detail=activity_detail
+            )
+        )
     if whole:
-        sql = _whole_days_sql(reader, buckets, whole, list(eventnames))
+        sql = _whole_days_sql(reader, buckets, whole, list(eventnames), activity_detail)
         parts.append(Aggregates(*reader._fetch_ints(sql, N_AGGREGATE_COLUMNS)))
     if len(parts) == 1:
         return parts[0]

@@ -64,33 +64,60 @@ class LogReader:
     # -- the one aggregate query ----------------------------------------------------
 
     def aggregate(
-        self, *, buckets: Buckets, eventnames: Sequence[str] = ()
+        self,
+        *,
+        buckets: Buckets,
+        eventnames: Sequence[str] = (),
+        activity_detail: bool = True,
     ) -> Aggregates:
         """The events of the buckets' courses, whatever their time, grouped by bucket,
         user, context, education level and event name (only `eventnames` are told
         apart), with counts per crud letter. One query, one pass over the log rows
-        of these courses."""
+        of these courses.
+
+        `activity_detail=False`: the context instance is kept only where a reader
+        other than the per-activity counts looks at it (the module of a named
+        event in an activity, the course context of the row's course) and is 0
+        elsewhere, so an activity's ordinary events merge into one group per
+        (bucket, user, level, education level): every count, first and last time
+        per range, course context or module context, every summary and named
+        event's times stay the same, with a fraction of the groups (on the 10M-row
+        bench site 9x fewer, mostly activity rows)."""
         if not buckets.course_ids:
             return aggregates_empty()
         if self._rollup_usable(len(buckets.course_ids)):
-            return rollup_aggregate(self, buckets=buckets, eventnames=eventnames)
+            return rollup_aggregate(
+                self,
+                buckets=buckets,
+                eventnames=eventnames,
+                activity_detail=activity_detail,
+            )
         if connection.vendor != "postgresql":
             course, lo, hi = buckets.bounds()
             intervals = zip(course, np.arange(len(course)), lo, hi, strict=True)
-            return self.aggregate_intervals(intervals=intervals, eventnames=eventnames)
-        return self._aggregate(buckets=buckets, eventnames=eventnames)
+            return self.aggregate_intervals(
+                intervals=intervals,
+                eventnames=eventnames,
+                activity_detail=activity_detail,
+            )
+        return self._aggregate(
+            buckets=buckets, eventnames=eventnames, activity_detail=activity_detail
+        )
 
     def aggregate_intervals(
         self,
         *,
         intervals: Iterable[Sequence[int]],
         eventnames: Sequence[str] = (),
+        activity_detail: bool = True,
     ) -> Aggregates:
         """As `aggregate`, for explicit (course, bucket, lo, hi) time intervals (lo
         inclusive, hi exclusive): each interval's events are read through the
         (course, time) index. SQLite's form of the query, and the rollup's for
         the days a bucket boundary cuts."""
-        return self._aggregate(intervals=intervals, eventnames=eventnames)
+        return self._aggregate(
+            intervals=intervals, eventnames=eventnames, activity_detail=activity_detail
+        )
 
     def _aggregate(
         self,
@@ -98,6 +125,7 @@ class LogReader:
         buckets: Buckets | None = None,
         intervals: Iterable[Sequence[int]] = (),
         eventnames: Sequence[str] = (),
+        activity_detail: bool = True,
     ) -> Aggregates:
         sql = aggregate_sql(
             table=self.table,
@@ -106,6 +134,7 @@ class LogReader:
             buckets=buckets,
             intervals=intervals,
             eventnames=eventnames,
+            activity_detail=activity_detail,
         )
         if sql is None:
             return aggregates_empty()

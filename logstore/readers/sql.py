@@ -46,6 +46,26 @@ def _event_code(expression: str, names: Sequence[str]) -> str:
     return f"(CASE {expression} {whens} ELSE 0 END)"
 
 
+def instance_key(
+    *, level: str, instance: str, course: str, event: str, activity_detail: bool
+) -> str:
+    """The context instance the aggregate groups by: the row's own with
+    `activity_detail`; without it, an activity's only for a named event (`event`,
+    the SQL of its code, 0 for other events) and the course context's only when it
+    is the row's course: 0 for every other row, whose groups then merge. What
+    every reader of the aggregates but the per-activity counts needs (see
+    LogReader.aggregate)."""
+    if activity_detail:
+        return instance
+    course_ctx = f"WHEN {level} = 50 AND {instance} = {course} THEN {instance}"
+    if event == "0":
+        return f"(CASE {course_ctx} ELSE 0 END)"
+    return (
+        f"(CASE WHEN {level} = 70 AND {event} <> 0 THEN {instance} "
+        f"{course_ctx} ELSE 0 END)"
+    )
+
+
 def aggregate_sql(
     *,
     table: str,
@@ -54,11 +74,12 @@ def aggregate_sql(
     buckets: Buckets | None = None,
     intervals: Iterable[Sequence[int]] = (),
     eventnames: Sequence[str] = (),
+    activity_detail: bool = True,
 ) -> str | None:
     """The one aggregate query (see LogReader.aggregate), by bucket thresholds
     (PostgreSQL's width_bucket) or by explicit (course, bucket, lo, hi) intervals;
     None when there are no intervals. Its columns are those of Aggregates, each a
-    bigint."""
+    bigint; without `activity_detail` the context instance is `instance_key`'s."""
     c = col
     t = f"l.{c['timecreated']}"
     if buckets is not None:
@@ -93,16 +114,22 @@ def aggregate_sql(
             where = inside
     crud = c["crud"]
     named = f"NOT ({c['anonymous']})"
+    code = _event_code(c["eventname"], list(eventnames))
     columns = [
         bucket,
         f"l.{c['userid']}",
         c["contextlevel"],
-        c["contextinstanceid"],
+        instance_key(
+            level=c["contextlevel"],
+            instance=c["contextinstanceid"],
+            course=f"l.{c['courseid']}",
+            event=code,
+            activity_detail=activity_detail,
+        ),
         c["edulevel"],
         # Named events are only looked for in activities: other rows skip the
         # string comparisons.
-        f"CASE WHEN {c['contextlevel']} = 70 THEN "
-        f"{_event_code(c['eventname'], list(eventnames))} ELSE 0 END",
+        f"CASE WHEN {c['contextlevel']} = 70 THEN {code} ELSE 0 END",
         "COUNT(*)",
         f"SUM(CASE WHEN {crud} = 'c' THEN 1 ELSE 0 END)",
         f"SUM(CASE WHEN {crud} = 'r' THEN 1 ELSE 0 END)",

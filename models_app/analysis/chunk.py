@@ -244,6 +244,9 @@ def _data_load(
         eventnames=frozenset().union(
             *(getattr(i, "eventnames", ()) for i in indicators)
         ),
+        activity_detail=any(
+            getattr(i, "needs_activity_counts", False) for i in indicators
+        ),
     )
     data.samples = samples_load(kind=target.sample_kind, data=data)
     return data

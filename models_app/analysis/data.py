@@ -192,9 +192,15 @@ class AnalysisData:
         mode: str,
         timings: dict[str, float] | None = None,
         eventnames: Iterable[str] = (),
+        activity_detail: bool = True,
     ) -> None:
         self.reader = reader
         self.eventnames = tuple(sorted(set(eventnames)))
+        #: Whether the aggregates keep every activity's own groups (LogReader.
+        #: aggregate): only per-activity counts of ordinary events need them
+        #: (indicators with `needs_activity_counts`); every other fact is the same
+        #: without them, from far fewer groups.
+        self.activity_detail = activity_detail
         self.analysables = analysables
         self.samples = samples
         self.now = now
@@ -292,11 +298,14 @@ class AnalysisData:
         return self.memo(("rs", "buckets"), load, "facts")
 
     def aggregates(self) -> Aggregates:
-        """The chunk's log, grouped by bucket, user, context and named event."""
+        """The chunk's log, grouped by bucket, user, context and named event
+        (without `activity_detail`, an activity's ordinary events in one group)."""
         return self.memo(
             ("rs", "aggregates"),
             lambda: self.reader.aggregate(
-                buckets=self._buckets()[0], eventnames=self.eventnames
+                buckets=self._buckets()[0],
+                eventnames=self.eventnames,
+                activity_detail=self.activity_detail,
             ),
             "log_queries",
         )

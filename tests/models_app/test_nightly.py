@@ -32,9 +32,9 @@ class CountingReader(StandardLogReader):
         super().__init__()
         self.courses: list[list[int]] = []
 
-    def aggregate(self, *, buckets, eventnames=()):  # type: ignore[no-untyped-def]
+    def aggregate(self, *, buckets, **kwargs):  # type: ignore[no-untyped-def]
         self.courses.append(sorted(int(c) for c in buckets.course_ids))
-        return super().aggregate(buckets=buckets, eventnames=eventnames)
+        return super().aggregate(buckets=buckets, **kwargs)
 
 
 def two_courses():

@@ -230,6 +230,8 @@ class CommunityOfInquiryIndicator(LinearIndicator):
     dimension: ClassVar[str] = "cognitive"  # or "social"
     #: Event names the chunk's aggregate query tells apart for these indicators.
     eventnames: ClassVar[frozenset[str]] = FEEDBACK_EVENTS
+    #: user_activity_counts: each activity's own events.
+    needs_activity_counts: ClassVar[bool] = True
 
     def potential(self) -> int:
         module = MODULES[self.modname]

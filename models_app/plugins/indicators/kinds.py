@@ -66,6 +66,10 @@ class BaseIndicator(Indicator):
     moodle_id: ClassVar[str] = ""
     #: Sample kinds the indicator can compute ("enrolment", "course", "user").
     sample_kinds: ClassVar[frozenset[str]] = frozenset({"enrolment"})
+    #: Whether it reads per-activity counts of ordinary (not named) events: the
+    #: chunk's aggregate then keeps every activity's groups (see
+    #: LogReader.aggregate's `activity_detail`), many times more of them.
+    needs_activity_counts: ClassVar[bool] = False
 
     def calculate(self, data: AnalysisData) -> np.ndarray:
         raise NotImplementedError
