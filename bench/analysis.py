@@ -52,6 +52,25 @@ event) with COUNT(*) alone, the cost of the aggregate's 731,875 groups per chunk
 is the log table's share of all-visible pages: near 1 (after VACUUM) the floor is
 an index-only scan of the (course, time, user) index, near 0 (never vacuumed: the
 bench server runs with autovacuum off) it reads the heap as the aggregate does.
+The same-groups floor groups by the context instance as the aggregate did: every
+activity's with `activity_detail` (some indicator reads per-activity counts, the
+mod_* ones), else only named events' modules and the course context
+(LogReader.aggregate); `aggregate_groups` is the groups the queries returned.
+
+Measured on 2026-12-01 for issue 18.2's instances (the default model's 15
+indicators read no per-activity counts, so its aggregate keeps no instance of an
+activity's ordinary events; every dataset hash of datasets_fingerprint.py, both
+sites, with the default and with `--dropout-indicators moodle+foresight`,
+unchanged; load average 0.6-2.0, interleaved runs): first run 12.5-13.6 s
+(734,000-801,000 rows/s) against 15.6-20.8 s before, aggregate queries 9.9-10.9
+s against 12.2-16.7 s, floor 5.2-6.5 s (aggregate 1.5-2.1x it, 2.1-2.5x
+before), same-groups floor 6.6-8.3 s (7.8-9.9 s before, every activity's
+groups), 625,655 groups over the 4 chunks (156,000 a chunk; 2,823,591 with every
+activity's, the floor's bucket and user 79,000 a chunk), this process's CPU
+2.9-3.2 s per 10M rows (5.0-5.5 s: fewer groups to sum into ranges), peak
+370-371 MB (452-459 MB). `--indicators moodle+foresight` (57, the detailed
+path) unchanged: 24.0-25.5 s against 24.4-28.9 s, aggregate queries 16.1-16.8 s
+against 16.1-20.5 s, 10.4-11.2 s CPU per 10M rows, peak 894-895 MB.
 
 Measured on 2026-12-01 for issue 18.2's SQL side (load average 2.9-4.2 from other
 engineers' jobs; floors now with JIT off, as the aggregate runs): first run
