@@ -11,7 +11,7 @@ timed as their own phases) is added to the dataset's timings.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -223,6 +223,13 @@ def chunk_analyse(
 # -- stages ---------------------------------------------------------------------------
 
 
+def activity_detail_needed(indicators: Iterable[object]) -> bool:
+    """Whether the chunk's aggregate keeps every activity's groups: when an
+    indicator reads per-activity counts, or does not say (a plug-in outside
+    BaseIndicator): slower, never wrong."""
+    return any(getattr(i, "needs_activity_counts", True) for i in indicators)
+
+
 def _data_load(
     *,
     target: Any,
@@ -244,9 +251,7 @@ def _data_load(
         eventnames=frozenset().union(
             *(getattr(i, "eventnames", ()) for i in indicators)
         ),
-        activity_detail=any(
-            getattr(i, "needs_activity_counts", False) for i in indicators
-        ),
+        activity_detail=activity_detail_needed(indicators),
     )
     data.samples = samples_load(kind=target.sample_kind, data=data)
     return data

@@ -217,3 +217,26 @@ def test_the_chunk_asks_for_activity_detail_only_for_activity_counts(
     )
     assert len(dataset) > 0
     assert reader.details and set(reader.details) == {detail}
+
+
+def test_indicators_that_do_not_say_get_activity_detail_and_classmates_follow_their_base():
+    from models_app.analysis.chunk import activity_detail_needed
+    from models_app.plugins.base import Indicator
+    from models_app.plugins.indicators.classmates import (
+        ComparedWithClassmates,
+        ReadActionsComparedWithClassmates,
+    )
+    from models_app.plugins.indicators.mod_forum import ForumCognitiveDepth
+    from models_app.plugins.indicators.read_actions import ReadActions
+
+    class Silent(Indicator):  # a plug-in outside BaseIndicator
+        key = "silent_test_indicator"
+
+    class ForumCompared(ComparedWithClassmates):
+        key = "forum_cognitive_depth_classmates_test"
+        base = ForumCognitiveDepth
+
+    assert activity_detail_needed([ReadActions()]) is False
+    assert activity_detail_needed([ReadActions(), Silent()]) is True
+    assert activity_detail_needed([ReadActionsComparedWithClassmates()]) is False
+    assert activity_detail_needed([ReadActions(), ForumCompared()]) is True

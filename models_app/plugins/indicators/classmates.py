@@ -67,6 +67,12 @@ class ComparedWithClassmates(LinearIndicator):
     base: ClassVar[type[BaseIndicator]]
     include_averages = False
 
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        # It reads what its base reads.
+        if "base" in cls.__dict__:
+            cls.needs_activity_counts = getattr(cls.base, "needs_activity_counts", True)
+
     def calculate(self, data: AnalysisData) -> np.ndarray:
         values = self.base().calculate(data)
         z = group_standardised(values, data.rows.pos)
