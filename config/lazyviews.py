@@ -40,12 +40,16 @@ class LazyView:
 
     @property
     def view(self) -> Callable[..., Any]:
-        if self._view is None:
-            self._view = self._load()
+        view = self._view
+        if view is None:
+            view = self._load()
+            # The names first, the view last: a thread that sees the view loaded
+            # also sees its names (URLPattern.lookup_str caches what it reads).
             for name in ("__module__", "__name__", "__qualname__"):
-                if hasattr(self._view, name):
-                    setattr(self, name, getattr(self._view, name))
-        return self._view
+                if hasattr(view, name):
+                    setattr(self, name, getattr(view, name))
+            self._view = view
+        return view
 
     def __call__(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         return self.view(request, *args, **kwargs)
@@ -56,6 +60,30 @@ class LazyView:
         if name.startswith("_"):
             raise AttributeError(name)
         return getattr(self.view, name)
+
+
+def lazy_views_load(urlconf: str | None = None) -> int:
+    """Load every LazyView of the URLconf now; how many there are.
+
+    The web server calls it when it starts (config/wsgi.py, config/asgi.py), so a
+    view module that cannot be imported (a missing library in an image) stops the
+    worker from booting, as before views were lazy, instead of leaving a green
+    /healthz in front of pages that fail. Commands stay lean: they never call it.
+    """
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    loaded = 0
+    pending = [get_resolver(urlconf)]
+    while pending:
+        for pattern in pending.pop().url_patterns:
+            if isinstance(pattern, URLResolver):
+                pending.append(pattern)
+            elif isinstance(pattern, URLPattern) and isinstance(
+                pattern.callback, LazyView
+            ):
+                pattern.callback.view  # noqa: B018 - loading it is the point
+                loaded += 1
+    return loaded
 
 
 def view_at(path: str) -> LazyView:

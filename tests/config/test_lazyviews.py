@@ -6,7 +6,11 @@ a view that does not import: these tests load every lazy view of the URLconf.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
@@ -73,3 +77,48 @@ def test_naming_a_view_imports_nothing() -> None:
     )
     with pytest.raises(ImportError):
         lazy(None)
+
+
+def _run(code: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_web_server_loads_every_view_when_it_starts() -> None:
+    done = _run(
+        "import config.wsgi\n"
+        "from django.urls import get_resolver\n"
+        "from config.lazyviews import LazyView\n"
+        "todo = [get_resolver()]\n"
+        "lazy = []\n"
+        "while todo:\n"
+        "    for p in todo.pop().url_patterns:\n"
+        "        if hasattr(p, 'url_patterns'): todo.append(p)\n"
+        "        elif isinstance(p.callback, LazyView): lazy.append(p.callback)\n"
+        "print(len(lazy), sum(vars(v)['_view'] is not None for v in lazy))\n"
+    )
+    assert done.returncode == 0, done.stderr
+    total, loaded = map(int, done.stdout.split())
+    assert total == len(LAZY) and loaded == total
+
+
+def test_a_view_that_cannot_be_imported_stops_the_web_server_from_starting() -> None:
+    """A library missing from an image (here joserfc, which LTI's views import):
+    the worker fails to boot, as before views were lazy; commands still start."""
+    broken = "import sys; sys.modules['joserfc'] = None\n"
+    done = _run(broken + "import config.wsgi\n")
+    assert done.returncode != 0
+    assert "joserfc" in done.stderr
+    check = _run(
+        broken + "from django.core.management import call_command\n"
+        "import django; django.setup(); call_command('check')\n"
+    )
+    assert check.returncode == 0, check.stderr
