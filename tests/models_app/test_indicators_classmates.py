@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from lms.models import ActivityGrade
 from models_app.plugins.indicators.classmates import SPREAD, group_standardised
 from tests.fixtures.analysis_site import (
     DAY,
@@ -18,6 +19,7 @@ from tests.fixtures.analysis_site import (
     indicator_values,
     log,
     student,
+    when,
 )
 
 pytestmark = pytest.mark.django_db
@@ -37,12 +39,67 @@ def test_group_standardised_uses_only_each_groups_own_values():
     sd = (2 / 3) ** 0.5  # of 1, 2, 3
     assert z[:3].tolist() == pytest.approx([-1 / sd, 0.0, 1 / sd])
     assert z[3:5].tolist() == [0.0, 0.0]  # everyone equal
-    assert z[5:].tolist() == pytest.approx([-1.0, 1.0])  # NaN counts as 0
+    assert np.isnan(z[5]) and z[6] == 0.0  # no value; alone with one: the mean
     # Another group's values change nothing.
     more = group_standardised(np.append(values, 1000.0), np.append(groups, 2))
     assert more[:3].tolist() == z[:3].tolist()
-    assert more[5:7].tolist() == z[5:].tolist()
+    assert np.isnan(more[5]) and more[6] == z[6]
     assert group_standardised(np.zeros(0), np.zeros(0, dtype=np.int64)).tolist() == []
+
+
+def test_group_standardised_leaves_missing_values_out_of_the_mean_and_spread():
+    # A missing value is "no value yet", not 0 on the base scale (for assessment
+    # scores 0 is "50%"): it stays NaN and moves nobody else.
+    z = group_standardised(np.array([0.6, 0.6, 0.6, np.nan]), np.zeros(4))
+    assert z[:3].tolist() == [0.0, 0.0, 0.0]
+    assert np.isnan(z[3])
+    values = np.array([np.nan, 1.0, np.nan, 2.0, 3.0, np.nan, np.nan, 5.0])
+    groups = np.array([1, 1, 1, 1, 1, 2, 2, 3])
+    z = group_standardised(values, groups)
+    sd = (2 / 3) ** 0.5  # of 1, 2, 3 alone
+    assert z[[1, 3, 4]].tolist() == pytest.approx([-1 / sd, 0.0, 1 / sd])
+    assert np.isnan(z[[0, 2, 5, 6]]).all()  # group 2 has no value at all
+    assert z[7] == 0.0  # the only value of its group: the class mean
+    # The same as the finite values alone.
+    assert (
+        z[[1, 3, 4]].tolist()
+        == group_standardised(np.array([1.0, 2.0, 3.0]), np.ones(3)).tolist()
+    )
+
+
+def test_assessment_scores_classmates_has_no_value_while_the_grade_waits():
+    c = course()
+    task = activity(c, "assign", due=START + 10 * DAY, grade_max=100)
+    first, second, third, waiting = (student(c) for _ in range(4))
+    for enrolment, score in ((first, 80), (second, 80), (third, 80), (waiting, None)):
+        ActivityGrade.objects.create(
+            user_id=enrolment.user_id,
+            activity=task,
+            grade=score,
+            timesubmitted=when(START + 9 * DAY),
+        )
+    data = analysis_data([c], [(START, START + 10 * DAY)])
+    assert indicator_values("assessment_scores", data) == [0.6, 0.6, 0.6, None]
+    # Not [0.19, 0.19, 0.19, -0.58]: the waiting student is neither below the
+    # class nor pulling the others above it.
+    assert indicator_values("assessment_scores_classmates", data) == [0, 0, 0, None]
+
+    # With different scores, the classmates with a score are standardised among
+    # themselves, as if the waiting student were not there.
+    ActivityGrade.objects.filter(user_id=second.user_id).update(grade=40)
+    ActivityGrade.objects.filter(user_id=third.user_id).update(grade=60)
+    data = analysis_data([c], [(START, START + 10 * DAY)])
+    assert indicator_values("assessment_scores", data) == [0.6, -0.2, 0.2, None]
+    assert indicator_values("assessment_scores_classmates", data) == [
+        *_expected([0.6, -0.2, 0.2]),
+        None,
+    ]
+
+
+def test_classmates_indicators_are_group_relative():
+    from models_app.plugins.indicators.classmates import ComparedWithClassmates
+
+    assert ComparedWithClassmates.group_relative is True
 
 
 def test_days_since_last_access_classmates_standardises_within_course_and_range():

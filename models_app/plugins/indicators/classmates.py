@@ -14,8 +14,12 @@ section).
 
 Classmates are the samples analysed together (the same course and range; in a
 prediction run, the students predicted for that range), as for relative_activity.
-A missing value counts as 0, as the processors read it. No "/mean" column: the
-class mean of a standardised value is always 0.
+The mean and standard deviation are those of the classmates with a value; a
+missing value stays missing ("no value yet" on the insight pages; the processors
+read it as 0, the class mean) rather than counting as 0 on the base scale, where 0
+is "50%" for assessment scores: a student whose work waits for its grade is not
+pushed below the class, nor the others above it. A class with one value gives it
+0. No "/mean" column: the class mean of a standardised value is always 0.
 """
 
 from __future__ import annotations
@@ -44,19 +48,25 @@ SPREAD = 3.0
 
 def group_standardised(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """Per entry, (value - mean of its group) / standard deviation of its group
-    (population), 0 where the group's values are all equal. NaN counts as 0."""
-    values = np.nan_to_num(np.asarray(values, dtype=np.float64), nan=0.0)
+    (population), both over the group's finite values only; 0 where those values
+    are all equal (or there is only one), NaN where the value is NaN: a missing
+    value is "no value yet", not 0 on the base scale (where 0 can mean "50%")."""
+    values = np.asarray(values, dtype=np.float64)
     if not len(values):
         return np.zeros(0)
     _keys, group = np.unique(groups, return_inverse=True)
-    sizes = np.bincount(group).astype(np.float64)
-    means = np.bincount(group, weights=values) / sizes
-    centred = values - means[group]
+    finite = np.isfinite(values)
+    known = np.where(finite, values, 0.0)
+    counts = np.bincount(group, weights=finite.astype(np.float64))
+    sizes = np.maximum(counts, 1.0)
+    means = np.bincount(group, weights=known) / sizes
+    centred = np.where(finite, values - means[group], 0.0)
     sd = np.sqrt(np.bincount(group, weights=centred**2) / sizes)
     spread = sd[group]
     # A spread within rounding of 0 is "everyone equal", not a tiny real spread.
     equal = spread <= 1e-9 * np.maximum(1.0, np.abs(means[group]))
-    return np.where(equal, 0.0, centred / np.where(equal, 1.0, spread))
+    z = np.where(equal, 0.0, centred / np.where(equal, 1.0, spread))
+    return np.where(finite, z, np.nan)
 
 
 class ComparedWithClassmates(LinearIndicator):
@@ -66,6 +76,9 @@ class ComparedWithClassmates(LinearIndicator):
 
     base: ClassVar[type[BaseIndicator]]
     include_averages = False
+    # Its value depends on the other samples analysed with it, not on the sample
+    # alone: the indicator cache must not reuse it across runs.
+    group_relative = True
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
