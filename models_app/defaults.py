@@ -88,9 +88,19 @@ class DefaultModel:
     interval: str
     enabled: bool
     rule_based: bool
+    #: The indicator sets this default had in earlier releases: a site whose model
+    #: still has one of them has this default (it is not offered again, so
+    #: "Restore default models" never makes a second model of the same target).
+    earlier_indicators: tuple[tuple[str, ...], ...] = ()
 
     def signature(self) -> tuple[str, frozenset[str]]:
         return (self.target, frozenset(self.indicators))
+
+    def signatures(self) -> set[tuple[str, frozenset[str]]]:
+        """Its signature now and in earlier releases."""
+        return {self.signature()} | {
+            (self.target, frozenset(earlier)) for earlier in self.earlier_indicators
+        }
 
 
 DEFAULT_MODELS: tuple[DefaultModel, ...] = (
@@ -110,6 +120,12 @@ DEFAULT_MODELS: tuple[DefaultModel, ...] = (
         interval="",
         enabled=False,
         rule_based=False,
+        earlier_indicators=(
+            # Until 2026-12-01: Moodle's 49 and Foresight's first four.
+            (*MOODLE_DROPOUT_INDICATORS, *FORESIGHT_DROPOUT_INDICATORS[:4]),
+            # The first release: Moodle's own.
+            MOODLE_DROPOUT_INDICATORS,
+        ),
     ),
     DefaultModel(
         key="no_teaching",

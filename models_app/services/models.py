@@ -177,7 +177,7 @@ def default_models_missing() -> list[DefaultModel]:
             "target", "indicators"
         )
     }
-    return [model for model in DEFAULT_MODELS if model.signature() not in existing]
+    return [model for model in DEFAULT_MODELS if not model.signatures() & existing]
 
 
 @transaction.atomic

@@ -175,6 +175,44 @@ def test_a_default_with_other_indicators_counts_as_missing():
     assert {m.key for m in DEFAULT_MODELS} >= set(keys)
 
 
+#: The default dropout model's indicators until 2026-12-01 (Moodle's 49 and
+#: Foresight's first four), as a site installed before then still has them.
+DROPOUT_UNTIL_2026_12 = [
+    "any_access_after_end",
+    "any_access_before_start",
+    "any_write_action_in_course",
+    "read_actions",
+    "completion_enabled",
+    "potential_cognitive_depth",
+    "potential_social_breadth",
+    *(
+        f"mod_{module}_{kind}"
+        for module in (
+            "assign", "book", "chat", "choice", "data", "feedback", "folder",
+            "forum", "glossary", "imscp", "label", "lesson", "lti", "page",
+            "quiz", "resource", "scorm", "survey", "url", "wiki", "workshop",
+        )
+        for kind in ("cognitive_depth", "social_breadth")
+    ),
+    "relative_activity",
+    "days_since_last_access",
+    "assessments_submitted",
+    "assessment_scores",
+]  # fmt: skip
+
+
+def test_an_upgraded_site_keeps_its_dropout_model_and_is_not_offered_a_second(
+    manager_client,
+):
+    model = AnalyticsModel.objects.get(target="course_dropout")
+    model.indicators = DROPOUT_UNTIL_2026_12
+    model.save()
+
+    assert "course_dropout" not in [m.key for m in default_models_missing()]
+    manager_client.post(reverse("models_app:restore"), {"models": ["course_dropout"]})
+    assert AnalyticsModel.objects.filter(target="course_dropout").count() == 1
+
+
 # --- create and edit -----------------------------------------------------------
 
 
