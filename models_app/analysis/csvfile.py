@@ -119,12 +119,13 @@ def dataset_write_csv(
         raise ValueError("A labelled file needs a dataset with labels.")
     ids = dataset.ids
     for i, row in enumerate(dataset.X.tolist()):
+        cells = [_row(row)] if row else []  # no feature column: no field
         if labelled:
             label = dataset.labels[i]
-            end = ",\n" if np.isnan(label) else f",{int(label)}\n"
-            file.write(_row(row) + end)
+            cells.append("" if np.isnan(label) else str(int(label)))
         else:
-            file.write(f"{ids[i]},{_row(row)}\n")
+            cells.insert(0, ids[i])
+        file.write(",".join(cells) + "\n")
 
 
 def dataset_read_csv(*, file: IO[str] | str | Path) -> Dataset:

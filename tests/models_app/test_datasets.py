@@ -468,3 +468,49 @@ def test_unix_times_computed_by_the_database_equal_the_datetimes():
     )
     assert [due for _when, due in got] == [ts(w) for w in times]
     assert [due for _when, due in got] == [1772368215, 1000000000, None]
+
+
+def _written(X, labels=None, *, labelled=True) -> list[str]:
+    from models_app.analysis.dataset import Dataset
+
+    X = np.asarray(X, dtype=float).reshape(len(X), -1)
+    ds = Dataset(
+        mode="training" if labelled else "prediction",
+        model_id=1,
+        target="course_dropout",
+        interval="quarters",
+        columns=[f"range/{i}" for i in range(X.shape[1])],
+        X=X,
+        sample_ids=np.arange(len(X), dtype=np.int64) + 7,
+        range_indexes=np.zeros(len(X), dtype=np.int64),
+        labels=None if labels is None else np.asarray(labels, dtype=float),
+    )
+    out = io.StringIO()
+    dataset_write_csv(dataset=ds, file=out, labelled=labelled)
+    return out.getvalue().splitlines()[3:]
+
+
+def test_csv_values_are_written_as_moodle_reads_them():
+    """Golden lines: ten significant digits, a missing value (any NaN) empty,
+    infinities and signed zeros as PHP's printf would give them."""
+    nan = float("nan")
+    rows = [
+        [0.1 + 0.2, -1.0, 1 / 3, nan],
+        [-nan, 1e-12, 1.5e300, -0.0],
+        [float("inf"), -float("inf"), 5e-324, 123456789012.0],
+    ]
+    assert _written(rows, [1, nan, 0]) == [
+        "0.3,-1,0.3333333333,,1",
+        ",1e-12,1.5e+300,-0,",
+        "inf,-inf,4.940656458e-324,1.23456789e+11,0",
+    ]
+    assert _written(rows, labelled=False) == [
+        "7-0,0.3,-1,0.3333333333,",
+        "8-0,,1e-12,1.5e+300,-0",
+        "9-0,inf,-inf,4.940656458e-324,1.23456789e+11",
+    ]
+
+
+def test_a_dataset_without_feature_columns_writes_only_labels_or_ids():
+    assert _written(np.zeros((2, 0)), [1, 0]) == ["1", "0"]
+    assert _written(np.zeros((2, 0)), labelled=False) == ["7-0", "8-0"]
