@@ -164,7 +164,7 @@ def chunk_analyse(
         dataset.analysables_valid += len(ranges_of)
         if not ranges_of:
             return None
-        skip_predicted = _samples_select(
+        skip_predicted, trained = _samples_select(
             data=data,
             model=model,
             mode=mode,
@@ -173,17 +173,18 @@ def chunk_analyse(
             analysable_ids=list(ranges_of),
             fresh=fresh,
         )
-        _rows_select(
+        new = _rows_select(
             data=data,
             target=target,
             mode=mode,
             skip_predicted=skip_predicted,
+            trained=trained,
             dataset=dataset,
         )
-    if len(data.rows) == 0:
+    if not new.any():
         return None
     if mode == "prediction" and NARROW_PREDICTION and not narrowed:
-        with_rows = set(data.samples.analysable[data.rows.sample].tolist())
+        with_rows = set(data.samples.analysable[data.rows.sample[new]].tolist())
         if len(with_rows) < len(chunk):
             # A nightly run: most analysables have nothing new to predict. Analyse
             # again only those with new rows, so the log is read for their
@@ -195,7 +196,11 @@ def chunk_analyse(
             return result
     with _phase(timings, "indicators"):
         values = _values_calculate(
-            data=data, indicators=indicators, helpers=helpers, use_cache=use_cache
+            data=data,
+            indicators=indicators,
+            helpers=helpers,
+            use_cache=use_cache,
+            new=new,
         )
     with _phase(timings, "target"):
         if mode != "prediction" or target.based_on_assumptions:
@@ -212,6 +217,7 @@ def chunk_analyse(
             values=values,
             labels=labels,
             mode=mode,
+            new=new,
         )
         if record:
             _used_record(
@@ -391,18 +397,20 @@ def _samples_select(
     interval_key: str,
     analysable_ids: list[int],
     fresh: bool,
-) -> dict[tuple[int, int], set[int]]:
-    """Keep the samples of valid analysables that the target accepts and, outside
-    evaluation, that never trained the model (trained samples are never used again,
-    also not predicted, as in Moodle). Returns the (analysable, range) -> sample ids
-    already predicted, for `_rows_select`."""
+) -> tuple[dict[tuple[int, int], set[int]], np.ndarray]:
+    """Keep the samples of valid analysables that the target accepts. Returns the
+    (analysable, range) -> sample ids already predicted and, per sample kept, whether
+    it trained the model already (outside evaluation), for `_rows_select`: trained
+    samples are never used again, also not predicted, as in Moodle, but they stay
+    in the chunk as classmates of the new ones (see `_rows_select`)."""
     samples = data.samples
     samples = samples.take(np.flatnonzero(np.isin(samples.analysable, analysable_ids)))
     data.samples = samples
     valid = target.samples_valid(data=data, mode=mode, now=data.now)
     data.samples = samples.take(np.flatnonzero(valid))
+    trained_mask = np.zeros(len(data.samples), dtype=bool)
     if mode == "evaluation" or fresh:
-        return {}
+        return {}, trained_mask
     if not target.based_on_assumptions:
         trained = bookkeeping.trained_sample_ids(
             model=model, interval=interval_key, analysable_ids=analysable_ids
@@ -413,16 +421,16 @@ def _samples_select(
                 [(aid, sid) for aid, ids in trained.items() for sid in ids],
                 dtype=np.int64,
             ).reshape(-1, 2)
-            done = np.isin(
+            trained_mask = np.isin(
                 pair_keys(samples.analysable, samples.ids),
                 pair_keys(used[:, 0], used[:, 1]),
             )
-            data.samples = samples.take(np.flatnonzero(~done))
     if mode != "prediction":
-        return {}
-    return bookkeeping.predicted_sample_ids(
+        return {}, trained_mask
+    predicted = bookkeeping.predicted_sample_ids(
         model=model, interval=interval_key, analysable_ids=analysable_ids
     )
+    return predicted, trained_mask
 
 
 def _rows_select(
@@ -431,16 +439,24 @@ def _rows_select(
     target: Any,
     mode: str,
     skip_predicted: dict[tuple[int, int], set[int]],
+    trained: np.ndarray,
     dataset: Any,
-) -> None:
-    """Set the chunk's rows: every sample in every range of its analysable, less
-    the (sample, range) pairs already predicted and those the target refuses."""
+) -> np.ndarray:
+    """Set the chunk's rows: every sample in every range of its analysable that
+    the target accepts, and return which of them are new: not of a sample that
+    trained the model (`trained`, per sample) nor a (sample, range) pair already
+    predicted. The other rows (reference rows) are kept only in a range entry with
+    a new row: the group-relative indicators (classmates, relative_activity, the
+    "/mean" columns) compare a new row with every sample of its analysable and
+    range, as a first analysis would; `_assemble` leaves them out, so what is
+    predicted, trained on and recorded is the new rows alone."""
     samples, rs = data.samples, data.range_set
     rows = _rows_all(
         samples=samples, rs=rs, per_sample=target.analysable_kind != "course"
     )
+    new = ~trained[rows.sample]
     if skip_predicted:
-        new = np.array(
+        new &= np.array(
             [
                 sid not in skip_predicted.get((aid, ridx), ())
                 for sid, aid, ridx in zip(
@@ -461,22 +477,37 @@ def _rows_select(
                     _("No new predictions yet for %(analysable)s.")
                     % {"analysable": _describe(data.analysables[aid])}
                 )
-        rows = rows.take(np.flatnonzero(new))
     data.set_rows(rs, rows)
-    valid = target.rows_valid(data=data, mode=mode)
-    data.set_rows(rs, rows.take(np.flatnonzero(valid)))
+    valid = np.asarray(target.rows_valid(data=data, mode=mode), dtype=bool)
+    new = new & valid
+    # Reference rows only where a range entry has a new row to compare.
+    with_new = np.zeros(len(rs), dtype=bool)
+    with_new[rows.pos[new]] = True
+    keep = np.flatnonzero(valid & with_new[rows.pos])
+    data.set_rows(rs, rows.take(keep))
+    return new[keep]
 
 
 def _values_calculate(
-    *, data: AnalysisData, indicators: list[Any], helpers: list[Any], use_cache: bool
+    *,
+    data: AnalysisData,
+    indicators: list[Any],
+    helpers: list[Any],
+    use_cache: bool,
+    new: np.ndarray,
 ) -> dict[str, np.ndarray]:
-    """indicator key -> its value per row (the target's helper indicators too)."""
+    """indicator key -> its value per row (the target's helper indicators too).
+    The cache is neither read nor written for group-relative indicators (their
+    value depends on the rows analysed together, which the cache's key does not
+    hold), nor for the reference rows (`new` False)."""
     values = {
         indicator.key: np.asarray(indicator.calculate(data), dtype=float)
         for indicator in [*indicators, *helpers]
     }
     if use_cache:
-        _cache_apply(data=data, values=values, keys=[i.key for i in indicators])
+        keys = [i.key for i in indicators if not getattr(i, "group_relative", False)]
+        if keys:
+            _cache_apply(data=data, values=values, keys=keys, new=new)
     return values
 
 
@@ -488,14 +519,16 @@ def _assemble(
     values: dict[str, np.ndarray],
     labels: np.ndarray,
     mode: str,
+    new: np.ndarray,
 ) -> ChunkResult:
-    """The rows with at least one indicator value (and, outside prediction, a
-    label), their matrix filled column by column (no full-matrix copy)."""
+    """The new rows with at least one indicator value (and, outside prediction, a
+    label), their matrix filled column by column (no full-matrix copy). The
+    "/mean" columns are means over every row, the reference rows too."""
     samples, rows, rs = data.samples, data.rows, data.range_set
     all_missing = np.ones(len(rows), dtype=bool)
     for indicator in indicators:
         all_missing &= np.isnan(values[indicator.key])
-    keep = ~all_missing
+    keep = ~all_missing & new
     if mode != "prediction":
         keep &= ~np.isnan(labels)
     index = np.flatnonzero(keep)
@@ -673,13 +706,19 @@ def _means(values: np.ndarray, group: np.ndarray) -> np.ndarray:
 
 
 def _cache_apply(
-    *, data: AnalysisData, values: dict[str, np.ndarray], keys: list[str]
+    *,
+    data: AnalysisData,
+    values: dict[str, np.ndarray],
+    keys: list[str],
+    new: np.ndarray,
 ) -> None:
-    """Reuse cached values for these rows; store the ones not cached yet."""
+    """Reuse cached values for the new rows; store the ones not cached yet."""
     samples, rows, rs = data.samples, data.rows, data.range_set
-    starts, ends = rs.start[rows.pos], rs.end[rows.pos]
-    contexts = samples.context[rows.sample]
-    sample_ids = samples.ids[rows.sample]
+    at = np.flatnonzero(new)
+    pos, sample = rows.pos[at], rows.sample[at]
+    starts, ends = rs.start[pos], rs.end[pos]
+    contexts = samples.context[sample]
+    sample_ids = samples.ids[sample]
     cached = calculations.calculations_read(
         origin=samples.origin,
         starts=starts,
@@ -688,7 +727,7 @@ def _cache_apply(
         sample_ids=sample_ids,
         indicators=keys,
     )
-    missing = np.ones(len(rows), dtype=bool)
+    missing = np.ones(len(at), dtype=bool)
     absent = object()
     if cached:
         for key in keys:
@@ -698,7 +737,7 @@ def _cache_apply(
             ):
                 hit = cached.get((s, e, sid, key), absent)
                 if hit is not absent:
-                    column[i] = np.nan if hit is None else hit
+                    column[at[i]] = np.nan if hit is None else hit
                     missing[i] = False
     index = np.flatnonzero(missing)
     calculations.calculations_write(
@@ -707,5 +746,5 @@ def _cache_apply(
         ends=ends[index],
         contexts=contexts[index],
         sample_ids=sample_ids[index],
-        values={key: values[key][index] for key in keys},
+        values={key: values[key][at[index]] for key in keys},
     )

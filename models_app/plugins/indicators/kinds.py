@@ -70,6 +70,12 @@ class BaseIndicator(Indicator):
     #: chunk's aggregate then keeps every activity's groups (see
     #: LogReader.aggregate's `activity_detail`), many times more of them.
     needs_activity_counts: ClassVar[bool] = False
+    #: Whether a row's value depends on the other rows analysed with it (its
+    #: classmates: the same `data.rows.pos`). The chunk then computes it over every
+    #: row of the range, the ones already predicted or trained on too, and never
+    #: reads nor writes the calculation cache for it (the cache is keyed by sample
+    #: and range, not by group).
+    group_relative: ClassVar[bool] = False
 
     def calculate(self, data: AnalysisData) -> np.ndarray:
         raise NotImplementedError

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 from django.utils.translation import gettext_lazy as _
@@ -43,14 +43,16 @@ class RelativeActivity(LinearIndicator):
     of a large class is near 1, the median 0, the least active near -1, and a
     student with no event at all is -1. Everyone equal gives 0. Unlike a fixed scale
     it reads the same in a course full of short pages and in one of long videos.
-    Classmates are the samples analysed together: in a prediction run, the students
-    predicted for that range. No "/mean" column: the mean of percentiles says nothing.
+    Classmates are every valid sample of the course in that range, the ones already
+    predicted or trained on included (the chunk keeps them as reference rows). No
+    "/mean" column: the mean of percentiles says nothing.
     """
 
     key = "relative_activity"
     label = _("Activity compared with classmates")
     moodle_id = "\\foresight\\analytics\\indicator\\relative_activity"
     include_averages = False
+    group_relative: ClassVar[bool] = True
 
     def calculate(self, data: AnalysisData) -> np.ndarray:
         events = data.count_rows()
