@@ -5,8 +5,9 @@
     .venv/bin/python bench/oulad_evaluate.py --repeat 3 --interval quarters
 
 Issue 18's measure of a whole small evaluation, as an admin runs it: a fresh
-database (PostgreSQL: `--database` is dropped and created again on 127.0.0.1;
-SQLite: the file is removed first), `migrate`, `import_oulad` of each `--data`
+database (PostgreSQL: the URL's database is dropped and created again; SQLite: the file
+is removed first; only a database whose name starts with foresight_oulad, unless
+`--drop-any-database`), `migrate`, `import_oulad` of each `--data`
 directory (default ../shared/data/oulad and ../shared/data/oulad-bbb-2013b: AAA
 2013J and BBB 2013B, 2.0M log rows), then `manage.py evaluate_model` of the
 default dropout model with `--analysisinterval` (quarters), each in its own
@@ -53,16 +54,32 @@ def _manage(env: dict[str, str], *args: str) -> tuple[float, str]:
     return seconds, done.stdout
 
 
-def _fresh_database(url: str) -> None:
-    if url.startswith("sqlite:"):
-        Path(url.split("sqlite://", 1)[1]).unlink(missing_ok=True)
+def _fresh_database(url: str, *, any_name: bool) -> None:
+    """Drop and create the database of `url` (remove the SQLite file). Only a
+    database named foresight_oulad... unless `any_name`: a mistyped URL must not
+    empty someone's site."""
+    import environ
+
+    config = environ.Env.db_url_config(url)
+    name = str(config["NAME"])
+    if not any_name and not Path(name).name.startswith("foresight_oulad"):
+        sys.exit(
+            f"Refusing to drop {name!r}: the benchmark starts from an empty "
+            "database and drops it first. Use a name starting with foresight_oulad, "
+            "or --drop-any-database."
+        )
+    if "sqlite" in config["ENGINE"]:
+        Path(name).unlink(missing_ok=True)
         return
-    name = url.rsplit("/", 1)[1]
+    server = ["-h", str(config.get("HOST") or "127.0.0.1")]
+    server += ["-p", str(config.get("PORT") or 5432)]
+    server += ["-U", str(config.get("USER") or "postgres"), "-d", "postgres"]
     for sql in (f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'):
         subprocess.run(
-            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql],
+            ["psql", *server, "-qc", sql],
             check=True,
             capture_output=True,
+            env={**os.environ, "PGPASSWORD": str(config.get("PASSWORD") or "")},
         )
 
 
@@ -92,6 +109,12 @@ def main() -> None:
     parser.add_argument("--data", action="append", type=Path)
     parser.add_argument("--interval", default="quarters")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument(
+        "--drop-any-database",
+        action="store_true",
+        help="Drop the URL's database even if its name does not start with "
+        "foresight_oulad.",
+    )
     args = parser.parse_args()
 
     env = {
@@ -99,7 +122,7 @@ def main() -> None:
         "DATABASE_URL": args.database_url,
         "DJANGO_SETTINGS_MODULE": "config.settings",
     }
-    _fresh_database(args.database_url)
+    _fresh_database(args.database_url, any_name=args.drop_any_database)
     out: dict = {"database": args.database_url.split("://")[0]}
     out["migrate_seconds"] = round(_manage(env, "migrate", "-v0")[0], 2)
     imports = []
