@@ -240,3 +240,14 @@ def test_indicators_that_do_not_say_get_activity_detail_and_classmates_follow_th
     assert activity_detail_needed([ReadActions(), Silent()]) is True
     assert activity_detail_needed([ReadActionsComparedWithClassmates()]) is False
     assert activity_detail_needed([ReadActions(), ForumCompared()]) is True
+
+
+def test_per_activity_counts_refuse_an_aggregate_without_activity_detail(site):
+    from models_app.plugins.indicators.community_of_inquiry import (
+        user_activity_counts,
+    )
+
+    reader = get_reader("standard", rollup=False)
+    assert len(user_activity_counts(_data(site, reader, detail=True))["key"]) > 0
+    with pytest.raises(RuntimeError, match="needs_activity_counts"):
+        user_activity_counts(_data(site, reader, detail=False))

@@ -176,6 +176,12 @@ def counted_pairs(data: AnalysisData) -> dict[str, np.ndarray]:
 
 def user_activity_counts(data: AnalysisData) -> dict[str, np.ndarray]:
     """Per (row, activity id) key: the student's events and create/update events."""
+    if not data.activity_detail:
+        # The aggregate put every activity's ordinary events in one group.
+        raise RuntimeError(
+            "Per-activity counts need the aggregate's activity detail: the "
+            "indicator must set needs_activity_counts."
+        )
 
     def load() -> dict[str, np.ndarray]:
         counts = data.range_counts()
