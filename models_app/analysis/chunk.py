@@ -454,9 +454,10 @@ def _rows_select(
     rows = _rows_all(
         samples=samples, rs=rs, per_sample=target.analysable_kind != "course"
     )
-    new = ~trained[rows.sample]
+    untrained = ~trained[rows.sample]
+    new = untrained.copy()
     if skip_predicted:
-        new &= np.array(
+        unpredicted = np.array(
             [
                 sid not in skip_predicted.get((aid, ridx), ())
                 for sid, aid, ridx in zip(
@@ -468,10 +469,13 @@ def _rows_select(
             ],
             dtype=bool,
         )
-        if not new.all():
+        new &= unpredicted
+        if not unpredicted[untrained].all():
+            # Told as before the reference rows: of the untrained samples' rows.
             analysable = samples.analysable[rows.sample]
             for aid in sorted(
-                set(analysable[~new].tolist()) - set(analysable[new].tolist())
+                set(analysable[untrained & ~unpredicted].tolist())
+                - set(analysable[new].tolist())
             ):
                 dataset.messages.append(
                     _("No new predictions yet for %(analysable)s.")

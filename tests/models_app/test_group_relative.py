@@ -108,6 +108,9 @@ def test_late_enrolment_is_predicted_against_the_students_predicted_before():
     # A night with nothing new reads nothing, predicts nothing.
     night3 = dataset_build(model=model, mode="prediction", now=START + 23 * DAY)
     assert len(night3) == 0
+    told = "No new predictions yet for"
+    assert not any(told in m for m in night2.messages)
+    assert any(told in m for m in night3.messages)
 
 
 def test_retraining_after_a_late_sync_standardises_against_the_trained_class():
