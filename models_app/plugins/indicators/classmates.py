@@ -16,8 +16,10 @@ values out of the mean and spread (below) changed none of these: the OULAD figur
 are the same to four decimals, the generated site's within 0.0001 (measured at
 load average 1.3-3.6 on two cores; see the README's quality section).
 
-Classmates are the samples analysed together (the same course and range; in a
-prediction run, the students predicted for that range), as for relative_activity.
+Classmates are every valid sample of the same course and range, as for
+relative_activity: in a nightly run, those already predicted or trained on stay in
+the chunk as reference rows (models_app.analysis.chunk), so a student enrolled late
+is compared with the whole class, not with nobody.
 The mean and standard deviation are those of the classmates with a value; a
 missing value stays missing ("no value yet" on the insight pages; the processors
 read it as 0, the class mean) rather than counting as 0 on the base scale, where 0
