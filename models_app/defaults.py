@@ -51,8 +51,8 @@ _ACTIVITY_MODULES = [
 ]
 
 
-#: Moodle's own default dropout model's indicators ("moodle" in bench/analysis.py).
-MOODLE_DROPOUT_INDICATORS = (
+#: The course-level indicators of Moodle's dropout model (the default model keeps them).
+MOODLE_COURSE_INDICATORS = (
     "any_access_after_end",
     "any_access_before_start",
     "any_write_action_in_course",
@@ -60,6 +60,11 @@ MOODLE_DROPOUT_INDICATORS = (
     "completion_enabled",
     "potential_cognitive_depth",
     "potential_social_breadth",
+)
+
+#: Moodle's own default dropout model's indicators ("moodle" in bench/analysis.py).
+MOODLE_DROPOUT_INDICATORS = (
+    *MOODLE_COURSE_INDICATORS,
     *(
         f"mod_{module}_{kind}"
         for module in _ACTIVITY_MODULES
@@ -107,16 +112,7 @@ DEFAULT_MODELS: tuple[DefaultModel, ...] = (
     DefaultModel(
         key="course_dropout",
         target="course_dropout",
-        indicators=(
-            "any_access_after_end",
-            "any_access_before_start",
-            "any_write_action_in_course",
-            "read_actions",
-            "completion_enabled",
-            "potential_cognitive_depth",
-            "potential_social_breadth",
-            *FORESIGHT_DROPOUT_INDICATORS,
-        ),
+        indicators=(*MOODLE_COURSE_INDICATORS, *FORESIGHT_DROPOUT_INDICATORS),
         interval="",
         enabled=False,
         rule_based=False,
