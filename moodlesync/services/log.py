@@ -15,11 +15,18 @@ the table's indexes and primary key are built once after it. Otherwise (SQLite,
 --full, id maps too large) the rows are copied into a temporary staging table and
 one INSERT ... SELECT translates the ids with joins on the id map. Nothing is
 held in memory but the rows in flight.
+
+A NUL character in a MariaDB row's text (PostgreSQL text cannot hold one; Moodle
+on MariaDB can write it, in `other` for instance) stops the COPY. The rows are then
+staged again through Python with each NUL replaced by U+FFFD, and each such row is
+named among the part's problems: a read-only sync cannot mend Moodle's row, and
+one bad character must not hold back the whole log.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db import connection, transaction
@@ -31,6 +38,7 @@ from logstore.services.rollup import bulk_write_finished
 from moodlesync.models import ExternalId, Kind, SyncState
 from moodlesync.services.common import PartResult, SyncContext, idmap_load
 from moodlesync.services.log_copy import (
+    NulRefused,
     Translation,
     copy_refusal,
     packet_fits,
@@ -71,6 +79,27 @@ NAMES = [name for name, _type in COLUMNS]
 # the load instead of being maintained row by row.
 DEFER_INDEXES_ROWS = 500_000
 MAX_LISTED = 20
+NUL_REPLACEMENT = "\ufffd"
+
+
+class NulTally:
+    """The rows whose NUL characters were replaced: how many, the first ids."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.ids: list[int] = []
+
+    def rows(self, rows: Iterable[tuple]) -> Iterator[tuple]:
+        for row in rows:
+            if any(isinstance(v, str) and "\x00" in v for v in row):
+                self.count += 1
+                if len(self.ids) < MAX_LISTED:
+                    self.ids.append(int(row[0]))
+                row = tuple(
+                    v.replace("\x00", NUL_REPLACEMENT) if isinstance(v, str) else v
+                    for v in row
+                )
+            yield row
 
 
 def _stage_create() -> None:
@@ -85,9 +114,12 @@ def _stage_drop() -> None:
         cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
 
 
-def _stage_fill(ctx: SyncContext, cursor_id: int) -> tuple[int, int, int]:
+def _stage_fill(
+    ctx: SyncContext, cursor_id: int, nul: NulTally | None = None
+) -> tuple[int, int, int]:
     """Copy the Moodle rows above `cursor_id` into the staging table; their count
-    and lowest and highest ids."""
+    and lowest and highest ids. With `nul`, rows read through Python have their
+    NUL characters replaced (and tallied)."""
     select = (
         f"SELECT {', '.join(NAMES)} FROM {ctx.t('logstore_standard_log')} "
         f"WHERE id > {int(cursor_id)} ORDER BY id"
@@ -101,7 +133,7 @@ def _stage_fill(ctx: SyncContext, cursor_id: int) -> tuple[int, int, int]:
                         copy.write(block)
                 else:
                     for rows in ctx.source.stream(select, chunk=50000):
-                        for row in rows:
+                        for row in nul.rows(rows) if nul else rows:
                             copy.write_row(row)
     else:
         marks = ", ".join(["%s"] * len(NAMES))
@@ -266,14 +298,20 @@ def _problems_note(
 
 
 def _staged_load(
-    ctx: SyncContext, result: PartResult, start: int, *, defer: bool
+    ctx: SyncContext,
+    result: PartResult,
+    start: int,
+    *,
+    defer: bool,
+    nul: NulTally | None = None,
 ) -> tuple[dict[str, Any], int]:
     """Stage the Moodle rows, translate with joins in Foresight: for SQLite, for
-    rows that may be here already, and for id maps too large for lookup lists."""
+    rows that may be here already, for id maps too large for lookup lists, and
+    for MariaDB rows with NUL characters (`nul`)."""
     clock = time.monotonic()
     seconds: dict[str, float] = {}
     _stage_create()
-    read, low, last = _stage_fill(ctx, start)
+    read, low, last = _stage_fill(ctx, start, nul)
     seconds["read_seconds"] = round(time.monotonic() - clock, 2)
     insert, _joins = _translate_sql(ctx.siteid)
     if low <= _local_top():
@@ -297,6 +335,19 @@ def _staged_load(
     seconds["write_seconds"] = round(time.monotonic() - clock, 2)
     _stage_drop()
     counts = {"read": read, "imported": imported, "skipped": skipped}
+    if nul is not None:
+        counts["nul_replaced"] = nul.count
+        for row_id in nul.ids:
+            result.problem(
+                "logstore_standard_log",
+                row_id,
+                _(
+                    "its text has NUL characters, which PostgreSQL cannot store; "
+                    "each was replaced by U+FFFD."
+                ),
+                prefix=ctx.prefix,
+            )
+        result.problems += nul.count - len(nul.ids)
     return {**counts, "unlinked": unlinked, "path": "staged", **seconds}, last
 
 
@@ -363,14 +414,20 @@ def log_sync(ctx: SyncContext) -> PartResult:
             translation = None
     # A savepoint: if Moodle refuses a read half-way, the staging table and every
     # row go with it, and Foresight's transaction stays usable.
-    with transaction.atomic():
-        if translation is None:
-            counts, last = _staged_load(ctx, result, start, defer=defer)
-        else:
-            counts, last = (
-                _copied_load(ctx, result, translation, start, top, defer=defer),
-                top,
-            )
+    try:
+        with transaction.atomic():
+            if translation is None:
+                counts, last = _staged_load(ctx, result, start, defer=defer)
+            else:
+                counts, last = (
+                    _copied_load(ctx, result, translation, start, top, defer=defer),
+                    top,
+                )
+    except NulRefused:
+        # Everything of the attempt went with the savepoint, its problem notes too.
+        result = PartResult("log")
+        with transaction.atomic():
+            counts, last = _staged_load(ctx, result, start, defer=defer, nul=NulTally())
     result.cursor = last
     result.counts = {**counts, "indexes_rebuilt": defer}
     result.counts.update(_legacy_sync(ctx, result))

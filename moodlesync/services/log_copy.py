@@ -15,8 +15,9 @@ Used when Foresight is on PostgreSQL, every Moodle id to read is above the log's
 highest id (no row can be here already), the maps fit in lookup lists and, on
 MariaDB, the statement fits well within max_allowed_packet (it is sent once, as
 a prepared statement); the staging path in `log.py` covers the rest. A row
-Foresight's database refuses in the COPY (a NUL character from MariaDB) refuses
-the log part, naming the row.
+Foresight's database refuses in the COPY refuses the log part, naming the row;
+a NUL character from MariaDB (which PostgreSQL text cannot hold) is the one refusal
+`log.py` recovers from, by staging the rows again with the character replaced.
 """
 
 from __future__ import annotations
@@ -47,6 +48,14 @@ BLOCK_BYTES = 64 << 20  # at most, and below the server's max_allowed_packet
 FLUSH_BYTES = 1 << 20
 # MariaDB: the largest share of max_allowed_packet the block SELECT may take.
 PACKET_SHARE = 0.5
+
+
+class NulRefused(PartRefused):
+    """The COPY stopped at a MariaDB row with a NUL character in its text."""
+
+    def __init__(self, text: str, row: int) -> None:
+        super().__init__(text)
+        self.row = row
 
 
 @dataclass
@@ -376,16 +385,15 @@ def copy_refusal(ctx: SyncContext, start: int) -> Iterator[None]:
         if row is not None:
             text = _(
                 "%(table)s row %(id)s has a NUL character, which PostgreSQL cannot "
-                "store (%(error)s): remove it in Moodle, then sync again. Nothing "
-                "of the log was written; the next sync starts again after row "
-                "%(start)s."
-            )
-        else:
-            text = _(
-                "%(table)s: Foresight's database refused the rows above id "
-                "%(start)s (%(error)s). Nothing of the log was written; the next "
+                "store (%(error)s). Nothing of the log was written; the next "
                 "sync starts again after row %(start)s."
             )
+            raise NulRefused(text % values, row) from exc
+        text = _(
+            "%(table)s: Foresight's database refused the rows above id "
+            "%(start)s (%(error)s). Nothing of the log was written; the next "
+            "sync starts again after row %(start)s."
+        )
         raise PartRefused(text % values) from exc
 
 

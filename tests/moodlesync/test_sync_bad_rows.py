@@ -2,6 +2,7 @@
 """Rows of a real Moodle site that Foresight cannot take as they are: the part is
 refused with a message naming the table and the row, nothing of it is written,
 the other parts sync, and the next sync picks up from the last committed point.
+A NUL character in a MariaDB log row is the exception: replaced, and named.
 Also the MariaDB log path's fallback when its statement would not fit in
 max_allowed_packet."""
 
@@ -33,54 +34,78 @@ def log_rows() -> list[tuple]:
     return list(StandardLogEntry.objects.order_by("id").values_list(*fields))
 
 
-def test_a_nul_character_in_a_mariadb_log_row_refuses_the_log_part(
+def test_a_nul_character_in_a_mariadb_log_row_is_replaced_and_named(
     moodle_rw, use_moodle, monkeypatch
 ):
     db = use_moodle(moodle_rw)
-    row = one(db, f"SELECT id FROM {LOG} ORDER BY id LIMIT 1 OFFSET 40")
+    rows = [
+        one(db, f"SELECT id FROM {LOG} ORDER BY id LIMIT 1 OFFSET {offset}")
+        for offset in (40, 41)
+    ]
     top = one(db, f"SELECT MAX(id) FROM {LOG}")
     if moodle_rw.engine != "mariadb":
         # Such a row cannot exist in a Moodle on PostgreSQL: its text refuses it.
         with pytest.raises(RuntimeError, match="null character not permitted"):
-            db.execute(f"UPDATE {LOG} SET other = other || chr(0) WHERE id = {row}")
+            db.execute(f"UPDATE {LOG} SET other = other || chr(0) WHERE id = {rows[0]}")
         return
+    ids = ", ".join(map(str, rows))
     db.execute(
         f"UPDATE {LOG} SET other = CONCAT(COALESCE(other, ''), "
-        f"CHAR(0 USING utf8mb4), 'x') WHERE id = {row}"
+        f"CHAR(0 USING utf8mb4), 'x', CHAR(0 USING utf8mb4)) WHERE id IN ({ids})"
     )
-    assert one(db, f"SELECT COUNT(*) FROM {LOG} WHERE INSTR(other, CHAR(0)) > 0")
-    try:
-        # The fast path (COPY of rows translated by MariaDB), then the staged one.
-        report = moodle_sync()
-        monkeypatch.setattr(log_copy, "PACKET_SHARE", 1e-9)
-        staged = moodle_sync(full=True, only="log")
-    finally:
-        db.execute(
-            f"UPDATE {LOG} SET other = REPLACE(other, CHAR(0), '') WHERE id = {row}"
-        )
-    if connection.vendor != "postgresql":
-        # SQLite stores the character: the row arrives as Moodle has it.
-        assert not part(report, "log").refused
-        assert "\x00" in StandardLogEntry.objects.get(id=row).other
-        return
-    for refused in (part(report, "log").refused, part(staged, "log").refused):
-        assert f"{LOG} row {row} has a NUL character" in refused, refused
-        assert "Nothing of the log was written" in refused
-    assert [p.part for p in report.parts if p.refused] == ["log"]
-    assert StandardLogEntry.objects.count() == 0
-    state = SyncState.objects.get(part="log")
-    assert state.status == SyncState.Status.FAILED
-    assert state.cursor == 0
-    assert state.messages == [part(staged, "log").refused]
-
-    # Moodle's row mended, the next sync brings the whole log, that row too.
-    monkeypatch.undo()
-    again = part(moodle_sync(only="log"), "log")
-    assert not again.refused
-    assert again.counts["path"] == "copy"
+    assert one(db, f"SELECT COUNT(*) FROM {LOG} WHERE INSTR(other, CHAR(0)) > 0") == 2
+    # The fast path (COPY of rows translated by MariaDB) ...
+    report = moodle_sync()
+    log = part(report, "log")
+    assert [p.part for p in report.parts if p.refused] == []
+    assert StandardLogEntry.objects.count() == log.counts["imported"] > 40
     assert SyncState.objects.get(part="log").cursor == top
-    assert StandardLogEntry.objects.filter(id=row).exists()
-    assert StandardLogEntry.objects.count() == again.counts["imported"] > 40
+    if connection.vendor != "postgresql":
+        # SQLite stores the character: the rows arrive as Moodle has them.
+        assert "\x00" in StandardLogEntry.objects.get(id=rows[0]).other
+        assert "nul_replaced" not in log.counts
+        return
+    # ... stopped at the first row; the rows were staged again, each NUL replaced.
+    assert log.counts["path"] == "staged"
+    assert log.counts["nul_replaced"] == 2
+    for row in rows:
+        other = StandardLogEntry.objects.get(id=row).other
+        assert "\x00" not in other
+        assert other.endswith("\ufffdx\ufffd"), other
+        named = f"{LOG} row {row}: its text has NUL characters"
+        assert any(m.startswith(named) for m in log.messages), log.messages
+    # Every other row is as the plain path brings it.
+    db.execute(
+        f"UPDATE {LOG} SET other = REPLACE(other, CHAR(0), '') WHERE id IN ({ids})"
+    )
+    replaced = {r[0]: r for r in log_rows() if r[0] in rows}
+    StandardLogEntry.objects.all().delete()
+    SyncState.objects.filter(part="log").delete()
+    clean = part(moodle_sync(only="log"), "log")
+    assert clean.counts["path"] == "copy"
+    assert "nul_replaced" not in clean.counts
+    other_column = [f.attname for f in StandardLogEntry._meta.concrete_fields].index(
+        "other"
+    )
+    for row in log_rows():
+        if row[0] in replaced:
+            mended = list(replaced[row[0]])
+            mended[other_column] = mended[other_column].replace("\ufffd", "")
+            assert tuple(mended) == row
+    assert StandardLogEntry.objects.count() == log.counts["imported"]
+
+    # The staged path (a statement too long for the fast one) replaces them too.
+    db.execute(
+        f"UPDATE {LOG} SET other = CONCAT(COALESCE(other, ''), "
+        f"CHAR(0 USING utf8mb4)) WHERE id = {rows[0]}"
+    )
+    StandardLogEntry.objects.all().delete()
+    SyncState.objects.filter(part="log").delete()
+    monkeypatch.setattr(log_copy, "PACKET_SHARE", 1e-9)
+    staged = part(moodle_sync(only="log"), "log")
+    assert not staged.refused
+    assert staged.counts["nul_replaced"] == 1
+    assert StandardLogEntry.objects.get(id=rows[0]).other.endswith("\ufffd")
 
 
 def test_the_mariadb_log_falls_back_to_staging_when_its_statement_is_too_long(
