@@ -1,6 +1,7 @@
 """What the prediction page adds to the stored values: the reasons in words with
-their figures, the student's weekly activity against the class and the risk over
-the analysed periods (insights.charts)."""
+their figures, one per measure (insights.reasons: an indicator and its classmates
+variant are one), the student's weekly activity against the class and the risk
+over the analysed periods (insights.charts)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,12 @@ from typing import Any
 from insights.activity import course_activity
 from insights.charts import risk_over_runs_chart, weekly_activity_chart
 from insights.models import Prediction
-from insights.reasons import Facts, prediction_reasons, reason_text, reasons_method
+from insights.reasons import (
+    Facts,
+    indicator_texts,
+    prediction_reasons,
+    reasons_method,
+)
 from insights.risk import BAND_LABELS, risk_band, risk_percent
 from lms.models import Enrolment
 
@@ -65,16 +71,5 @@ def prediction_pictures(*, prediction: Prediction, sample: Any) -> dict[str, Any
             )
     out["reasons"] = prediction_reasons(prediction, facts=facts, about_class=False)
     out["class_reasons"] = prediction_reasons(prediction, facts=facts, about_class=True)
-    out["indicator_texts"] = [
-        reason_text(key, value, facts)
-        for key, value in (prediction.calculations or {}).items()
-        if not key.startswith("_")
-        and not key.endswith("/mean")
-        and not _discrete_unset(key, value)
-    ]
+    out["indicator_texts"] = indicator_texts(prediction.calculations or {}, facts)
     return out
-
-
-def _discrete_unset(key: str, value: Any) -> bool:
-    """A discrete indicator's class that is not set (only the set one is shown)."""
-    return "/" in key and isinstance(value, int | float) and value <= 0

@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
 from insights.activity import DAY, CourseActivity
+from models_app.plugins.base import Indicator
+from models_app.plugins.indicators.classmates import SPREAD
 from models_app.plugins.registry import UnknownPlugin, indicator_class
 
 #: How many reasons the course view shows per student.
@@ -30,11 +32,12 @@ HORIZON_DAYS = 28  # days_since_last_access reaches -1 at four weeks
 class Reason:
     """One reason of a prediction, in words, with its weight for a bar."""
 
-    key: str
+    key: str  # the measure (measure_of): its indicator's key
     text: str
-    weight: float
+    weight: float  # the sum of its columns' stored weights
     share: int  # 0-100: |weight| against the prediction's largest
     raises: bool  # True: pushed towards the predicted class (the risk)
+    columns: tuple[str, ...] = ()  # the stored columns summed into `weight`
 
 
 @dataclass(frozen=True)
@@ -184,6 +187,164 @@ def reason_text(key: str, value: float | None, facts: Facts | None = None) -> st
     return _("%(indicator)s: %(level)s") % {"indicator": label, "level": _level(value)}
 
 
+def measure_of(key: str) -> str:
+    """The measure the column `key` is about: its indicator's key, or for an
+    indicator that restates another one's value (it names it as its `base`, as the
+    classmates indicators do), that one's. The columns of one measure are one reason."""
+    name = key.partition("/")[0]
+    seen = {name}
+    while True:
+        try:
+            base = getattr(indicator_class(name), "base", None)
+        except UnknownPlugin:
+            return name
+        if not (isinstance(base, type) and issubclass(base, Indicator)):
+            return name
+        if base.key in seen:  # a loop would be a plug-in's mistake; stop at it
+            return name
+        name = base.key
+        seen.add(name)
+
+
+#: Plain names of measures whose indicator labels read as one column's.
+MEASURE_NAMES = {
+    "read_actions": gettext_noop("Read actions"),
+    # Its value is high when the last access is recent.
+    "days_since_last_access": gettext_noop("Recent access"),
+    "assessments_submitted": gettext_noop("Assessments handed in"),
+    "assessment_scores": gettext_noop("Assessment scores"),
+}
+
+#: A value against the class, from far below to far above (see _comparison).
+COMPARISONS: dict[str, tuple[str, str, str, str, str]] = {
+    "": (
+        gettext_noop("much lower than classmates"),
+        gettext_noop("lower than classmates"),
+        gettext_noop("about the same as classmates"),
+        gettext_noop("higher than classmates"),
+        gettext_noop("much higher than classmates"),
+    ),
+    "days_since_last_access": (
+        gettext_noop("much less recent than classmates"),
+        gettext_noop("less recent than classmates"),
+        gettext_noop("about as recent as classmates"),
+        gettext_noop("more recent than classmates"),
+        gettext_noop("much more recent than classmates"),
+    ),
+    "assessments_submitted": (
+        gettext_noop("far fewer than classmates"),
+        gettext_noop("fewer than classmates"),
+        gettext_noop("about as many as classmates"),
+        gettext_noop("more than classmates"),
+        gettext_noop("far more than classmates"),
+    ),
+}
+
+
+def _measure_name(measure: str) -> str:
+    if measure in MEASURE_NAMES:
+        return _(MEASURE_NAMES[measure])
+    return _label(measure)[0]
+
+
+def _comparison(measure: str, value: float) -> str:
+    """A classmates value (standard deviations from the class mean / SPREAD) in
+    words: within half a standard deviation "about the same", past one and a half
+    "much"."""
+    words = COMPARISONS.get(measure, COMPARISONS[""])
+    deviations = value * SPREAD
+    if deviations <= -1.5:
+        band = 0
+    elif deviations <= -0.5:
+        band = 1
+    elif deviations < 0.5:
+        band = 2
+    elif deviations < 1.5:
+        band = 3
+    else:
+        band = 4
+    return _(words[band])
+
+
+def _known(value: Any) -> bool:
+    return isinstance(value, int | float) and not math.isnan(value)
+
+
+def _own_text(
+    measure: str, columns: list[str], calculations: dict[str, Any], facts: Any
+) -> str | None:
+    """The student's own value of the measure in words; None when it has no value
+    or the model has no column of the indicator itself (only one restating it)."""
+    if columns == [measure]:
+        value = calculations[measure]
+        if not _known(value):
+            return None
+        if measure in SPECIFIC or _label(measure)[1] != "linear":
+            return reason_text(measure, value, facts)
+        return _("%(indicator)s: %(level)s") % {
+            "indicator": _measure_name(measure),
+            "level": _level(value),
+        }
+    # A discrete indicator: one column per class, the set one says it.
+    chosen = sorted(
+        (c for c in columns if _known(calculations[c])),
+        key=lambda c: -float(calculations[c]),
+    )
+    return reason_text(chosen[0], calculations[chosen[0]], facts) if chosen else None
+
+
+def measure_text(
+    measure: str,
+    calculations: dict[str, Any],
+    facts: Facts | None = None,
+    *,
+    about_class: bool | None = False,
+) -> str:
+    """The measure `measure` of a prediction in words: the student's value and how
+    it compares with the classmates ("Read actions: very low (much lower than
+    classmates)"); with `about_class` True the class mean ("Read actions:
+    medium"), with None both."""
+    mine = [
+        k for k in calculations if not k.startswith("_") and measure_of(k) == measure
+    ]
+    name = _measure_name(measure)
+    means = [k for k in mine if k.endswith("/mean") and _known(calculations[k])]
+    if about_class:
+        if not means:
+            return _("%(indicator)s: no value yet") % {"indicator": name}
+        level = _level(float(calculations[means[0]]))
+        return _("%(indicator)s: %(level)s") % {"indicator": name, "level": level}
+    own = _own_text(
+        measure,
+        [k for k in mine if k.partition("/")[0] == measure and not k.endswith("/mean")],
+        calculations,
+        facts,
+    )
+    notes = [
+        _comparison(measure, float(calculations[k]))
+        for k in mine
+        if k.partition("/")[0] != measure and _known(calculations[k])
+    ]
+    if about_class is None:
+        notes += [
+            _("class: %(level)s") % {"level": _level(float(calculations[k]))}
+            for k in means
+        ]
+    if own is None and not notes:
+        return _("%(indicator)s: no value yet") % {"indicator": name}
+    if own is None:
+        return _("%(indicator)s: %(comparison)s") % {
+            "indicator": name,
+            "comparison": "; ".join(notes),
+        }
+    if not notes:
+        return own
+    return _("%(value)s (%(comparison)s)") % {
+        "value": own,
+        "comparison": "; ".join(notes),
+    }
+
+
 def prediction_reasons(
     prediction: Any,
     *,
@@ -191,34 +352,65 @@ def prediction_reasons(
     limit: int | None = None,
     about_class: bool | None = None,
 ) -> list[Reason]:
-    """The prediction's stored reasons, ranked, in words ([] when it has none).
+    """The prediction's stored reasons, one per measure, ranked, in words ([] when
+    it has none).
 
-    `about_class` True keeps only the class-wide columns ("<key>/mean", the mean of
-    the class in the range), False only the student's own, None both.
+    The stored weights of the columns of one measure (an indicator, the ones that
+    restate it such as its classmates variant, and when listed its "/mean") are
+    summed: a model weighs collinear columns with opposite signs, so only the sum
+    is the model's effect of the measure (exactly so for linear log-odds terms).
+    Ranked by the sum's size; `share` is it against the largest shown, so the
+    meters compare the reasons listed together. A measure whose columns cancel out
+    is no reason. `about_class` True keeps only the class-wide columns
+    ("<key>/mean", the mean of the class in the range), False only the student's
+    own, None both (a measure's "/mean" then counts in its reason).
     """
     stored = prediction.reasons if isinstance(prediction.reasons, dict) else {}
     items = [i for i in stored.get("items", []) if isinstance(i, dict) and "key" in i]
     if about_class is not None:
         items = [i for i in items if i["key"].endswith("/mean") is about_class]
-    if limit is not None:
-        items = items[:limit]
-    if not items:
-        return []
-    largest = max(abs(float(i.get("weight", 0))) for i in items) or 1.0
-    calculations = prediction.calculations or {}
-    out = []
+    groups: dict[str, list[tuple[str, float]]] = {}
     for item in items:
-        weight = float(item.get("weight", 0))
-        out.append(
-            Reason(
-                key=item["key"],
-                text=reason_text(item["key"], calculations.get(item["key"]), facts),
-                weight=weight,
-                share=max(4, round(100 * abs(weight) / largest)),
-                raises=weight > 0,
-            )
+        groups.setdefault(measure_of(item["key"]), []).append(
+            (item["key"], float(item.get("weight", 0)))
         )
-    return out
+    nets = [
+        (measure, members, round(sum(w for _k, w in members), 4))
+        for measure, members in groups.items()
+    ]
+    ranked = sorted((n for n in nets if n[2] != 0), key=lambda n: -abs(n[2]))
+    if limit is not None:
+        ranked = ranked[:limit]
+    if not ranked:
+        return []
+    largest = abs(ranked[0][2])
+    calculations = prediction.calculations or {}
+    return [
+        Reason(
+            key=measure,
+            text=measure_text(measure, calculations, facts, about_class=about_class),
+            weight=net,
+            share=max(4, round(100 * abs(net) / largest)),
+            raises=net > 0,
+            columns=tuple(k for k, _w in members),
+        )
+        for measure, members, net in ranked
+    ]
+
+
+def indicator_texts(
+    calculations: dict[str, Any], facts: Facts | None = None
+) -> list[str]:
+    """Every measure of a prediction in words, once each, in the stored order
+    (the class means left out: they are the class's, not the student's)."""
+    measures: list[str] = []
+    for key in calculations:
+        if key.startswith("_") or key.endswith("/mean"):
+            continue
+        measure = measure_of(key)
+        if measure not in measures:
+            measures.append(measure)
+    return [measure_text(m, calculations, facts) for m in measures]
 
 
 def reasons_method(prediction: Any) -> str:

@@ -80,6 +80,8 @@ class ComparedWithClassmates(LinearIndicator):
     divided by SPREAD and capped: the class mean is 0, three standard deviations
     above it 1, three below -1."""
 
+    #: The indicator whose value it standardises. insights.reasons reads it too:
+    #: an indicator that names a `base` restates it, and the two are one reason.
     base: ClassVar[type[BaseIndicator]]
     include_averages = False
     # Its value depends on the other samples analysed with it, not on the sample
