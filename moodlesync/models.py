@@ -69,6 +69,16 @@ class SyncState(models.Model):
     last_success = models.DateTimeField(_("last success"), null=True, blank=True)
     counts = models.JSONField(_("counts"), default=dict, blank=True)
     messages = models.JSONField(_("messages"), default=list, blank=True)
+    pending = models.JSONField(
+        _("ids waiting"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "The log: Moodle ids missing below the cursor when the sync read, as "
+            "[first, last, seen] ranges. A transaction still open then commits "
+            "its rows later; each sync looks for them again for a day."
+        ),
+    )
 
     class Meta:
         verbose_name = _("sync state")

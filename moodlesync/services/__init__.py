@@ -140,6 +140,8 @@ def _state_save(result: PartResult) -> None:
         state.messages = result.messages
         if result.cursor is not None:
             state.cursor = result.cursor
+        if result.pending is not None:
+            state.pending = result.pending
     state.save()
 
 

@@ -39,6 +39,7 @@ class PartResult:
     problems: int = 0
     refused: str = ""
     cursor: int | None = None
+    pending: list[list[int]] | None = None  # the log's ids waiting (SyncState)
 
     def problem(self, table: str, row_id: Any, text: str, *, prefix: str) -> None:
         """Note a row that was skipped or changed, naming its table and id."""

@@ -8,6 +8,15 @@ committed, and the insert ignores ids already present: a row is never imported
 twice, and a sync that fails half-way leaves nothing (one transaction) and starts
 again from the last committed id.
 
+Late commits: Moodle's database hands out a row's id when the row is inserted,
+and other sessions see the row when its transaction commits, so a sync can read
+id 101 while id 100 is still in an open transaction (a long cron task, say). Ids
+missing below the highest id read, among the last GAP_HORIZON seconds of the log,
+are kept as the part's ids waiting (SyncState.pending) and looked for again at each
+sync until GAP_HORIZON seconds after they were first missed; what arrives is
+imported then and its courses' rollups re-aggregated. A rolled-back transaction's
+ids never come, and simply expire.
+
 Speed: on PostgreSQL, when no row to read can be here already, Moodle's
 database translates its ids into Foresight's while it streams the rows and they
 go by COPY straight into the log table (log_copy); on a first load of many rows
@@ -26,10 +35,12 @@ one bad character must not hold back the whole log.
 from __future__ import annotations
 
 import time
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Max, Min, Model
 from django.utils.translation import gettext as _
 
 from logstore.models import LegacyLogEntry, StandardLogEntry
@@ -80,6 +91,11 @@ NAMES = [name for name, _type in COLUMNS]
 DEFER_INDEXES_ROWS = 500_000
 MAX_LISTED = 20
 NUL_REPLACEMENT = "\ufffd"
+#: How long (seconds) a missing id is looked for, and how far back from the newest
+#: row read holes count (older ones are purged or rolled-back rows).
+GAP_HORIZON = 86400
+#: Ranges of ids waiting kept at most (the newest).
+MAX_PENDING = 2000
 
 
 class NulTally:
@@ -115,14 +131,17 @@ def _stage_drop() -> None:
 
 
 def _stage_fill(
-    ctx: SyncContext, cursor_id: int, nul: NulTally | None = None
+    ctx: SyncContext,
+    cursor_id: int,
+    nul: NulTally | None = None,
+    where: str | None = None,
 ) -> tuple[int, int, int]:
-    """Copy the Moodle rows above `cursor_id` into the staging table; their count
-    and lowest and highest ids. With `nul`, rows read through Python have their
-    NUL characters replaced (and tallied)."""
+    """Copy the Moodle rows above `cursor_id` (or those `where` says) into the
+    staging table; their count and lowest and highest ids. With `nul`, rows read
+    through Python have their NUL characters replaced (and tallied)."""
     select = (
         f"SELECT {', '.join(NAMES)} FROM {ctx.t('logstore_standard_log')} "
-        f"WHERE id > {int(cursor_id)} ORDER BY id"
+        f"WHERE {where or f'id > {int(cursor_id)}'} ORDER BY id"
     )
     names = ", ".join(NAMES)
     if connection.vendor == "postgresql":
@@ -272,6 +291,7 @@ def _problems_note(
     problems: dict[str, tuple[int, list[tuple[int, int]]]],
 ) -> tuple[int, int]:
     """Name the first skipped and unlinked rows; their counts."""
+    before = result.problems
     skipped, examples = problems["orphans"]
     for row_id, userid in examples:
         result.problem(
@@ -281,7 +301,7 @@ def _problems_note(
             % {"user": userid},
             prefix=ctx.prefix,
         )
-    result.problems = skipped
+    result.problems = before + skipped
     unlinked, unlinked_examples = problems["unlinked"]
     for row_id, contextid in unlinked_examples:
         result.problem(
@@ -304,14 +324,15 @@ def _staged_load(
     *,
     defer: bool,
     nul: NulTally | None = None,
+    where: str | None = None,
 ) -> tuple[dict[str, Any], int]:
     """Stage the Moodle rows, translate with joins in Foresight: for SQLite, for
-    rows that may be here already, for id maps too large for lookup lists, and
-    for MariaDB rows with NUL characters (`nul`)."""
+    rows that may be here already, for id maps too large for lookup lists, for
+    MariaDB rows with NUL characters (`nul`) and for late rows (`where`)."""
     clock = time.monotonic()
     seconds: dict[str, float] = {}
     _stage_create()
-    read, low, last = _stage_fill(ctx, start, nul)
+    read, low, last = _stage_fill(ctx, start, nul, where)
     seconds["read_seconds"] = round(time.monotonic() - clock, 2)
     insert, _joins = _translate_sql(ctx.siteid)
     if low <= _local_top():
@@ -387,19 +408,104 @@ def _copied_load(
     return {**counts, "unlinked": unlinked, "path": "copy", **seconds}
 
 
+def _holes(start: int, last: int) -> list[list[int]]:
+    """Id ranges [first, last] above `start` and below `last` that the load just
+    made did not bring, among the last GAP_HORIZON seconds of the rows it brought
+    (read from Foresight's copy: exactly what was read, in the same order)."""
+    rows = StandardLogEntry.objects.filter(id__gt=start, id__lte=last)
+    newest = rows.aggregate(newest=Max("timecreated"))["newest"]
+    if newest is None:
+        return []
+    cut = int(newest) - GAP_HORIZON
+    old = rows.filter(timecreated__lt=cut).aggregate(top=Max("id"))["top"]
+    if old is not None:
+        anchor = int(old)
+    elif start > 0:
+        anchor = start
+    else:
+        anchor = int(rows.aggregate(low=Min("id"))["low"])
+    holes: list[list[int]] = []
+    previous = anchor
+    ids = rows.filter(id__gt=anchor).order_by("id").values_list("id", flat=True)
+    for row_id in ids.iterator(chunk_size=50000):
+        if row_id > previous + 1:
+            holes.append([previous + 1, row_id - 1])
+        previous = row_id
+    return holes
+
+
+def _pending_load(
+    ctx: SyncContext, result: PartResult, pending: list[list[int]], now: int
+) -> tuple[dict[str, Any], list[list[int]], list[int]]:
+    """Import the rows of ids waiting that Moodle has now; (counts, the ranges
+    still waiting, the Foresight courses of the rows imported)."""
+    pending = [r for r in pending if r[2] >= now - GAP_HORIZON]
+    if not pending:
+        return {}, [], []
+    table = ctx.t("logstore_standard_log")
+    ranges = " OR ".join(f"id BETWEEN {int(a)} AND {int(b)}" for a, b, _s in pending)
+    found = sorted(
+        int(row[0])
+        for row in ctx.source.fetchall(f"SELECT id FROM {table} WHERE {ranges}")
+    )
+    counts: dict[str, Any] = {"late_read": len(found), "late_imported": 0}
+    courses: list[int] = []
+    if found:
+        listed = ", ".join(map(str, found))
+        late, _last = _staged_load(
+            ctx, result, 0, defer=False, where=f"id IN ({listed})"
+        )
+        counts["late_imported"] = late["imported"]
+        if not ctx.dry_run:
+            courses = sorted(
+                {
+                    c
+                    for c in StandardLogEntry.objects.filter(id__in=found)
+                    .values_list("courseid", flat=True)
+                    .distinct()
+                    if c is not None
+                }
+            )
+    waiting: list[list[int]] = []
+    for low, high, first_seen in pending:
+        # The range minus the ids found in it (sorted), without walking its ids.
+        cursor = low
+        for row_id in found[bisect_left(found, low) : bisect_right(found, high)]:
+            if row_id > cursor:
+                waiting.append([cursor, row_id - 1, first_seen])
+            cursor = row_id + 1
+        if cursor <= high:
+            waiting.append([cursor, high, first_seen])
+    return counts, waiting, courses
+
+
 def log_sync(ctx: SyncContext) -> PartResult:
     """Append the standard log rows above the cursor (all of them with --full,
-    where rows already here are left as they are)."""
+    where rows already here are left as they are), and the late rows of ids
+    still waiting (see the module)."""
     result = PartResult("log")
     state = SyncState.objects.filter(part="log").first()
     start = 0 if ctx.full or state is None else state.cursor
+    pending = [] if ctx.full or state is None else list(state.pending or [])
+    now = int(time.time())
+    late: dict[str, Any] = {}
+    late_courses: list[int] = []
+    if pending:
+        with transaction.atomic():
+            late, pending, late_courses = _pending_load(ctx, result, pending, now)
     top = _source_top(ctx)
     if top <= start:
-        result.counts = {"read": 0, "imported": 0}
+        result.counts = {"read": 0, "imported": 0, **late}
         result.cursor = start
         result.counts.update(_legacy_sync(ctx, result))
-        if result.counts.get("legacy_read") and not ctx.dry_run:
-            bulk_write_finished(models_=[LegacyLogEntry])
+        _waiting_note(ctx, result, pending)
+        written: list[type[Model]] = []
+        if result.counts.get("legacy_read"):
+            written.append(LegacyLogEntry)
+        if late.get("late_imported"):
+            written.append(StandardLogEntry)
+        if written and not ctx.dry_run:
+            bulk_write_finished(models_=written, course_ids=late_courses or None)
         return result
     defer = (
         connection.vendor == "postgresql"
@@ -412,6 +518,7 @@ def log_sync(ctx: SyncContext) -> PartResult:
         translation = translation_build(ctx, NAMES)
         if translation is not None and not packet_fits(ctx, translation):
             translation = None
+    noted = (list(result.messages), result.problems)
     # A savepoint: if Moodle refuses a read half-way, the staging table and every
     # row go with it, and Foresight's transaction stays usable.
     try:
@@ -425,18 +532,34 @@ def log_sync(ctx: SyncContext) -> PartResult:
                 )
     except NulRefused:
         # Everything of the attempt went with the savepoint, its problem notes too.
-        result = PartResult("log")
+        result.messages, result.problems = noted
         with transaction.atomic():
             counts, last = _staged_load(ctx, result, start, defer=defer, nul=NulTally())
     result.cursor = last
-    result.counts = {**counts, "indexes_rebuilt": defer}
+    result.counts = {**counts, **late, "indexes_rebuilt": defer}
+    if not ctx.dry_run:
+        pending += [[a, b, now] for a, b in _holes(start, last)]
+    _waiting_note(ctx, result, pending)
     result.counts.update(_legacy_sync(ctx, result))
     if not ctx.dry_run:
-        # The activity rollups that analysis reads follow the new rows.
+        # The activity rollups that analysis reads follow the new rows (and
+        # re-aggregate the courses of late rows, which are below their mark).
         clock = time.monotonic()
-        bulk_write_finished(models_=[StandardLogEntry, LegacyLogEntry])
+        bulk_write_finished(
+            models_=[StandardLogEntry, LegacyLogEntry], course_ids=late_courses or None
+        )
         result.counts["rollup_seconds"] = round(time.monotonic() - clock, 2)
     return result
+
+
+def _waiting_note(
+    ctx: SyncContext, result: PartResult, pending: list[list[int]]
+) -> None:
+    """Keep the ids waiting (the newest MAX_PENDING ranges) and count them."""
+    if ctx.dry_run:
+        return
+    result.pending = pending[-MAX_PENDING:]
+    result.counts["ids_waiting"] = sum(b - a + 1 for a, b, _s in result.pending)
 
 
 def _legacy_sync(ctx: SyncContext, result: PartResult) -> dict[str, int]:
