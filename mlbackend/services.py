@@ -24,6 +24,7 @@ from mlbackend.engine.bundle import (
 from mlbackend.engine.dataset import dataset_from_csv
 from mlbackend.engine.estimators import DEFAULT_ESTIMATOR
 from mlbackend.engine.evaluation import evaluation_run
+from mlbackend.engine.graphs import files_drawn
 from mlbackend.engine.results import NO_DATASET, OK, EngineError
 from mlbackend.engine.trained import IncrementalClassifier
 
@@ -120,6 +121,8 @@ def evaluation_handle(
             n_iterations=n_iterations,
             trained=trained,
         )
+        # Drawn now, not on demand: Moodle's client downloads the log right after.
+        files = files_drawn(files)
         body: dict[str, Any] = {}
         extras: dict[str, Any] = {}
         for key, value in result.metrics.items():

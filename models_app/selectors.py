@@ -8,15 +8,10 @@ from typing import Any
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 
+from mlbackend.engine.graphs import graphs_available
 from models_app.models import AnalyticsModel, ModelLog
 from settings_app import selectors as settings_selectors
 
-GRAPH_NAMES = (
-    "roc-curve.png",
-    "precision-recall.png",
-    "calibration.png",
-    "learning-curve.png",
-)
 EVALUATION_KINDS = (ModelLog.Kind.EVALUATION, ModelLog.Kind.EVALUATION_TRAINED)
 RUN_KINDS = (ModelLog.Kind.TRAINING, ModelLog.Kind.PREDICTION)
 
@@ -73,7 +68,7 @@ def evaluation_report(*, log: ModelLog) -> list[dict[str, Any]]:
                     item["metrics"] = json.loads(metrics_file.read_text())
                 except ValueError:
                     item["metrics"] = {}
-            item["graphs"] = [name for name in GRAPH_NAMES if (folder / name).is_file()]
+            item["graphs"] = graphs_available(folder)
         report.append(item)
     return report
 

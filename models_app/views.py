@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from access.services import context_system
+from mlbackend.engine.graphs import GRAPH_NAMES, graph_png_kept
 from models_app.forms import (
     AnalyticsModelForm,
     BacktestForm,
@@ -34,7 +35,6 @@ from models_app.models import AnalyticsModel, ModelLog
 from models_app.plugins import registry
 from models_app.plugins.processors.builtin import ESTIMATOR_LABELS
 from models_app.selectors import (
-    GRAPH_NAMES,
     evaluation_best,
     evaluation_files_dir,
     evaluation_report,
@@ -606,14 +606,21 @@ def model_use_interval(request: HttpRequest, pk: int) -> HttpResponse:
 
 @managemodels_required
 def log_graph(request: HttpRequest, pk: int, index: int, name: str) -> HttpResponse:
+    """A graph of an evaluation: its PNG when kept (drawn before, or an older
+    evaluation's), else drawn from the evaluation's graphs.json and kept."""
     log = get_object_or_404(ModelLog, pk=pk)
     results = log.details.get("results", []) if isinstance(log.details, dict) else []
     if name not in GRAPH_NAMES or not 0 <= index < len(results):
         raise Http404
     folder = evaluation_files_dir(directory=str(results[index].get("dir") or ""))
-    if folder is None or not (folder / name).is_file():
+    if folder is None:
         raise Http404
-    return FileResponse((folder / name).open("rb"), content_type="image/png")
+    if (folder / name).is_file():
+        return FileResponse((folder / name).open("rb"), content_type="image/png")
+    png = graph_png_kept(folder, name)
+    if png is None:
+        raise Http404
+    return HttpResponse(png, content_type="image/png")
 
 
 @managemodels_required

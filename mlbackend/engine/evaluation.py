@@ -137,10 +137,13 @@ def evaluation_run(
     trained: IncrementalClassifier | None = None,
     draw_graphs: bool = True,
 ) -> tuple[Result, dict[str, bytes]]:
-    """Evaluate; returns the result and the files to keep with it (graphs, metrics).
+    """Evaluate; returns the result and the files to keep with it (metrics, info.log
+    and, with `draw_graphs`, graphs.json: what the graphs need, drawn on demand by
+    graphs.graph_png_kept or all at once by graphs.files_drawn).
 
-    A dataset whose labels are not exactly the target classes gives GENERAL_ERROR, as
-    Moodle's server answers; anything else gives a score and a status.
+    `draw_graphs=False` also skips the learning curve's extra fits. A dataset whose
+    labels are not exactly the target classes gives GENERAL_ERROR, as Moodle's
+    server answers; anything else gives a score and a status.
     """
     if dataset.labels is None:
         return Result(status=GENERAL_ERROR, info=["Evaluation needs labels."]), {}
@@ -238,13 +241,11 @@ def evaluation_run(
     }
 
     files: dict[str, bytes] = {}
+    extra["graphs"] = []
     if draw_graphs and rounds:
-        files["roc-curve.png"] = graphs.roc_png(rounds, classes)
-        files["precision-recall.png"] = graphs.precision_recall_png(rounds, classes)
-        files["calibration.png"] = graphs.calibration_png(rounds, classes)
-        if curve is not None and curve[0]:
-            files["learning-curve.png"] = graphs.learning_curve_png(*curve)
-    extra["graphs"] = sorted(files)
+        data = graphs.graphs_data(rounds, classes, curve)
+        files[graphs.GRAPH_DATA] = graphs.graphs_data_dumps(data)
+        extra["graphs"] = sorted(graphs.graph_names(data))
     metrics.update(extra)
     files["metrics.json"] = json.dumps(
         {**metrics, "status": status, "info": info}, indent=1

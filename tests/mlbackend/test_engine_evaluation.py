@@ -12,6 +12,7 @@ from sklearn.model_selection import train_test_split
 from mlbackend.engine.dataset import dataset_build
 from mlbackend.engine.estimators import estimator_build
 from mlbackend.engine.evaluation import LABELS_MISMATCH, evaluation_run
+from mlbackend.engine.graphs import graph_names, graph_png
 from mlbackend.engine.results import GENERAL_ERROR, LOW_SCORE, NOT_ENOUGH_DATA, OK
 from mlbackend.engine.trained import IncrementalClassifier, pipeline_fit
 from tests.mlbackend.datasets import noise, separable
@@ -113,7 +114,7 @@ def test_labels_that_do_not_match_the_target_classes_are_a_general_error():
     assert files == {}
 
 
-def test_evaluation_reports_moodles_metrics_and_draws_the_graphs():
+def test_evaluation_reports_moodles_metrics_and_keeps_what_the_graphs_need():
     result, files = evaluation_run(
         dataset=separable(200), estimator="gradient_boosting"
     )
@@ -131,13 +132,24 @@ def test_evaluation_reports_moodles_metrics_and_draws_the_graphs():
         "min_score",
         "accepted_deviation",
     ]
-    for name in (
+    # The points, not the pictures: nothing is drawn until a page asks.
+    assert not [name for name in files if name.endswith(".png")]
+    data = json.loads(files["graphs.json"])
+    names = [
         "roc-curve.png",
         "precision-recall.png",
         "calibration.png",
         "learning-curve.png",
-    ):
-        assert files[name].startswith(PNG), name
+    ]
+    assert graph_names(data) == names
+    assert result.metrics["graphs"] == sorted(names)
+    for name in names:
+        assert graph_png(data, name).startswith(PNG), name
+    # Ten rounds' curves of 40 test samples each: a few kilobytes, not a picture.
+    assert len(files["graphs.json"]) < 30_000
+    [first, *_] = data["roc-curve.png"]["curves"]
+    assert first["name"] == "round 1" and first["auc"] == 1.0
+    assert len(data["learning-curve.png"]["sizes"]) == 5
     saved = json.loads(files["metrics.json"])
     assert saved["score"] == result.score
     assert saved["status"] == OK
@@ -157,8 +169,10 @@ def test_trained_model_mode_scores_the_existing_model_once_on_all_data():
     assert result.deviation == 0.0
     assert result.score == 1.0
     assert sum(map(sum, result.metrics["confusion_matrix"])) == 80
-    assert "learning-curve.png" not in files
-    assert files["roc-curve.png"].startswith(PNG)
+    data = json.loads(files["graphs.json"])
+    assert "learning-curve.png" not in graph_names(data)
+    assert len(data["roc-curve.png"]["curves"]) == 1
+    assert graph_png(data, "roc-curve.png").startswith(PNG)
 
 
 def test_multiclass_evaluation_works_and_has_a_weighted_auc():
@@ -170,7 +184,13 @@ def test_multiclass_evaluation_works_and_has_a_weighted_auc():
     assert result.score > 0.9
     assert 0.9 < result.metrics["auc"] <= 1.0
     assert np.array(result.metrics["confusion_matrix"]).shape == (3, 3)
-    assert files["calibration.png"].startswith(PNG)
+    data = json.loads(files["graphs.json"])
+    assert [c["name"] for c in data["roc-curve.png"]["curves"]] == [
+        "class 0",
+        "class 1",
+        "class 2",
+    ]
+    assert graph_png(data, "calibration.png").startswith(PNG)
 
 
 def test_evaluation_is_deterministic_for_a_seed():
