@@ -7,6 +7,13 @@ which way. This module words them for a teacher: the figure behind each indicato
 41 %"), read from the course's activity (insights.activity) when the prediction is
 about a student in a course, else decoded from the stored value. Encoded values
 ("0 %", "100 %") are never shown.
+
+One reason per measure: an indicator and those that restate it (a classmates
+variant names it as its `base`) measure the same thing, and a model weighs such
+collinear columns with opposite signs ("compared with classmates: very low, lowers
+the risk" beside "amount: very low, raises the risk"). Their weights are summed
+into one reason, worded as the student's value with the comparison ("Read
+actions: very low (much lower than classmates)").
 """
 
 from __future__ import annotations
