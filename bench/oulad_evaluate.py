@@ -13,9 +13,12 @@ directory (default ../shared/data/oulad and ../shared/data/oulad-bbb-2013b: AAA
 default dropout model with `--analysisinterval` (quarters), each in its own
 process, right after the import, timed from the shell's side: the evaluation's
 seconds include the command's start. `--repeat N` runs the evaluation N times
-(`--reuse-prev-analysed false`, so each one analyses again). Prints JSON: seconds
+(`--reuse-prev-analysed false`, so each one analyses again). `--reuse-database`
+skips the drop, migrate and imports and evaluates the database as an earlier run
+left it (to compare changes of the evaluation itself). Prints JSON: seconds
 of each step, the evaluation's score, the load average before and after each
-evaluation. The database is left for inspection.
+evaluation, and its CPU seconds (less sensitive to a busy machine). The database
+is left for inspection.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -38,8 +42,14 @@ def _load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def _manage(env: dict[str, str], *args: str) -> tuple[float, str]:
-    started = time.perf_counter()
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _manage(env: dict[str, str], *args: str) -> tuple[float, str, float]:
+    """(wall seconds, stdout, CPU seconds of the command's process)."""
+    started, cpu = time.perf_counter(), _children_cpu()
     done = subprocess.run(
         [PYTHON, str(ROOT / "manage.py"), *args],
         env=env,
@@ -49,9 +59,10 @@ def _manage(env: dict[str, str], *args: str) -> tuple[float, str]:
         check=False,
     )
     seconds = time.perf_counter() - started
+    cpu = _children_cpu() - cpu
     if done.returncode != 0:
         sys.exit(f"manage.py {' '.join(args)} failed:\n{done.stderr[-2000:]}")
-    return seconds, done.stdout
+    return seconds, done.stdout, cpu
 
 
 def _fresh_database(url: str, *, any_name: bool) -> None:
@@ -115,6 +126,12 @@ def main() -> None:
         help="Drop the URL's database even if its name does not start with "
         "foresight_oulad.",
     )
+    parser.add_argument(
+        "--reuse-database",
+        action="store_true",
+        help="Evaluate the database an earlier run imported: no drop, migrate or "
+        "import.",
+    )
     args = parser.parse_args()
 
     env = {
@@ -122,19 +139,20 @@ def main() -> None:
         "DATABASE_URL": args.database_url,
         "DJANGO_SETTINGS_MODULE": "config.settings",
     }
-    _fresh_database(args.database_url, any_name=args.drop_any_database)
     out: dict = {"database": args.database_url.split("://")[0]}
-    out["migrate_seconds"] = round(_manage(env, "migrate", "-v0")[0], 2)
-    imports = []
-    for directory in args.data or DEFAULT_DATA:
-        seconds, _ = _manage(env, "import_oulad", str(directory), "-v0")
-        imports.append({"data": directory.name, "seconds": round(seconds, 2)})
-    out["imports"] = imports
+    if not args.reuse_database:
+        _fresh_database(args.database_url, any_name=args.drop_any_database)
+        out["migrate_seconds"] = round(_manage(env, "migrate", "-v0")[0], 2)
+        imports = []
+        for directory in args.data or DEFAULT_DATA:
+            seconds, _, _ = _manage(env, "import_oulad", str(directory), "-v0")
+            imports.append({"data": directory.name, "seconds": round(seconds, 2)})
+        out["imports"] = imports
     model = _dropout_model_id(env)
     runs = []
     for _ in range(args.repeat):
         before = _load()
-        seconds, stdout = _manage(
+        seconds, stdout, cpu = _manage(
             env,
             "evaluate_model",
             "--modelid",
@@ -150,6 +168,7 @@ def main() -> None:
         runs.append(
             {
                 "seconds": round(seconds, 2),
+                "cpu_seconds": round(cpu, 2),
                 "load_average_before": before,
                 "load_average_after": _load(),
                 "results": results,
