@@ -138,6 +138,8 @@ class Source:
         self.connection = connection
         self._tables: set[str] | None = None
         self._columns: dict[str, set[str]] = {}
+        #: Text values read with NUL characters replaced by U+FFFD (MariaDB).
+        self.nul_mended = 0
 
     # -- names --------------------------------------------------------------------
 
@@ -189,10 +191,35 @@ class Source:
 
     # -- reading ------------------------------------------------------------------
 
-    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    def _mended(self, rows: Sequence[Sequence[Any]]) -> list[tuple]:
+        """MariaDB text can hold NUL characters, which PostgreSQL's text cannot
+        (and which mean nothing in a name or a title): on PostgreSQL each becomes
+        U+FFFD, counted in `nul_mended`."""
+        out = []
+        for row in rows:
+            if any(type(v) is str and "\x00" in v for v in row):
+                self.nul_mended += sum(v.count("\x00") for v in row if type(v) is str)
+                row = tuple(
+                    v.replace("\x00", "\ufffd") if type(v) is str else v for v in row
+                )
+            out.append(tuple(row))
+        return out
+
+    def _mends(self, raw: bool) -> bool:
+        from django.db import connection
+
+        return self.vendor == "mysql" and not raw and connection.vendor == "postgresql"
+
+    def fetchall(
+        self, sql: str, params: Sequence[Any] = (), *, raw: bool = False
+    ) -> list[tuple]:
+        """The rows of `sql`; from MariaDB with NUL characters replaced unless
+        `raw` (the log's paths, which handle them themselves, at their speed)."""
         cursor = self.connection.cursor()
         try:
             cursor.execute(sql, tuple(params))
+            if self._mends(raw):
+                return self._mended(cursor.fetchall())
             return [tuple(row) for row in cursor.fetchall()]
         except Exception as exc:
             self._recover()
@@ -209,9 +236,16 @@ class Source:
                 self.connection.rollback()
 
     def stream(
-        self, sql: str, params: Sequence[Any] = (), *, chunk: int = 20000
+        self,
+        sql: str,
+        params: Sequence[Any] = (),
+        *,
+        chunk: int = 20000,
+        raw: bool = False,
     ) -> Iterator[list[tuple]]:
-        """Rows in chunks from a server-side cursor: memory stays flat."""
+        """Rows in chunks from a server-side cursor: memory stays flat. NUL
+        characters as in `fetchall`."""
+        mend = self._mends(raw)
         if self.vendor == "postgresql":
             cursor = self.connection.cursor(name="moodlesync_stream")
             cursor.itersize = chunk
@@ -225,7 +259,7 @@ class Source:
                 rows = cursor.fetchmany(chunk)
                 if not rows:
                     return
-                yield rows
+                yield self._mended(rows) if mend else rows
         except SourceError:
             raise
         except Exception as exc:

@@ -106,7 +106,18 @@ def _part_run(name: str, ctx: SyncContext) -> PartResult:
     """Run one part in one transaction, with its state (the log's cursor too)."""
     try:
         with transaction.atomic():
+            mended = ctx.source.nul_mended
             result = PARTS[name](ctx)
+            mended = ctx.source.nul_mended - mended
+            if mended:
+                result.problems += 1
+                result.messages.append(
+                    _(
+                        "%(count)s NUL characters in Moodle's text (which "
+                        "PostgreSQL cannot store) were replaced by U+FFFD."
+                    )
+                    % {"count": mended}
+                )
             if not ctx.dry_run:
                 _state_save(result)
     except (PartRefused, SourceError, DatabaseError) as exc:

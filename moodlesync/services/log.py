@@ -151,14 +151,14 @@ def _stage_fill(
                     for block in ctx.source.copy_out(select):
                         copy.write(block)
                 else:
-                    for rows in ctx.source.stream(select, chunk=50000):
+                    for rows in ctx.source.stream(select, chunk=50000, raw=True):
                         for row in nul.rows(rows) if nul else rows:
                             copy.write_row(row)
     else:
         marks = ", ".join(["%s"] * len(NAMES))
         sql = f"INSERT INTO {STAGE} ({names}) VALUES ({marks})"
         with connection.cursor() as cursor:
-            for rows in ctx.source.stream(select, chunk=20000):
+            for rows in ctx.source.stream(select, chunk=20000, raw=True):
                 cursor.executemany(sql, rows)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

@@ -265,6 +265,7 @@ def _blocks_mariadb(
     try:
         while low <= top:
             high = min(low + step - 1, top)
+            # A NUL character in a block's text is replaced here (Source).
             text, kept, count, unlinked = ctx.source.fetchall(
                 f"EXECUTE moodlesync_block USING {int(low)}, {int(high)}"
             )[0]

@@ -65,15 +65,14 @@ def test_a_nul_character_in_a_mariadb_log_row_is_replaced_and_named(
         assert "\x00" in StandardLogEntry.objects.get(id=rows[0]).other
         assert "nul_replaced" not in log.counts
         return
-    # ... stopped at the first row; the rows were staged again, each NUL replaced.
-    assert log.counts["path"] == "staged"
-    assert log.counts["nul_replaced"] == 2
+    # ... replaced each NUL in the rows' text as it streamed them.
+    assert log.counts["path"] == "copy"
+    assert "4 NUL characters in Moodle's text" in " ".join(log.messages), log.messages
+    assert SyncState.objects.get(part="log").status == SyncState.Status.WARNINGS
     for row in rows:
         other = StandardLogEntry.objects.get(id=row).other
         assert "\x00" not in other
         assert other.endswith("\ufffdx\ufffd"), other
-        named = f"{LOG} row {row}: its text has NUL characters"
-        assert any(m.startswith(named) for m in log.messages), log.messages
     # Every other row is as the plain path brings it.
     db.execute(
         f"UPDATE {LOG} SET other = REPLACE(other, CHAR(0), '') WHERE id IN ({ids})"
@@ -94,7 +93,8 @@ def test_a_nul_character_in_a_mariadb_log_row_is_replaced_and_named(
             assert tuple(mended) == row
     assert StandardLogEntry.objects.count() == log.counts["imported"]
 
-    # The staged path (a statement too long for the fast one) replaces them too.
+    # The staged path (a statement too long for the fast one) stops at the row,
+    # stages again replacing them, and names the rows.
     db.execute(
         f"UPDATE {LOG} SET other = CONCAT(COALESCE(other, ''), "
         f"CHAR(0 USING utf8mb4)) WHERE id = {rows[0]}"
@@ -104,8 +104,12 @@ def test_a_nul_character_in_a_mariadb_log_row_is_replaced_and_named(
     monkeypatch.setattr(log_copy, "PACKET_SHARE", 1e-9)
     staged = part(moodle_sync(only="log"), "log")
     assert not staged.refused
+    assert staged.counts["path"] == "staged"
     assert staged.counts["nul_replaced"] == 1
+    named = f"{LOG} row {rows[0]}: its text has NUL characters"
+    assert any(m.startswith(named) for m in staged.messages), staged.messages
     assert StandardLogEntry.objects.get(id=rows[0]).other.endswith("\ufffd")
+    assert StandardLogEntry.objects.count() == log.counts["imported"]
 
 
 def test_the_mariadb_log_falls_back_to_staging_when_its_statement_is_too_long(
@@ -194,3 +198,38 @@ def test_availability_dates_takes_ascii_integers_only():
     assert availability_dates('{"c":[{"type":"date","d":"<","t":1.5}]}') == []
     assert availability_dates("[" * 100_000 + "]" * 100_000) is None
     assert availability_dates('{"c":' * 5000 + "{}" + "}" * 5000) is None
+
+
+def test_a_nul_character_in_other_mariadb_text_is_replaced(moodle_rw, use_moodle):
+    """Names, course titles and the like: PostgreSQL text cannot hold a NUL either,
+    and one bad character must not refuse the part (or stop the sync)."""
+    db = use_moodle(moodle_rw)
+    if moodle_rw.engine != "mariadb":
+        return  # a Moodle on PostgreSQL cannot hold one (see above)
+    user = one(db, "SELECT MAX(id) FROM mdl_user WHERE deleted = 0")
+    course = one(db, "SELECT MAX(id) FROM mdl_course")
+    nul = "CHAR(0 USING utf8mb4)"
+    db.execute(
+        f"UPDATE mdl_user SET firstname = CONCAT(firstname, {nul}) WHERE id = {user}"
+    )
+    db.execute(
+        f"UPDATE mdl_course SET fullname = CONCAT({nul}, fullname) WHERE id = {course}"
+    )
+    try:
+        report = moodle_sync()
+    finally:
+        db.execute(f"UPDATE mdl_user SET firstname = REPLACE(firstname, {nul}, '')")
+        db.execute(f"UPDATE mdl_course SET fullname = REPLACE(fullname, {nul}, '')")
+    assert [p.part for p in report.parts if p.refused] == []
+    from django.contrib.auth import get_user_model
+
+    local_user = idmap_load(Kind.USER)[user]
+    firstname = get_user_model().objects.get(id=local_user).first_name
+    from lms.models import Course
+
+    fullname = Course.objects.get(id=idmap_load(Kind.COURSE)[course]).fullname
+    if connection.vendor == "postgresql":
+        assert firstname.endswith("\ufffd") and "\x00" not in firstname
+        assert fullname.startswith("\ufffd")
+    else:
+        assert firstname.endswith("\x00")
