@@ -26,9 +26,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
 from insights.activity import DAY, CourseActivity
-from models_app.plugins.base import Indicator
 from models_app.plugins.indicators.classmates import SPREAD
-from models_app.plugins.registry import UnknownPlugin, indicator_class
+from models_app.plugins.registry import (
+    UnknownPlugin,
+    indicator_class,
+    indicator_measure,
+)
 
 #: How many reasons the course view shows per student.
 TOP = 3
@@ -194,23 +197,8 @@ def reason_text(key: str, value: float | None, facts: Facts | None = None) -> st
     return _("%(indicator)s: %(level)s") % {"indicator": label, "level": _level(value)}
 
 
-def measure_of(key: str) -> str:
-    """The measure the column `key` is about: its indicator's key, or for an
-    indicator that restates another one's value (it names it as its `base`, as the
-    classmates indicators do), that one's. The columns of one measure are one reason."""
-    name = key.partition("/")[0]
-    seen = {name}
-    while True:
-        try:
-            base = getattr(indicator_class(name), "base", None)
-        except UnknownPlugin:
-            return name
-        if not (isinstance(base, type) and issubclass(base, Indicator)):
-            return name
-        if base.key in seen:  # a loop would be a plug-in's mistake; stop at it
-            return name
-        name = base.key
-        seen.add(name)
+#: The measure a column is about (models_app.plugins.registry).
+measure_of = indicator_measure
 
 
 #: Plain names of measures whose indicator labels read as one column's.

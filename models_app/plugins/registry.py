@@ -156,6 +156,29 @@ def indicator_class(key: str) -> type[Indicator]:
     return _load("indicator", key)
 
 
+@cache
+def indicator_measure(key: str) -> str:
+    """The measure the dataset column `key` is about: its indicator's key, or for
+    an indicator that restates another one's value (it names it as its `base`, as
+    the classmates indicators do), that one's. The columns of one measure are one
+    reason on the insight pages, and are stored together."""
+    from models_app.plugins.base import Indicator
+
+    name = key.partition("/")[0]
+    seen = {name}
+    while True:
+        try:
+            base = getattr(indicator_class(name), "base", None)
+        except UnknownPlugin:
+            return name
+        if not (isinstance(base, type) and issubclass(base, Indicator)):
+            return name
+        if base.key in seen:  # a loop would be a plug-in's mistake; stop at it
+            return name
+        name = base.key
+        seen.add(name)
+
+
 def target_class(key: str) -> type[Target]:
     return _load("target", key)
 

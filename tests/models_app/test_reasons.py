@@ -236,3 +236,29 @@ def test_a_prediction_run_stores_the_models_reasons_with_each_prediction():
         assert not any(key.startswith("range/") for key in keys)
         assert not constant.intersection(keys)
         assert all(item["weight"] > 0 for item in prediction.reasons["items"][:1])
+
+
+def test_the_top_measures_are_stored_with_every_column_of_each():
+    """The page sums an indicator and its classmates variant into one reason: a
+    small partner column must be stored with its measure, not cut by rank."""
+    from models_app.defaults import FORESIGHT_DROPOUT_INDICATORS, MOODLE_COURSE_INDICATORS
+    from models_app.services.running.reasons import MAX_REASONS, _items
+
+    singles = [
+        key
+        for key in (*MOODLE_COURSE_INDICATORS, *FORESIGHT_DROPOUT_INDICATORS)
+        if "classmates" not in key and key != "read_actions"
+    ]
+    assert len(singles) >= MAX_REASONS
+    # read_actions first, then MAX_REASONS other measures, then read_actions'
+    # classmates variant and its /mean, the smallest of all.
+    columns = ["read_actions", *singles[:MAX_REASONS], "read_actions_classmates"]
+    columns.append("read_actions/mean")
+    weights = np.array([5.0, *np.linspace(4, 1, MAX_REASONS), -0.3, 0.2])
+    keys = [item["key"] for item in _items(weights, columns)]
+    assert keys == [
+        "read_actions",
+        *singles[: MAX_REASONS - 1],
+        "read_actions_classmates",
+        "read_actions/mean",
+    ]

@@ -29,10 +29,12 @@ import numpy as np
 
 from mlbackend.engine.dataset import Dataset, dataset_build
 from mlbackend.engine.results import EngineError
+from models_app.plugins.registry import indicator_measure
 
 logger = logging.getLogger("models_app.running")
 
-#: Reasons kept per prediction (the page shows them all, lists the top three).
+#: Measures kept per prediction, with every column of each (the page shows them
+#: all, one reason per measure, and lists the top three).
 MAX_REASONS = 10
 NONE = "none"
 SITE_PERTURBATION = "site_perturbation"
@@ -57,9 +59,18 @@ def _items(weights: np.ndarray, columns: list[str]) -> list[dict[str, Any]]:
         ),
         key=lambda item: -abs(item[1]),
     )
+    # The measures of the largest weights, each with all its columns: a reason
+    # the page sums from an indicator and its classmates variant must not lose a
+    # small partner to a cut by column.
+    measures: set[str] = set()
+    for column, _weight in ranked:
+        measures.add(indicator_measure(column))
+        if len(measures) == MAX_REASONS:
+            break
     return [
         {"key": column, "weight": round(weight, 4)}
-        for column, weight in ranked[:MAX_REASONS]
+        for column, weight in ranked
+        if indicator_measure(column) in measures
     ]
 
 
