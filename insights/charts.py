@@ -34,6 +34,10 @@ def _nice_max(value: float) -> int:
     return int(10 * power)
 
 
+#: Height (SVG units) of the frame drawn for a week without events.
+SILENT_HEIGHT = 6
+
+
 @dataclass
 class Bar:
     x: float
@@ -67,6 +71,7 @@ class Chart:
     xlabels: list[dict[str, Any]] = field(default_factory=list)
     markers: list[Marker] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)  # the table
+    silent_weeks: int = 0  # weeks without a single event of the student
 
 
 def _y_ticks(maximum: float, scale: float, bottom: float) -> list[dict[str, Any]]:
@@ -98,7 +103,9 @@ def weekly_activity_chart(
     every = max(1, math.ceil(len(weeks) / 10))
     for i, (week, n, m) in enumerate(zip(weeks, mine, median, strict=True)):
         x = chart.left + i * slot
-        height = n * scale
+        # A week without events is drawn as an empty frame on the axis, so that
+        # "nothing" is seen, and not mistaken for a missing week.
+        height = n * scale if n else SILENT_HEIGHT
         day = dt.datetime.fromtimestamp(week, tz=dt.UTC).date()
         chart.bars.append(
             Bar(
@@ -108,8 +115,10 @@ def weekly_activity_chart(
                 height=height,
                 label=str(i + 1),
                 value=n,
+                css="" if n else "silent",
             )
         )
+        chart.silent_weeks += not n
         points.append(f"{x + slot / 2:.1f},{chart.bottom_y - m * scale:.1f}")
         if i % every == 0:
             chart.xlabels.append({"x": x + slot / 2, "label": str(i + 1)})

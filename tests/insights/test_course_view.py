@@ -207,7 +207,13 @@ def test_the_prediction_page_draws_activity_against_the_class(client, biology):
     assert "No access for 20 days" in content
     chart = content.split('id="activity-chart"')[1].split("</figure>")[0]
     assert "<svg" in chart and "<title" in chart and "<table>" in chart
-    assert chart.count('class="student"') >= 2  # one bar per week
+    # One bar per week; the weeks without events are drawn as empty frames.
+    weeks = chart.count("<tr><td>")
+    assert weeks >= 2
+    silent = chart.count('class="student silent"')
+    assert chart.count('class="student"') + silent == weeks
+    assert chart.count(": no events</title>") == silent >= 1
+    assert f"no events ({silent} of {weeks} weeks)" in chart
     assert "not handed in" in chart
     assert 'id="risk-chart"' in content
     assert "High risk" in content
