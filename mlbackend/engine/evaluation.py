@@ -18,15 +18,7 @@ import json
 import warnings
 
 import numpy as np
-from sklearn.metrics import (
-    accuracy_score,
-    balanced_accuracy_score,
-    confusion_matrix,
-    f1_score,
-    precision_score,
-    recall_score,
-    roc_auc_score,
-)
+from sklearn.metrics import confusion_matrix, roc_auc_score
 from sklearn.model_selection import train_test_split
 
 from mlbackend.engine import graphs
@@ -53,32 +45,64 @@ LEARNING_CURVE_FRACTIONS = (0.1, 0.25, 0.5, 0.75, 1.0)
 
 
 def _aligned_proba(pipeline, features: np.ndarray, classes: list[int]) -> np.ndarray:
-    with engine_threads():
-        raw = pipeline.predict_proba(features)
+    """Probabilities per class in `classes` order (the caller limits the threads)."""
+    raw = pipeline.predict_proba(features)
     proba = np.zeros((features.shape[0], len(classes)))
     for column, value in enumerate(pipeline.classes_):
         proba[:, classes.index(int(value))] = raw[:, column]
     return proba
 
 
+def _scores(
+    labels: np.ndarray, predicted: np.ndarray, classes: list[int]
+) -> dict[str, float]:
+    """Accuracy, balanced accuracy and the support-weighted precision, recall and F1
+    (zero_division=0) of one round, from one confusion matrix.
+
+    The same arithmetic as scikit-learn's accuracy_score, balanced_accuracy_score and
+    precision/recall/f1_score(average="weighted"), in the same order, so the figures
+    are equal to the last bit (tests/mlbackend/test_engine_evaluation.py compares
+    them); each of those re-validates its input, five passes a round that took
+    longer than the round's own fit. A class absent from both the truth and the
+    predictions weighs 0 here, as it is left out there.
+    """
+    ordered = np.asarray(sorted(classes))
+    n = ordered.shape[0]
+    truth = np.searchsorted(ordered, labels)
+    guess = np.searchsorted(ordered, predicted)
+    matrix = np.bincount(truth * n + guess, minlength=n * n).reshape(n, n)
+    tp = np.diagonal(matrix)
+    true_sum = matrix.sum(axis=1)
+    pred_sum = matrix.sum(axis=0)
+
+    def divided(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+        denominator = denominator.astype(np.float64)
+        zero = denominator == 0
+        denominator[zero] = 1
+        out = numerator.astype(np.float64) / denominator
+        out[zero] = 0.0
+        return out
+
+    present = true_sum > 0
+    return {
+        "accuracy": float(np.mean(truth == guess)),
+        "balanced accuracy": float(np.mean(tp[present] / true_sum[present])),
+        "precision": float(np.average(divided(tp, pred_sum), weights=true_sum)),
+        "recall": float(np.average(divided(tp, true_sum), weights=true_sum)),
+        "f1": float(
+            np.average(divided(2.0 * tp, 1.0 * true_sum + pred_sum), weights=true_sum)
+        ),
+    }
+
+
 def _round_metrics(
     labels: np.ndarray, proba: np.ndarray, classes: list[int]
 ) -> dict[str, float | None]:
     predicted = np.asarray(classes)[proba.argmax(axis=1)]
+    metrics: dict[str, float | None] = {**_scores(labels, predicted, classes)}
+    metrics["auc"] = None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        metrics: dict[str, float | None] = {
-            "accuracy": accuracy_score(labels, predicted),
-            "balanced accuracy": balanced_accuracy_score(labels, predicted),
-            "precision": precision_score(
-                labels, predicted, average="weighted", zero_division=0
-            ),
-            "recall": recall_score(
-                labels, predicted, average="weighted", zero_division=0
-            ),
-            "f1": f1_score(labels, predicted, average="weighted", zero_division=0),
-            "auc": None,
-        }
         present = set(np.unique(labels).tolist())
         if len(classes) == 2 and len(present) == 2:
             metrics["auc"] = roc_auc_score(labels == classes[1], proba[:, 1])
@@ -98,20 +122,28 @@ def _learning_curve(
     classes: list[int],
     estimator: str,
     random_state: int,
+    fitted: object,
 ) -> tuple[list[int], list[float], list[float]]:
+    """Weighted F1 on growing first parts of a round's training samples; `fitted`
+    is the round's own pipeline, fitted on all of them: the last point's model."""
     sizes, train_scores, test_scores = [], [], []
     for fraction in LEARNING_CURVE_FRACTIONS:
         size = max(2, int(round(fraction * labels.shape[0])))
         part_x, part_y = features[:size], labels[:size]
         if set(np.unique(part_y).tolist()) != set(classes):
             continue
-        pipeline = pipeline_fit(
-            estimator_build(
-                key=estimator, random_state=random_state, n_features=features.shape[1]
-            ),
-            part_x,
-            part_y,
-        )
+        if size == labels.shape[0]:
+            pipeline = fitted
+        else:
+            pipeline = pipeline_fit(
+                estimator_build(
+                    key=estimator,
+                    random_state=random_state,
+                    n_features=features.shape[1],
+                ),
+                part_x,
+                part_y,
+            )
         for scores, (x, y) in (
             (train_scores, (part_x, part_y)),
             (test_scores, (test_features, test_labels)),
@@ -119,11 +151,53 @@ def _learning_curve(
             predicted = np.asarray(classes)[
                 _aligned_proba(pipeline, x, classes).argmax(axis=1)
             ]
-            scores.append(
-                float(f1_score(y, predicted, average="weighted", zero_division=0))
-            )
+            scores.append(_scores(y, predicted, classes)["f1"])
         sizes.append(size)
     return sizes, train_scores, test_scores
+
+
+def _rounds_run(
+    features: np.ndarray,
+    labels: np.ndarray,
+    rounds: list[tuple[np.ndarray, np.ndarray]],
+    *,
+    classes: list[int],
+    estimator: str,
+    random_state: int,
+    n_iterations: int,
+    learning_curve: bool,
+) -> tuple[list[int], list[float], list[float]] | None:
+    """Moodle's rounds, appended to `rounds` as (test labels, probabilities); the
+    learning curve of the first round that ran, when asked for."""
+    curve = None
+    for iteration in range(n_iterations):
+        train_x, test_x, train_y, test_y = train_test_split(
+            features, labels, test_size=0.2, random_state=random_state + iteration
+        )
+        if set(np.unique(train_y).tolist()) != set(classes):
+            continue
+        pipeline = pipeline_fit(
+            estimator_build(
+                key=estimator,
+                random_state=random_state,
+                n_features=features.shape[1],
+            ),
+            train_x,
+            train_y,
+        )
+        rounds.append((test_y, _aligned_proba(pipeline, test_x, classes)))
+        if learning_curve and curve is None:
+            curve = _learning_curve(
+                train_x,
+                train_y,
+                test_x,
+                test_y,
+                classes=classes,
+                estimator=estimator,
+                random_state=random_state,
+                fitted=pipeline,
+            )
+    return curve
 
 
 def evaluation_run(
@@ -159,32 +233,17 @@ def evaluation_run(
         readable = trained.check_compatible(dataset)
         rounds.append((labels, trained.predict_proba(readable.features)))
     else:
-        for iteration in range(n_iterations):
-            train_x, test_x, train_y, test_y = train_test_split(
-                features, labels, test_size=0.2, random_state=random_state + iteration
+        with engine_threads():
+            curve = _rounds_run(
+                features,
+                labels,
+                rounds,
+                classes=classes,
+                estimator=estimator,
+                random_state=random_state,
+                n_iterations=n_iterations,
+                learning_curve=draw_graphs,
             )
-            if set(np.unique(train_y).tolist()) != set(classes):
-                continue
-            pipeline = pipeline_fit(
-                estimator_build(
-                    key=estimator,
-                    random_state=random_state,
-                    n_features=features.shape[1],
-                ),
-                train_x,
-                train_y,
-            )
-            rounds.append((test_y, _aligned_proba(pipeline, test_x, classes)))
-            if draw_graphs and curve is None:
-                curve = _learning_curve(
-                    train_x,
-                    train_y,
-                    test_x,
-                    test_y,
-                    classes=classes,
-                    estimator=estimator,
-                    random_state=random_state,
-                )
         skipped = n_iterations - len(rounds)
         if skipped:
             info.append(

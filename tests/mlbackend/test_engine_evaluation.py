@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -203,3 +204,70 @@ def test_evaluation_is_deterministic_for_a_seed():
     first, second = runs
     assert first.score == second.score
     assert first.deviation == second.deviation
+
+
+@pytest.mark.parametrize("classes", [[0, 1], [1, 0], [0, 1, 2], [2, 0, 1, 3]])
+def test_round_scores_equal_scikit_learns_to_the_last_bit(classes):
+    """One confusion matrix gives what five scikit-learn scorers give, bit for bit,
+    including classes missing from the predictions or from the truth."""
+    from sklearn.metrics import (
+        accuracy_score,
+        balanced_accuracy_score,
+        precision_recall_fscore_support,
+    )
+
+    from mlbackend.engine.evaluation import _scores
+
+    rng = np.random.default_rng(len(classes))
+    for case in range(300):
+        n = int(rng.integers(1, 400))
+        present = rng.permutation(classes)[: rng.integers(1, len(classes) + 1)]
+        labels = rng.choice(present, n)
+        guessed = rng.permutation(classes)[: rng.integers(1, len(classes) + 1)]
+        predicted = np.where(rng.random(n) < 0.7, labels, rng.choice(guessed, n))
+        ours = _scores(labels, predicted, classes)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            precision, recall, f1, _ = precision_recall_fscore_support(
+                labels, predicted, average="weighted", zero_division=0
+            )
+            theirs = {
+                "accuracy": accuracy_score(labels, predicted),
+                "balanced accuracy": balanced_accuracy_score(labels, predicted),
+                "precision": precision,
+                "recall": recall,
+                "f1": f1,
+            }
+        assert ours == {k: float(v) for k, v in theirs.items()}, case
+
+
+def test_the_learning_curves_last_point_is_the_rounds_own_model():
+    """Its last fit would repeat the round's: the round's pipeline is used, with the
+    figures a fresh fit gives."""
+    from mlbackend.engine.evaluation import _learning_curve
+
+    dataset = noise(300)
+    train_x, test_x, train_y, test_y = train_test_split(
+        dataset.features, dataset.labels, test_size=0.2, random_state=0
+    )
+    fitted = pipeline_fit(
+        estimator_build(key="logistic_regression", random_state=0, n_features=4),
+        train_x,
+        train_y,
+    )
+    sizes, train_scores, test_scores = _learning_curve(
+        train_x,
+        train_y,
+        test_x,
+        test_y,
+        classes=[0, 1],
+        estimator="logistic_regression",
+        random_state=0,
+        fitted=fitted,
+    )
+    assert sizes[-1] == train_y.shape[0]
+    predicted = fitted.predict(test_x)
+    assert test_scores[-1] == f1_score(test_y, predicted, average="weighted")
+    assert train_scores[-1] == f1_score(
+        train_y, fitted.predict(train_x), average="weighted"
+    )
