@@ -130,6 +130,34 @@ def test_analysis_loads_no_postgres_driver_on_sqlite() -> None:
     assert "PSYCOPG=False" in done.stdout.splitlines()
 
 
+_EVALUATE = """
+import sys
+import django
+django.setup()
+import models_app.views
+from mlbackend.engine.evaluation import evaluation_run
+from tests.mlbackend.datasets import separable
+evaluation_run(dataset=separable(100), estimator="logistic_regression")
+print("MATPLOTLIB=" + str("matplotlib" in sys.modules))
+"""
+
+
+def test_evaluating_and_the_models_pages_load_no_matplotlib() -> None:
+    """An evaluation keeps its graphs' points and draws nothing: matplotlib (half a
+    second) loads only when a page asks for a graph (mlbackend.engine.graphs)."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    done = subprocess.run(
+        [sys.executable, "-c", _EVALUATE],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "MATPLOTLIB=False" in done.stdout.splitlines()
+
+
 def test_builtin_default_estimator_matches_the_engine() -> None:
     from mlbackend.engine.estimators import DEFAULT_ESTIMATOR as ENGINE_DEFAULT
     from models_app.plugins.processors.builtin import DEFAULT_ESTIMATOR

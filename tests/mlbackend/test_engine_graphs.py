@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import struct
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,7 +13,6 @@ from mlbackend.engine.evaluation import evaluation_run
 from tests.mlbackend.datasets import noise, separable
 
 PNG = b"\x89PNG\r\n\x1a\n"
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
 def png_size(content: bytes) -> tuple[int, int]:
@@ -132,23 +129,3 @@ def test_files_drawn_gives_the_pngs_in_place_of_the_data():
     for name in graphs.GRAPH_NAMES:
         assert drawn[name].startswith(PNG), name
     assert drawn["metrics.json"] == files["metrics.json"]
-
-
-def test_evaluating_imports_no_matplotlib():
-    code = (
-        "import sys;"
-        "from mlbackend.engine.evaluation import evaluation_run;"
-        "from tests.mlbackend.datasets import separable;"
-        "evaluation_run(dataset=separable(100), estimator='logistic_regression');"
-        "print('MPL=' + str(any(m.partition('.')[0] == 'matplotlib' "
-        "for m in sys.modules)))"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "MPL=False" in done.stdout.splitlines()
