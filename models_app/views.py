@@ -149,20 +149,10 @@ def model_list(request: HttpRequest) -> HttpResponse:
 
 
 #: Indicators written for Foresight (the others are Moodle's).
-FORESIGHT_INDICATORS = frozenset(
-    {
-        "relative_activity",
-        "days_since_last_access",
-        "assessments_submitted",
-        "assessment_scores",
-        "active_weeks",
-        "recent_activity",
-        "read_actions_classmates",
-        "days_since_last_access_classmates",
-        "assessments_submitted_classmates",
-        "assessment_scores_classmates",
-    }
-)
+def _is_foresights(key: str) -> bool:
+    """Foresight's own indicators (their Moodle-style name is \\foresight\\...),
+    listed first on the model form, apart from Moodle's."""
+    return registry.indicator_class(key).moodle_id.startswith("\\foresight\\")
 
 
 def _errors_to_fields(form: AnalyticsModelForm, exc: ValidationError) -> None:
@@ -203,7 +193,7 @@ def _indicator_groups(form: AnalyticsModelForm) -> list[dict[str, Any]]:
     chosen = {str(v) for v in value}
     groups: dict[str, list[dict[str, Any]]] = {"foresight": [], "core": [], "mod": []}
     for key, label in form.fields["indicators"].choices:
-        if key in FORESIGHT_INDICATORS:
+        if _is_foresights(key):
             kind = "foresight"
         elif key.startswith("mod_"):
             kind = "mod"

@@ -133,6 +133,14 @@ def test_the_model_form_groups_indicators_and_puts_errors_beside_their_field(
     assert page.count("data-select-all=") == 3
     foresight = page.split('data-group="foresight"')[1].split("</fieldset>")[0]
     assert 'value="days_since_last_access"' in foresight
+    # Every one of Foresight's own indicators is in its group, a plug-in added
+    # later too, and none of Moodle's.
+    from models_app.plugins import registry
+
+    for key in registry.INDICATORS:
+        own = registry.indicator_class(key).moodle_id.startswith("\\foresight\\")
+        assert (f'value="{key}"' in foresight) == own, key
+    assert 'value="days_since_last_reading_classmates"' in foresight
 
     response = manager_client.post(
         url,
