@@ -31,6 +31,7 @@ from models_app.services.running import (
     model_predict,
     model_train,
 )
+from settings_app.checks import TAG as ANALYTICS_CHECKS
 
 
 def _bool(value: str) -> bool:
@@ -54,6 +55,10 @@ class Command(BaseCommand):
         "Evaluate an analytics model with each analysis interval (configuration "
         "mode) or its trained model (trainedmodel mode) and print the scores."
     )
+    #: Only the checks of what an evaluation uses (the models output directory, the
+    #: ML backend server); the code's own (models, URLs, templates, admin) are
+    #: `manage.py check`'s and took a tenth of a second of every evaluation.
+    requires_system_checks = [ANALYTICS_CHECKS]
 
     def add_arguments(self, parser):
         parser.add_argument("--list", action="store_true", help="List the models.")
