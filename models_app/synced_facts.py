@@ -4,7 +4,8 @@ Apps depend downwards (ARCHITECTURE.md), so models_app never imports the app tha
 syncs from Moodle (moodlesync). That app registers here, from its
 AppConfig.ready(), an activity dates provider (course formats and sections, the
 date conditions of availability, each module's own due field: what the
-community-of-inquiry indicators' due rule reads) and a wait for a running sync
+community-of-inquiry indicators' due rule reads, and the site's Moodle version
+and time zone, which decide its weeks-format rule) and a wait for a running sync
 (a run never reads half of one). Without such an app the indicators use lms'
 fields alone (Activity.duedate, the sections activities use) and runs do not wait.
 """
@@ -33,6 +34,12 @@ class ActivityDatesProvider(Protocol):
     ) -> Iterable[tuple[int, int, list[list]]]:
         """(activity id, the module's own due time or 0, the activity's
         availability date conditions) for the activities it knows."""
+        ...
+
+    def site_version(self) -> tuple[str, str] | None:
+        """The synced Moodle site's version and time zone as its `config` table
+        says ("2022112805.12", "Europe/Madrid"), or None before the first sync.
+        The weeks-format rule depends on both (activity_due.week_rule)."""
         ...
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from django.db.models import Count, Q
 
-from moodlesync.models import ActivityDates, CourseFormat, CourseSection
+from moodlesync.models import ActivityDates, CourseFormat, CourseSection, SiteInfo
 
 
 class SyncedActivityDates:
@@ -45,3 +45,9 @@ class SyncedActivityDates:
             activity_id__in=activity_ids
         ).values_list("activity_id", "timeclose", "available"):
             yield aid, int(close or 0), list(available or [])
+
+    def site_version(self) -> tuple[str, str] | None:
+        site = SiteInfo.objects.only("version", "timezone").first()
+        if site is None or not site.version:
+            return None
+        return site.version, site.timezone

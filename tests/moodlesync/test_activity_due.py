@@ -132,3 +132,49 @@ def test_without_the_synced_dates_provider_the_rule_reads_lms_alone(
     assert conditions == {}
     assert due.tolist() == data.activities()["due"].tolist()
     assert counted(2, ranges) != synced
+
+
+# Where BIO101's weeks end, by the site's Moodle version (format_weeks::
+# get_section_dates(); activity_due.WEEK_RULES). Ranges one second wide or more
+# around each candidate due time of sections 0 (forums 1, 3), 1 (page 4, file
+# 17) and 9 (page 12, file 21); Madrid goes to summer time on 2026-03-29, in
+# week 8, so from week 8 on a week of calendar days ends 3600 s before S + n W.
+WEEK_RANGES = [
+    (S - 1, S),  # 3.x: section 0 due at S
+    (S + W - 7201, S + W - 3600),  # 4.x: sections 0 and 1 due at S + W - 7200
+    (S + W - 3600, S + W),  # 3.x: section 1 due at S + W
+    (S + 9 * W - 10801, S + 9 * W - 10800),  # zoned: S + 9W - 3600 - 7200
+    (S + 9 * W - 7201, S + 9 * W - 7200),  # UTC: S + 9W - 7200
+    (S + 9 * W - 1, S + 9 * W),  # 3.x: S + 9W
+]
+SHIFTED = [{1, 3}, set(), {4, 17}, set(), set(), {12, 21}]
+UTC = [set(), {1, 3, 4, 17}, set(), set(), {12, 21}, set()]
+ZONED = [set(), {1, 3, 4, 17}, set(), {12, 21}, set(), set()]
+
+
+@pytest.mark.parametrize(
+    ("version", "release", "zone", "expected"),
+    [
+        ("2020061524.01", "3.9.24+ (Build: 20231013)", "Europe/Madrid", SHIFTED),
+        ("2021051704.14", "3.11.4+ (Build: 20220107)", "Europe/Madrid", SHIFTED),
+        ("2022112805.06", "4.1.5+ (Build: 20230908)", "Europe/Madrid", SHIFTED),
+        ("2022112805.12", "4.1.5+ (Build: 20230929)", "Europe/Madrid", UTC),
+        ("2023100900.00", "4.3 (Build: 20231009)", "Europe/Madrid", UTC),
+        ("2023112400.00", "4.4dev (Build: 20231124)", "Europe/Madrid", ZONED),
+        ("2024100700.00", "4.5 (Build: 20241007)", "Europe/Madrid", ZONED),
+        # The server's time zone ("99"), which Foresight cannot see: UTC.
+        ("2024100700.00", "4.5 (Build: 20241007)", "99", UTC),
+    ],
+)
+def test_weeks_end_as_the_sites_moodle_version_counts_them(
+    moodle_rw, use_moodle, version, release, zone, expected
+):
+    db = use_moodle(moodle_rw)
+    db.execute(
+        # The values are the literals of the parametrize list above.
+        f"UPDATE mdl_config SET value = '{version}' WHERE name = 'version';"  # noqa: S608
+        f"UPDATE mdl_config SET value = '{release}' WHERE name = 'release';"
+        f"UPDATE mdl_config SET value = '{zone}' WHERE name = 'timezone'"
+    )
+    moodle_sync()
+    assert counted(2, WEEK_RANGES) == expected
