@@ -51,7 +51,7 @@ class SyncStateAdmin(ReadOnly):
         "last_success",
         "counts",
         "messages",
-        "pending",
+        "late_window",
     ]
 
 

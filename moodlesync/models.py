@@ -69,14 +69,14 @@ class SyncState(models.Model):
     last_success = models.DateTimeField(_("last success"), null=True, blank=True)
     counts = models.JSONField(_("counts"), default=dict, blank=True)
     messages = models.JSONField(_("messages"), default=list, blank=True)
-    pending = models.JSONField(
-        _("ids waiting"),
-        default=list,
+    late_window = models.JSONField(
+        _("late window"),
+        default=dict,
         blank=True,
         help_text=_(
-            "The log: Moodle ids missing below the cursor when the sync read, as "
-            "[first, last, seen] ranges. A transaction still open then commits "
-            "its rows later; each sync looks for them again for a day."
+            "The log: the ids of its last day below the cursor, looked at again at "
+            "each sync for rows whose transaction committed after the sync read "
+            "(low: the window's lower id; skipped: rows skipped on purpose)."
         ),
     )
 

@@ -49,10 +49,30 @@ REQUIRED_TABLES = (
 VERSION_MIN = 2020061500
 VERSION_MAX = 2025041400
 _PREFIX_RE = re.compile(r"^[a-z0-9_]*$")
+#: Rows with NUL characters named in a part's messages, at most.
+MAX_NUL_ROWS = 5
 
 
 class SourceError(Exception):
     """The Moodle database cannot be used as it is; the message says what to do."""
+
+
+def _nul_rows(row: Sequence[Any], sql: str, table: str | None) -> list[tuple[str, Any]]:
+    """(table, row id) of a row read with a NUL character: the id is the row's
+    first column; for COPY text (the log's blocks, a row per line) the first
+    field of each line with the character."""
+    if table is None:
+        found = re.search(r"\bFROM\s+[`\"]?(\w+)", sql, re.IGNORECASE)
+        table = found.group(1) if found else "?"
+    if isinstance(row[0], int):
+        return [(table, row[0])]
+    return [
+        (table, line.split("\t", 1)[0][:20])
+        for value in row
+        if isinstance(value, str) and "\x00" in value
+        for line in value.split("\n")
+        if "\x00" in line
+    ][:MAX_NUL_ROWS]
 
 
 @dataclass(frozen=True)
@@ -138,8 +158,10 @@ class Source:
         self.connection = connection
         self._tables: set[str] | None = None
         self._columns: dict[str, set[str]] = {}
-        #: Text values read with NUL characters replaced by U+FFFD (MariaDB).
+        #: NUL characters read and replaced by U+FFFD (MariaDB into PostgreSQL),
+        #: and the first rows that had them: (table, the row's first column).
         self.nul_mended = 0
+        self.nul_rows: list[tuple[str, Any]] = []
 
     # -- names --------------------------------------------------------------------
 
@@ -191,14 +213,19 @@ class Source:
 
     # -- reading ------------------------------------------------------------------
 
-    def _mended(self, rows: Sequence[Sequence[Any]]) -> list[tuple]:
+    def _mended(
+        self, rows: Sequence[Sequence[Any]], sql: str, table: str | None
+    ) -> list[tuple]:
         """MariaDB text can hold NUL characters, which PostgreSQL's text cannot
         (and which mean nothing in a name or a title): on PostgreSQL each becomes
-        U+FFFD, counted in `nul_mended`."""
+        U+FFFD, counted in `nul_mended`, the first rows noted in `nul_rows`."""
         out = []
         for row in rows:
             if any(type(v) is str and "\x00" in v for v in row):
                 self.nul_mended += sum(v.count("\x00") for v in row if type(v) is str)
+                if len(self.nul_rows) < MAX_NUL_ROWS:
+                    self.nul_rows += _nul_rows(row, sql, table)
+                    del self.nul_rows[MAX_NUL_ROWS:]
                 row = tuple(
                     v.replace("\x00", "\ufffd") if type(v) is str else v for v in row
                 )
@@ -211,15 +238,21 @@ class Source:
         return self.vendor == "mysql" and not raw and connection.vendor == "postgresql"
 
     def fetchall(
-        self, sql: str, params: Sequence[Any] = (), *, raw: bool = False
+        self,
+        sql: str,
+        params: Sequence[Any] = (),
+        *,
+        raw: bool = False,
+        table: str | None = None,
     ) -> list[tuple]:
         """The rows of `sql`; from MariaDB with NUL characters replaced unless
-        `raw` (the log's paths, which handle them themselves, at their speed)."""
+        `raw` (the log's staging path, which handles them itself). `table` names
+        the rows' table in messages when the SQL does not."""
         cursor = self.connection.cursor()
         try:
             cursor.execute(sql, tuple(params))
             if self._mends(raw):
-                return self._mended(cursor.fetchall())
+                return self._mended(cursor.fetchall(), sql, table)
             return [tuple(row) for row in cursor.fetchall()]
         except Exception as exc:
             self._recover()
@@ -259,7 +292,7 @@ class Source:
                 rows = cursor.fetchmany(chunk)
                 if not rows:
                     return
-                yield self._mended(rows) if mend else rows
+                yield self._mended(rows, sql, None) if mend else rows
         except SourceError:
             raise
         except Exception as exc:

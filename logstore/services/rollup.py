@@ -11,7 +11,8 @@ Incremental: the rows appended since the last refresh (ids above the state's
 `max_id`) name the (course, UTC day) pairs they touch; only those days are
 aggregated again, from every raw row of the day, so the cost follows the new events
 and not the history. `course_ids` re-aggregates whole courses (for writers that
-also delete or replace rows, or insert ids below the mark). A refresh then compares
+also delete or replace rows); `id_ranges` names rows inserted below the mark (the
+Moodle sync's late rows), whose days are aggregated again like the new rows'. A refresh then compares
 the rollup's event total with the log's row count and rebuilds the store when they
 differ (rows deleted or inserted behind the service's back), so the rollup is never
 silently wrong. Everything runs in the caller's transaction: an import that fails
@@ -50,15 +51,23 @@ def bulk_write_finished(
     *,
     models_: Iterable[type[models.Model]],
     course_ids: Sequence[int] | None = None,
+    id_ranges: dict[type[models.Model], Sequence[tuple[int, int]]] | None = None,
     using: str = "default",
 ) -> None:
     """Call once when a bulk write has finished: refresh the rollups of the log
-    tables among `models_` (re-aggregating `course_ids` whole when given), then
+    tables among `models_` (re-aggregating `course_ids` whole when given, and the
+    days of a log model's rows with ids in its `id_ranges`, inclusive), then
     ANALYZE every table written and the rollup."""
     written = list(dict.fromkeys(models_))
+    for model in written:
+        if model in LOG_MODELS:
+            rollup_refresh(
+                store=LOG_MODELS[model],
+                course_ids=course_ids,
+                id_ranges=(id_ranges or {}).get(model),
+                using=using,
+            )
     stores = [LOG_MODELS[m] for m in written if m in LOG_MODELS]
-    for store in stores:
-        rollup_refresh(store=store, course_ids=course_ids, using=using)
     if stores:
         written += [ActivityRollup, EventKind]
     tables_analyze(models_=written, using=using)
@@ -91,7 +100,11 @@ def rollup_rebuild(*, store: str, using: str = "default") -> int:
 
 
 def rollup_refresh(
-    *, store: str, course_ids: Sequence[int] | None = None, using: str = "default"
+    *,
+    store: str,
+    course_ids: Sequence[int] | None = None,
+    id_ranges: Sequence[tuple[int, int]] | None = None,
+    using: str = "default",
 ) -> None:
     """Bring the store's rollup up to date with its log (see the module)."""
     reader = READERS[store]()
@@ -104,6 +117,7 @@ def rollup_refresh(
             return
         courses = {int(c) for c in course_ids or ()}
         pairs = _new_pairs(reader, state.max_id, top, using)
+        pairs += _ranges_pairs(reader, id_ranges or (), using)
         if len(pairs) > MAX_PAIRS:
             courses |= {c for c, _d in pairs}
             pairs = []
@@ -191,6 +205,25 @@ def _new_pairs(
           AND {_course(reader)} IS NOT NULL
     """  # noqa: S608 - ours
     return [(int(c), int(d)) for c, d in _execute(sql, using)]
+
+
+def _ranges_pairs(
+    reader: LogReader, ranges: Sequence[tuple[int, int]], using: str
+) -> list[tuple[int, int]]:
+    """The (course, day) pairs of the rows with ids in `ranges` (inclusive)."""
+    pairs: list[tuple[int, int]] = []
+    ranges = list(ranges)
+    for i in range(0, len(ranges), 500):
+        among = " OR ".join(
+            f"l.id BETWEEN {int(a)} AND {int(b)}" for a, b in ranges[i : i + 500]
+        )
+        sql = f"""
+            SELECT DISTINCT {_course(reader)}, {_time(reader)} / {DAY}
+            FROM {reader.table} l
+            WHERE ({among}) AND {_course(reader)} IS NOT NULL
+        """  # noqa: S608 - ours
+        pairs += [(int(c), int(d)) for c, d in _execute(sql, using)]
+    return pairs
 
 
 def _delete(code: int, where: str, using: str) -> None:

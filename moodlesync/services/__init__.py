@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from moodlesync.locks import SyncRunning, sync_lock, sync_lock_refresh
 from moodlesync.models import SiteInfo, SyncState
@@ -106,18 +107,9 @@ def _part_run(name: str, ctx: SyncContext) -> PartResult:
     """Run one part in one transaction, with its state (the log's cursor too)."""
     try:
         with transaction.atomic():
-            mended = ctx.source.nul_mended
+            ctx.source.nul_mended, ctx.source.nul_rows = 0, []
             result = PARTS[name](ctx)
-            mended = ctx.source.nul_mended - mended
-            if mended:
-                result.problems += 1
-                result.messages.append(
-                    _(
-                        "%(count)s NUL characters in Moodle's text (which "
-                        "PostgreSQL cannot store) were replaced by U+FFFD."
-                    )
-                    % {"count": mended}
-                )
+            _nul_note(ctx, result)
             if not ctx.dry_run:
                 _state_save(result)
     except (PartRefused, SourceError, DatabaseError) as exc:
@@ -133,6 +125,27 @@ def _part_run(name: str, ctx: SyncContext) -> PartResult:
             with transaction.atomic():
                 _state_save(result)
     return result
+
+
+def _nul_note(ctx: SyncContext, result: PartResult) -> None:
+    """Name the rows whose NUL characters the source replaced (moodlesync.source)."""
+    count = ctx.source.nul_mended
+    if not count:
+        return
+    result.problems += 1
+    rows = ", ".join(f"{table} {row}" for table, row in ctx.source.nul_rows)
+    result.messages.append(
+        ngettext(
+            "%(count)s NUL character in Moodle's text, which PostgreSQL cannot "
+            "store, was replaced by U+FFFD (%(rows)s). Correct the text in Moodle "
+            "to end this warning.",
+            "%(count)s NUL characters in Moodle's text, which PostgreSQL cannot "
+            "store, were replaced by U+FFFD (first rows: %(rows)s). Correct the "
+            "text in Moodle to end this warning.",
+            count,
+        )
+        % {"count": count, "rows": rows}
+    )
 
 
 def _state_save(result: PartResult) -> None:
@@ -151,8 +164,8 @@ def _state_save(result: PartResult) -> None:
         state.messages = result.messages
         if result.cursor is not None:
             state.cursor = result.cursor
-        if result.pending is not None:
-            state.pending = result.pending
+        if result.late_window is not None:
+            state.late_window = result.late_window
     state.save()
 
 

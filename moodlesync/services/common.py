@@ -39,7 +39,8 @@ class PartResult:
     problems: int = 0
     refused: str = ""
     cursor: int | None = None
-    pending: list[list[int]] | None = None  # the log's ids waiting (SyncState)
+    late_window: dict[str, Any] | None = None  # the log's (SyncState.late_window)
+    skipped_ids: list[int] = field(default_factory=list)  # rows named as skipped
 
     def problem(self, table: str, row_id: Any, text: str, *, prefix: str) -> None:
         """Note a row that was skipped or changed, naming its table and id."""

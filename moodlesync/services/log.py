@@ -10,44 +10,46 @@ again from the last committed id.
 
 Late commits: Moodle's database hands out a row's id when the row is inserted,
 and other sessions see the row when its transaction commits, so a sync can read
-id 101 while id 100 is still in an open transaction (a long cron task, say). Ids
-missing below the highest id read, among the last GAP_HORIZON seconds of the log,
-are kept as the part's ids waiting (SyncState.pending) and looked for again at each
-sync until GAP_HORIZON seconds after they were first missed; what arrives is
-imported then and its courses' rollups re-aggregated. A rolled-back transaction's
-ids never come, and simply expire.
-
-Speed: on PostgreSQL, when no row to read can be here already, Moodle's
-database translates its ids into Foresight's while it streams the rows and they
-go by COPY straight into the log table (log_copy); on a first load of many rows
-the table's indexes and primary key are built once after it. Otherwise (SQLite,
---full, id maps too large) the rows are copied into a temporary staging table and
-one INSERT ... SELECT translates the ids with joins on the id map. Nothing is
-held in memory but the rows in flight.
+id 101 while id 100 is still in an open transaction (a long cron task, a course
+restore). Each sync therefore looks again at the ids of the last GAP_HORIZON
+seconds of the log below its cursor (the part's late window, SyncState.
+late_window): one COUNT on each side says whether Moodle has rows there that
+Foresight lacks; only then are the ids compared, and the rows found imported
+(once: the insert skips ids already here) and their days' rollups re-aggregated.
+Rows skipped on purpose (their user no longer exists) are remembered, so they are
+not read again. Ids never committed (a rolled-back transaction) cost nothing.
+The reads of one sync share one snapshot of Moodle's database (moodlesync.
+source), so what the window check sees is what the load saw.
 
 A NUL character in a MariaDB row's text (PostgreSQL text cannot hold one; Moodle
-on MariaDB can write it, in `other` for instance) stops the COPY. The rows are then
-staged again through Python with each NUL replaced by U+FFFD, and each such row is
-named among the part's problems: a read-only sync cannot mend Moodle's row, and
-one bad character must not hold back the whole log.
+on MariaDB can write it, in `other` for instance) becomes U+FFFD: on the fast path
+the block text is mended as it is read and the part's messages count the
+characters (moodlesync.source); on the staging path the COPY stops at the row,
+and the rows are staged again through Python with each NUL replaced and each such
+row named. A read-only sync cannot mend Moodle's row, and one bad character must
+not hold back the whole log.
 """
 
 from __future__ import annotations
 
 import time
-from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Max, Min, Model
+from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from logstore.models import LegacyLogEntry, StandardLogEntry
 from logstore.services import log_indexes_deferred, log_rows_write
 from logstore.services.rollup import bulk_write_finished
 from moodlesync.models import ExternalId, Kind, SyncState
-from moodlesync.services.common import PartResult, SyncContext, idmap_load
+from moodlesync.services.common import (
+    PartRefused,
+    PartResult,
+    SyncContext,
+    idmap_load,
+)
 from moodlesync.services.log_copy import (
     NulRefused,
     Translation,
@@ -60,6 +62,7 @@ from moodlesync.services.log_copy import (
     rows_copy,
     translation_build,
 )
+from moodlesync.source import SourceError
 
 STAGE = "moodlesync_stage_log"
 COLUMNS = [
@@ -91,11 +94,10 @@ NAMES = [name for name, _type in COLUMNS]
 DEFER_INDEXES_ROWS = 500_000
 MAX_LISTED = 20
 NUL_REPLACEMENT = "\ufffd"
-#: How long (seconds) a missing id is looked for, and how far back from the newest
-#: row read holes count (older ones are purged or rolled-back rows).
+#: How far back (seconds, from the newest row's time) the late window reaches.
 GAP_HORIZON = 86400
-#: Ranges of ids waiting kept at most (the newest).
-MAX_PENDING = 2000
+#: Id ranges per statement when late rows are read or their days re-aggregated.
+RANGES_PER_READ = 500
 
 
 class NulTally:
@@ -293,6 +295,7 @@ def _problems_note(
     """Name the first skipped and unlinked rows; their counts."""
     before = result.problems
     skipped, examples = problems["orphans"]
+    result.skipped_ids += [int(row_id) for row_id, _user in examples]
     for row_id, userid in examples:
         result.problem(
             "logstore_standard_log",
@@ -408,107 +411,136 @@ def _copied_load(
     return {**counts, "unlinked": unlinked, "path": "copy", **seconds}
 
 
-def _holes(start: int, last: int) -> list[list[int]]:
-    """Id ranges [first, last] above `start` and below `last` that the load just
-    made did not bring, among the last GAP_HORIZON seconds of the rows it brought
-    (read from Foresight's copy: exactly what was read, in the same order)."""
-    rows = StandardLogEntry.objects.filter(id__gt=start, id__lte=last)
-    # The newest time among the last ids (by the primary key: a first sync of
-    # millions of rows must not scan them all for it).
-    times = list(rows.order_by("-id").values_list("timecreated", flat=True)[:1000])
-    if not times:
-        return []
-    newest = max(times)
-    cut = int(newest) - GAP_HORIZON
-    old = rows.filter(timecreated__lt=cut).aggregate(top=Max("id"))["top"]
-    if old is not None:
-        anchor = int(old)
-    elif start > 0:
-        anchor = start
-    else:
-        anchor = int(rows.aggregate(low=Min("id"))["low"])
-    holes: list[list[int]] = []
-    previous = anchor
-    ids = rows.filter(id__gt=anchor).order_by("id").values_list("id", flat=True)
-    for row_id in ids.iterator(chunk_size=50000):
-        if row_id > previous + 1:
-            holes.append([previous + 1, row_id - 1])
-        previous = row_id
-    return holes
+def _runs(ids: list[int]) -> list[tuple[int, int]]:
+    """Sorted ids as runs of consecutive ids, (first, last) inclusive."""
+    runs: list[tuple[int, int]] = []
+    for row_id in ids:
+        if runs and runs[-1][1] == row_id - 1:
+            runs[-1] = (runs[-1][0], row_id)
+        else:
+            runs.append((row_id, row_id))
+    return runs
 
 
-def _pending_load(
-    ctx: SyncContext, result: PartResult, pending: list[list[int]], now: int
-) -> tuple[dict[str, Any], list[list[int]], list[int]]:
-    """Import the rows of ids waiting that Moodle has now; (counts, the ranges
-    still waiting, the Foresight courses of the rows imported)."""
-    pending = [r for r in pending if r[2] >= now - GAP_HORIZON]
-    if not pending:
-        return {}, [], []
+def _among(runs: list[tuple[int, int]]) -> str:
+    return " OR ".join(f"id BETWEEN {int(a)} AND {int(b)}" for a, b in runs)
+
+
+def _window_low(ctx: SyncContext, last: int, low: int) -> int:
+    """The late window's new lower bound: the highest id at or below `last` of a
+    row older than GAP_HORIZON before the newest row's time (never below `low`)."""
     table = ctx.t("logstore_standard_log")
-    ranges = " OR ".join(f"id BETWEEN {int(a)} AND {int(b)}" for a, b, _s in pending)
-    found = sorted(
-        int(row[0])
-        for row in ctx.source.fetchall(f"SELECT id FROM {table} WHERE {ranges}")
+    rows = ctx.source.fetchall(
+        f"SELECT MAX(timecreated) FROM (SELECT timecreated FROM {table} "
+        f"WHERE id <= {int(last)} ORDER BY id DESC LIMIT 1000) newest"
     )
-    counts: dict[str, Any] = {"late_read": len(found), "late_imported": 0}
-    courses: list[int] = []
-    if found:
-        listed = ", ".join(map(str, found))
-        late, _last = _staged_load(
-            ctx, result, 0, defer=False, where=f"id IN ({listed})"
+    if not rows or rows[0][0] is None:
+        return low
+    cut = int(rows[0][0]) - GAP_HORIZON
+    # By the primary key, newest first: it stops at the first old row.
+    rows = ctx.source.fetchall(
+        f"SELECT id FROM {table} WHERE id <= {int(last)} AND timecreated < {cut} "
+        "ORDER BY id DESC LIMIT 1"
+    )
+    return max(low, int(rows[0][0]) if rows else 0)
+
+
+def _late_load(
+    ctx: SyncContext, result: PartResult, low: int, high: int, skipped: list[int]
+) -> tuple[dict[str, Any], list[int], list[tuple[int, int]]]:
+    """Import the rows with low < id <= high that Moodle has and Foresight lacks
+    (other than the `skipped` ones): (counts, the ids skipped now, the id runs
+    imported)."""
+    table = ctx.t("logstore_standard_log")
+    known = {s for s in skipped if low < s <= high}
+    theirs = int(
+        ctx.source.fetchall(
+            f"SELECT COUNT(*) FROM {table} WHERE id > {int(low)} AND id <= {int(high)}"
+        )[0][0]
+    )
+    window = StandardLogEntry.objects.filter(id__gt=low, id__lte=high)
+    if theirs == window.count() + len(known):
+        return {}, sorted(known), []
+    ours = set(window.values_list("id", flat=True).iterator(chunk_size=50000))
+    missing: list[int] = []
+    for rows in ctx.source.stream(
+        f"SELECT id FROM {table} WHERE id > {int(low)} AND id <= {int(high)} "
+        "ORDER BY id",
+        chunk=50000,
+        raw=True,
+    ):
+        missing += [
+            int(r[0]) for r in rows if int(r[0]) not in ours and int(r[0]) not in known
+        ]
+    counts: dict[str, Any] = {"late_read": len(missing), "late_imported": 0}
+    if not missing:
+        return counts, sorted(known), []
+    runs = _runs(missing)
+    nul = NulTally() if connection.vendor == "postgresql" else None
+    for i in range(0, len(runs), RANGES_PER_READ):
+        part, _last = _staged_load(
+            ctx,
+            result,
+            0,
+            defer=False,
+            nul=nul,
+            where=_among(runs[i : i + RANGES_PER_READ]),
         )
-        counts["late_imported"] = late["imported"]
-        if not ctx.dry_run:
-            courses = sorted(
-                {
-                    c
-                    for c in StandardLogEntry.objects.filter(id__in=found)
-                    .values_list("courseid", flat=True)
-                    .distinct()
-                    if c is not None
-                }
-            )
-    waiting: list[list[int]] = []
-    for low, high, first_seen in pending:
-        # The range minus the ids found in it (sorted), without walking its ids.
-        cursor = low
-        for row_id in found[bisect_left(found, low) : bisect_right(found, high)]:
-            if row_id > cursor:
-                waiting.append([cursor, row_id - 1, first_seen])
-            cursor = row_id + 1
-        if cursor <= high:
-            waiting.append([cursor, high, first_seen])
-    return counts, waiting, courses
+        counts["late_imported"] += part["imported"]
+    if ctx.dry_run:
+        return counts, sorted(known), []
+    here = set(
+        StandardLogEntry.objects.filter(id__gte=missing[0], id__lte=missing[-1])
+        .filter(id__in=missing)
+        .values_list("id", flat=True)
+    )
+    now_skipped = [m for m in missing if m not in here]
+    return counts, sorted(known | set(now_skipped)), _runs(sorted(here))
 
 
 def log_sync(ctx: SyncContext) -> PartResult:
     """Append the standard log rows above the cursor (all of them with --full,
-    where rows already here are left as they are), and the late rows of ids
-    still waiting (see the module)."""
+    where rows already here are left as they are), and the late rows of the late
+    window (see the module)."""
     result = PartResult("log")
     state = SyncState.objects.filter(part="log").first()
     start = 0 if ctx.full or state is None else state.cursor
-    pending = [] if ctx.full or state is None else list(state.pending or [])
-    now = int(time.time())
+    window = {} if ctx.full or state is None else dict(state.late_window or {})
+    low, skipped = int(window.get("low", start)), list(window.get("skipped", []))
     late: dict[str, Any] = {}
-    late_courses: list[int] = []
-    if pending:
-        with transaction.atomic():
-            late, pending, late_courses = _pending_load(ctx, result, pending, now)
+    late_runs: list[tuple[int, int]] = []
+    if low < start:
+        noted = (list(result.messages), result.problems)
+        try:
+            with transaction.atomic():
+                late, skipped, late_runs = _late_load(ctx, result, low, start, skipped)
+        except (PartRefused, SourceError) as exc:
+            # The late rows wait for the next sync; the new ones need not.
+            result.messages, result.problems = noted
+            result.problems += 1
+            result.messages.append(
+                _(
+                    "Rows committed late below id %(start)s could not be read "
+                    "(%(error)s); the next sync tries again."
+                )
+                % {"start": start, "error": str(exc).strip().splitlines()[0]}
+            )
     top = _source_top(ctx)
+    ranges: dict[type[Model], Sequence[tuple[int, int]]] | None = (
+        {StandardLogEntry: late_runs} if late_runs else None
+    )
     if top <= start:
         result.counts = {"read": 0, "imported": 0, **late}
         result.cursor = start
         result.counts.update(_legacy_sync(ctx, result))
-        _waiting_note(ctx, result, pending)
+        _window_keep(ctx, result, low, skipped, start)
         written: list[type[Model]] = []
         if result.counts.get("legacy_read"):
             written.append(LegacyLogEntry)
-        if late.get("late_imported"):
+        if late_runs:
             written.append(StandardLogEntry)
         if written and not ctx.dry_run:
-            bulk_write_finished(models_=written, course_ids=late_courses or None)
+            bulk_write_finished(models_=written, id_ranges=ranges)
         return result
     defer = (
         connection.vendor == "postgresql"
@@ -540,29 +572,30 @@ def log_sync(ctx: SyncContext) -> PartResult:
             counts, last = _staged_load(ctx, result, start, defer=defer, nul=NulTally())
     result.cursor = last
     result.counts = {**counts, **late, "indexes_rebuilt": defer}
-    if not ctx.dry_run:
-        pending += [[a, b, now] for a, b in _holes(start, last)]
-    _waiting_note(ctx, result, pending)
+    # Rows skipped now are remembered, not taken for late ones at the next sync
+    # (all of them when there were no more than the messages name).
+    _window_keep(ctx, result, low, sorted({*skipped, *result.skipped_ids}), last)
     result.counts.update(_legacy_sync(ctx, result))
     if not ctx.dry_run:
-        # The activity rollups that analysis reads follow the new rows (and
-        # re-aggregate the courses of late rows, which are below their mark).
+        # The activity rollups that analysis reads follow the new rows (and the
+        # days of late rows, which are below their mark).
         clock = time.monotonic()
         bulk_write_finished(
-            models_=[StandardLogEntry, LegacyLogEntry], course_ids=late_courses or None
+            models_=[StandardLogEntry, LegacyLogEntry], id_ranges=ranges
         )
         result.counts["rollup_seconds"] = round(time.monotonic() - clock, 2)
     return result
 
 
-def _waiting_note(
-    ctx: SyncContext, result: PartResult, pending: list[list[int]]
+def _window_keep(
+    ctx: SyncContext, result: PartResult, low: int, skipped: list[int], last: int
 ) -> None:
-    """Keep the ids waiting (the newest MAX_PENDING ranges) and count them."""
+    """Move the late window up to the last GAP_HORIZON seconds below `last`."""
     if ctx.dry_run:
         return
-    result.pending = pending[-MAX_PENDING:]
-    result.counts["ids_waiting"] = sum(b - a + 1 for a, b, _s in result.pending)
+    low = _window_low(ctx, last, low)
+    result.late_window = {"low": low, "skipped": [s for s in skipped if s > low]}
+    result.counts["late_window_ids"] = last - low
 
 
 def _legacy_sync(ctx: SyncContext, result: PartResult) -> dict[str, int]:

@@ -267,7 +267,8 @@ def _blocks_mariadb(
             high = min(low + step - 1, top)
             # A NUL character in a block's text is replaced here (Source).
             text, kept, count, unlinked = ctx.source.fetchall(
-                f"EXECUTE moodlesync_block USING {int(low)}, {int(high)}"
+                f"EXECUTE moodlesync_block USING {int(low)}, {int(high)}",
+                table=f"{ctx.prefix}logstore_standard_log",
             )[0]
             text = text or ""
             if text.count("\n") != int(kept or 0):

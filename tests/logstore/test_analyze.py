@@ -56,11 +56,12 @@ def _oulad(tmp_path: Path) -> Path:
 def _analysed(table: str, *, expected: bool = True) -> bool:
     """Whether `table` has fresh statistics. PostgreSQL's cumulative statistics
     reach pg_stat_user_tables from other backends (autovacuum, the import's own
-    connection) up to a second or so late on a busy machine, so it is read again,
-    for a few seconds, until it says what the test expects."""
+    connection) late on a busy machine (an idle backend flushes them within ten
+    seconds), so it is read again, for up to 15 seconds, until it says what the
+    test expects."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            for _attempt in range(20):
+            for _attempt in range(60):
                 cursor.execute("SELECT pg_stat_clear_snapshot()")
                 cursor.execute(
                     "SELECT last_analyze IS NOT NULL, n_mod_since_analyze "

@@ -67,7 +67,10 @@ def test_a_nul_character_in_a_mariadb_log_row_is_replaced_and_named(
         return
     # ... replaced each NUL in the rows' text as it streamed them.
     assert log.counts["path"] == "copy"
-    assert "4 NUL characters in Moodle's text" in " ".join(log.messages), log.messages
+    said = " ".join(log.messages)
+    assert "4 NUL characters in Moodle's text, which PostgreSQL" in said, said
+    assert f"(first rows: {LOG} {rows[0]}, {LOG} {rows[1]})" in said, said
+    assert "Correct the text in Moodle" in said
     assert SyncState.objects.get(part="log").status == SyncState.Status.WARNINGS
     for row in rows:
         other = StandardLogEntry.objects.get(id=row).other
@@ -221,6 +224,16 @@ def test_a_nul_character_in_other_mariadb_text_is_replaced(moodle_rw, use_moodle
         db.execute(f"UPDATE mdl_user SET firstname = REPLACE(firstname, {nul}, '')")
         db.execute(f"UPDATE mdl_course SET fullname = REPLACE(fullname, {nul}, '')")
     assert [p.part for p in report.parts if p.refused] == []
+    if connection.vendor == "postgresql":
+        # Each part names its rows, once, in the singular when there is one.
+        for name, row in (
+            ("users", f"mdl_user {user}"),
+            ("courses", f"mdl_course {course}"),
+        ):
+            said = [m for m in part(report, name).messages if "NUL" in m]
+            assert len(said) == 1, said
+            assert said[0].startswith("1 NUL character in Moodle's text"), said
+            assert f"was replaced by U+FFFD ({row})" in said[0], said
     from django.contrib.auth import get_user_model
 
     local_user = idmap_load(Kind.USER)[user]

@@ -1,14 +1,14 @@
 # ruff: noqa: S608 - the tests write Moodle rows with SQL built from their own literals
 """Late commits: a log row whose id is below the highest id a sync read (its
 transaction was still open then) arrives at a later sync, exactly once, and its
-course's rollup follows; ids that never come expire; holes among old rows are not
-waited for."""
+days' rollups follow; rows skipped on purpose are not read again; the window
+covers the log's last day, whatever the ids' spacing; a late row with a NUL
+character does not hold back the log."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
+from django.db import connection
 from django.db.models import Sum
 
 from logstore.models import ActivityRollup, StandardLogEntry
@@ -31,7 +31,7 @@ def one(db, sql: str) -> int:
     return int(db.execute(sql).split()[0])
 
 
-def log_part_result(report):
+def log_result(report):
     return next(p for p in report.parts if p.part == "log")
 
 
@@ -40,41 +40,52 @@ def rollup_rows() -> list[tuple]:
     return sorted(ActivityRollup.objects.values_list(*fields))
 
 
+class Moodle:
+    """Writes log rows into the Moodle copy, copied from one of its rows."""
+
+    def __init__(self, db) -> None:
+        self.db = db
+        self.top = one(db, f"SELECT MAX(id) FROM {LOG}")
+        self.newest = one(db, f"SELECT MAX(timecreated) FROM {LOG}")
+        self.model = one(
+            db, f"SELECT MIN(id) FROM {LOG} WHERE courseid > 1 AND userid > 0"
+        )
+        self.course_day = one(
+            db, f"SELECT timecreated FROM {LOG} WHERE id = {self.model}"
+        )
+
+    def insert(self, row_id: int, moment: int, **values: str) -> None:
+        columns = COLUMNS.replace("timecreated", str(moment))
+        for name, value in values.items():
+            columns = columns.replace(f" {name},", f" {value},", 1)
+        self.db.execute(
+            f"INSERT INTO {LOG} (id, {COLUMNS}) SELECT {row_id}, {columns} "
+            f"FROM {LOG} WHERE id = {self.model}"
+        )
+
+
 def test_a_row_committed_late_arrives_at_the_next_sync_once(moodle_rw, use_moodle):
     db = use_moodle(moodle_rw)
     moodle_sync()
-    top = one(db, f"SELECT MAX(id) FROM {LOG}")
-    newest = one(db, f"SELECT MAX(timecreated) FROM {LOG}")
-    # A row of a course, to copy: the late row lands in a day already rolled up.
-    model = one(db, f"SELECT MIN(id) FROM {LOG} WHERE courseid > 1 AND userid > 0")
-    course_day = one(db, f"SELECT timecreated FROM {LOG} WHERE id = {model}")
-
-    def insert(row_id: int, moment: int) -> None:
-        db.execute(
-            f"INSERT INTO {LOG} (id, {COLUMNS}) SELECT {row_id}, "
-            f"{COLUMNS.replace('timecreated', str(moment))} FROM {LOG} WHERE id = {model}"
-        )
-
+    m = Moodle(db)
     # Ids top+1 and top+3 are committed; top+2 is still in an open transaction.
-    insert(top + 1, newest + 60)
-    insert(top + 3, newest + 120)
-    first = log_part_result(moodle_sync(only="log"))
+    m.insert(m.top + 1, m.newest + 60)
+    m.insert(m.top + 3, m.newest + 120)
+    first = log_result(moodle_sync(only="log"))
     assert first.counts["imported"] == 2
+    assert "late_read" not in first.counts  # Moodle has nothing Foresight lacks
     state = SyncState.objects.get(part="log")
-    assert state.cursor == top + 3
-    assert [r[:2] for r in state.pending] == [[top + 2, top + 2]]
-    assert first.counts["ids_waiting"] == 1
+    assert state.cursor == m.top + 3
+    assert state.late_window["low"] < m.top + 2
 
-    # It commits (with the time it was logged at, in a day already rolled up).
-    insert(top + 2, course_day + 30)
+    # It commits, with the time it was logged at, in a day already rolled up.
+    m.insert(m.top + 2, m.course_day + 30)
     before = StandardLogEntry.objects.count()
-    second = log_part_result(moodle_sync(only="log"))
-    assert second.counts["late_imported"] == 1
+    second = log_result(moodle_sync(only="log"))
+    assert (second.counts["late_read"], second.counts["late_imported"]) == (1, 1)
     assert second.counts["imported"] == 0
     assert StandardLogEntry.objects.count() == before + 1
-    assert StandardLogEntry.objects.get(id=top + 2).timecreated == course_day + 30
-    state.refresh_from_db()
-    assert state.pending == [] and second.counts["ids_waiting"] == 0
+    assert StandardLogEntry.objects.get(id=m.top + 2).timecreated == m.course_day + 30
     # The rollups hold the late row: as a rebuild from the raw log gives them.
     in_courses = StandardLogEntry.objects.filter(courseid__gt=0).count()
     rolled = ActivityRollup.objects.filter(courseid__gt=0).aggregate(n=Sum("n"))["n"]
@@ -83,48 +94,92 @@ def test_a_row_committed_late_arrives_at_the_next_sync_once(moodle_rw, use_moodl
     rollup_rebuild(store="standard")
     assert rollup_rows() == incremental
 
-    # Never twice.
-    third = log_part_result(moodle_sync(only="log"))
-    assert "late_imported" not in third.counts
+    # Never twice, and nothing read again.
+    third = log_result(moodle_sync(only="log"))
+    assert "late_read" not in third.counts
     assert StandardLogEntry.objects.count() == before + 1
 
 
-def test_ids_that_never_come_expire_and_old_holes_are_not_waited_for(
-    moodle_rw, use_moodle, monkeypatch
+def test_rows_skipped_on_purpose_are_not_read_again(moodle_rw, use_moodle):
+    db = use_moodle(moodle_rw)
+    moodle_sync()
+    m = Moodle(db)
+    # A row of a user that no longer exists in Moodle, and a late one like it.
+    m.insert(m.top + 1, m.newest + 60, userid="999999")
+    m.insert(m.top + 3, m.newest + 120)
+    first = log_result(moodle_sync(only="log"))
+    assert first.counts["skipped"] == 1
+    assert any(f"row {m.top + 1}: its user 999999" in t for t in first.messages)
+    m.insert(m.top + 2, m.newest + 90, userid="999998")
+    second = log_result(moodle_sync(only="log"))
+    assert (second.counts["late_read"], second.counts["late_imported"]) == (1, 0)
+    assert [t for t in second.messages if "999999" in t] == []
+    assert any(f"row {m.top + 2}: its user 999998" in t for t in second.messages)
+    third = log_result(moodle_sync(only="log"))
+    assert "late_read" not in third.counts and third.messages == []
+    assert SyncState.objects.get(part="log").late_window["skipped"] == [
+        m.top + 1,
+        m.top + 2,
+    ]
+
+
+def test_the_window_is_the_logs_last_day_whatever_the_ids_spacing(
+    moodle_rw, use_moodle
 ):
     db = use_moodle(moodle_rw)
     moodle_sync()
-    top = one(db, f"SELECT MAX(id) FROM {LOG}")
-    newest = one(db, f"SELECT MAX(timecreated) FROM {LOG}")
-    model = one(db, f"SELECT MIN(id) FROM {LOG} WHERE userid > 0")
-
-    def insert(row_id: int, moment: int) -> None:
-        db.execute(
-            f"INSERT INTO {LOG} (id, {COLUMNS}) SELECT {row_id}, "
-            f"{COLUMNS.replace('timecreated', str(moment))} FROM {LOG} WHERE id = {model}"
-        )
-
-    old = newest + 1000
+    m = Moodle(db)
+    old = m.newest + 1000
     recent = old + log_part.GAP_HORIZON + 5000
-    # Two rows older than a day before the newest, then recent ones: the hole
-    # between the old rows (a rolled-back or purged row) is not waited for; the
-    # one just before the recent rows and the one among them are.
-    insert(top + 10, old)
-    insert(top + 12, old + 10)
-    insert(top + 14, recent)
-    insert(top + 17, recent + 10)
-    moodle_sync(only="log")
+    m.insert(m.top + 10, old)
+    # 3,000 recent rows two ids apart (as a Galera node hands them out).
+    series = (
+        "generate_series(0, 2999) AS g(n)"
+        if moodle_rw.engine == "postgresql"
+        else "seq_0_to_2999 AS g"
+    )
+    n = "g.n" if moodle_rw.engine == "postgresql" else "g.seq"
+    columns = COLUMNS.replace("timecreated", f"{recent} + {n}")
+    db.execute(
+        f"INSERT INTO {LOG} (id, {COLUMNS}) SELECT {m.top + 20} + 2 * {n}, {columns} "
+        f"FROM {LOG} l CROSS JOIN {series} WHERE l.id = {m.model}"
+    )
+    first = log_result(moodle_sync(only="log"))
+    assert first.counts["imported"] == 3001
     state = SyncState.objects.get(part="log")
-    assert [r[:2] for r in state.pending] == [
-        [top + 13, top + 13],
-        [top + 15, top + 16],
-    ]
+    assert state.late_window["low"] == m.top + 10  # the newest row a day older
 
-    # A day after they were missed they expire, found or not.
-    seen = state.pending[0][2]
-    monkeypatch.setattr(time, "time", lambda: seen + log_part.GAP_HORIZON + 1)
-    expired = log_part_result(moodle_sync(only="log"))
-    state.refresh_from_db()
-    assert state.pending == []
-    assert expired.counts["ids_waiting"] == 0
-    assert "late_read" not in expired.counts
+    # Late rows: one below the window (older than a day: not looked for), one in
+    # the oldest gap of the window, one in the newest.
+    m.insert(m.top + 5, old - 10)
+    m.insert(m.top + 21, recent)
+    m.insert(m.top + 20 + 2 * 2998 + 1, recent + 2998)
+    second = log_result(moodle_sync(only="log"))
+    assert (second.counts["late_read"], second.counts["late_imported"]) == (2, 2)
+    assert StandardLogEntry.objects.filter(id=m.top + 21).exists()
+    assert not StandardLogEntry.objects.filter(id=m.top + 5).exists()
+
+
+def test_a_late_row_with_a_nul_character_does_not_hold_back_the_log(
+    moodle_rw, use_moodle
+):
+    db = use_moodle(moodle_rw)
+    if moodle_rw.engine != "mariadb":
+        return  # a Moodle on PostgreSQL cannot hold one
+    moodle_sync()
+    m = Moodle(db)
+    m.insert(m.top + 1, m.newest + 60)
+    m.insert(m.top + 3, m.newest + 120)
+    moodle_sync(only="log")
+    m.insert(m.top + 2, m.newest + 90, other="CONCAT('late', CHAR(0 USING utf8mb4))")
+    m.insert(m.top + 4, m.newest + 150)
+    late = log_result(moodle_sync(only="log"))
+    assert not late.refused
+    assert (late.counts["late_imported"], late.counts["imported"]) == (1, 1)
+    other = StandardLogEntry.objects.get(id=m.top + 2).other
+    if connection.vendor == "postgresql":
+        assert other == "late\ufffd"
+        named = f"{LOG} row {m.top + 2}: its text has NUL characters"
+        assert any(t.startswith(named) for t in late.messages), late.messages
+    else:
+        assert other == "late\x00"
