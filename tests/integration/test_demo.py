@@ -100,6 +100,12 @@ def test_demo_serves_the_admin_with_the_printed_login_and_stops_on_ctrl_c(tmp_pa
         courses = session.get(f"{url}lms/course/", timeout=30)
         assert courses.status_code == 200
         assert "BIO01" in courses.text  # a course of the generated demo site
+        # Not in debug mode, the stylesheets served all the same.
+        missing = session.get(f"{url}insights/predictions/999999/", timeout=30)
+        assert missing.status_code == 404
+        assert "URLconf" not in missing.text and "Traceback" not in missing.text
+        css = session.get(f"http://127.0.0.1:{port}/static/foresight.css", timeout=30)
+        assert css.status_code == 200 and "figure.chart" in css.text
         wrong = requests.Session()
         wrong.get(f"{url}login/", timeout=30)
         refused = wrong.post(
