@@ -102,10 +102,13 @@ def prediction_action(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose an action."))
         return redirect(back)
-    # A target's own action (e.g. an outline report) goes on to its page.
-    next_url = form.cleaned_data["next"] or request.GET.get("next", "")
-    if _safe_next(request, next_url):
-        back = next_url
+    # A button's own destination (`?next=` in its formaction: the outline report,
+    # the message form) wins over the form's hidden `next` (the page it is on),
+    # which is where the other buttons return. Only same-site URLs are followed.
+    for next_url in (request.GET.get("next", ""), form.cleaned_data["next"]):
+        if _safe_next(request, next_url):
+            back = next_url
+            break
     actionname = form.cleaned_data["action"]
     try:
         _action, created = prediction_action_record(
