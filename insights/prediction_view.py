@@ -28,8 +28,9 @@ def _start(enrolment: Enrolment) -> int | None:
 
 
 def prediction_pictures(*, prediction: Prediction, sample: Any) -> dict[str, Any]:
-    """Template context: `reasons`, `reasons_method`, `band`, `band_label`,
-    `percent`, `risk_chart`, and for a student in a course `activity_chart`."""
+    """Template context: `reasons` and `class_reasons`, `indicator_texts` and
+    `course_indicator_texts`, `reasons_method`, `band`, `band_label`, `percent`,
+    `risk_chart`, and for a student in a course `activity_chart`."""
     history = list(
         Prediction.objects.filter(
             model_id=prediction.model_id,
@@ -71,5 +72,9 @@ def prediction_pictures(*, prediction: Prediction, sample: Any) -> dict[str, Any
             )
     out["reasons"] = prediction_reasons(prediction, facts=facts, about_class=False)
     out["class_reasons"] = prediction_reasons(prediction, facts=facts, about_class=True)
-    out["indicator_texts"] = indicator_texts(prediction.calculations or {}, facts)
+    calculations = prediction.calculations or {}
+    out["indicator_texts"] = indicator_texts(calculations, facts)
+    out["course_indicator_texts"] = indicator_texts(
+        calculations, facts, about_class=True
+    )
     return out

@@ -14,6 +14,11 @@ collinear columns with opposite signs ("compared with classmates: very low, lowe
 the risk" beside "amount: very low, raises the risk"). Their weights are summed
 into one reason, worded as the student's value with the comparison ("Read
 actions: very low (much lower than classmates)").
+
+The class's reasons are apart from the student's: the class means ("<key>/mean")
+and the course-wide indicators, whose value depends only on the course (they
+declare `course_wide`, e.g. "Completion tracking enabled"): the same for everyone
+in the course, they say nothing about this student.
 """
 
 from __future__ import annotations
@@ -201,6 +206,21 @@ def reason_text(key: str, value: float | None, facts: Facts | None = None) -> st
 measure_of = indicator_measure
 
 
+def course_wide(measure: str) -> bool:
+    """Whether the measure's value is the course's, the same for every student of
+    it, as its indicator declares (`course_wide`); unknown keys are not."""
+    try:
+        return bool(getattr(indicator_class(measure), "course_wide", False))
+    except UnknownPlugin:
+        return False
+
+
+def about_the_class(key: str) -> bool:
+    """Whether the column `key` is about the class as a whole, not the student:
+    a class mean ("<key>/mean") or a course-wide indicator's column."""
+    return key.endswith("/mean") or course_wide(measure_of(key))
+
+
 #: Plain names of measures whose indicator labels read as one column's.
 MEASURE_NAMES = {
     "read_actions": gettext_noop("Read actions"),
@@ -298,11 +318,21 @@ def measure_text(
     """The measure `measure` of a prediction in words: the student's value and how
     it compares with the classmates ("Read actions: very low (much lower than
     classmates)"); with `about_class` True the class mean ("Read actions:
-    medium"), with None both."""
+    medium"), with None both. A course-wide measure is its value whatever
+    `about_class` says ("Completion tracking enabled: Yes"): the course's value
+    is the class's."""
     mine = [
         k for k in calculations if not k.startswith("_") and measure_of(k) == measure
     ]
     name = _measure_name(measure)
+    if course_wide(measure):
+        own = _own_text(
+            measure,
+            [k for k in mine if k.partition("/")[0] == measure],
+            calculations,
+            facts,
+        )
+        return own or _("%(indicator)s: no value yet") % {"indicator": name}
     means = [k for k in mine if k.endswith("/mean") and _known(calculations[k])]
     if about_class:
         if not means:
@@ -356,14 +386,15 @@ def prediction_reasons(
     is the model's effect of the measure (exactly so for linear log-odds terms).
     Ranked by the sum's size; `share` is it against the largest shown, so the
     meters compare the reasons listed together. A measure whose columns cancel out
-    is no reason. `about_class` True keeps only the class-wide columns
-    ("<key>/mean", the mean of the class in the range), False only the student's
-    own, None both (a measure's "/mean" then counts in its reason).
+    is no reason. `about_class` True keeps only the columns about the class as a
+    whole (about_the_class: "<key>/mean", the mean of the class in the range, and
+    the course-wide indicators), False only the student's own, None both (a
+    measure's "/mean" then counts in its reason).
     """
     stored = prediction.reasons if isinstance(prediction.reasons, dict) else {}
     items = [i for i in stored.get("items", []) if isinstance(i, dict) and "key" in i]
     if about_class is not None:
-        items = [i for i in items if i["key"].endswith("/mean") is about_class]
+        items = [i for i in items if about_the_class(i["key"]) is about_class]
     groups: dict[str, list[tuple[str, float]]] = {}
     for item in items:
         groups.setdefault(measure_of(item["key"]), []).append(
@@ -394,16 +425,21 @@ def prediction_reasons(
 
 
 def indicator_texts(
-    calculations: dict[str, Any], facts: Facts | None = None
+    calculations: dict[str, Any],
+    facts: Facts | None = None,
+    *,
+    about_class: bool = False,
 ) -> list[str]:
-    """Every measure of a prediction in words, once each, in the stored order
-    (the class means left out: they are the class's, not the student's)."""
+    """Every measure of a prediction in words, once each, in the stored order:
+    the student's (the class means and the course-wide measures left out: they
+    are the class's, not the student's), or with `about_class` the course-wide
+    ones (the class means are listed in neither)."""
     measures: list[str] = []
     for key in calculations:
         if key.startswith("_") or key.endswith("/mean"):
             continue
         measure = measure_of(key)
-        if measure not in measures:
+        if measure not in measures and course_wide(measure) is about_class:
             measures.append(measure)
     return [measure_text(m, calculations, facts) for m in measures]
 

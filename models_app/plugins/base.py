@@ -143,6 +143,11 @@ class Indicator(Plugin):
     sample at a time.
     """
 
+    #: Whether its value depends only on the course, never on the student (e.g.
+    #: completion tracking enabled): the same for every enrolment of a course, so
+    #: the insight pages list it with the class's reasons, not the student's.
+    course_wide: ClassVar[bool] = False
+
     def columns(self) -> list[str]:
         """Column names this indicator adds (usually one: its key)."""
         return [self.key]

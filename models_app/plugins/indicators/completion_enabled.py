@@ -21,6 +21,7 @@ class CompletionEnabled(BinaryIndicator):
     label = _("Completion tracking enabled")
     moodle_id = "\\core_course\\analytics\\indicator\\completion_enabled"
     sample_kinds = frozenset({"enrolment", "course"})
+    course_wide = True  # one value per course: the class's, not a student's
 
     def calculate(self, data: AnalysisData) -> np.ndarray:
         enabled = data.completion_with_criteria()

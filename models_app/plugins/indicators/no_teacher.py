@@ -21,6 +21,7 @@ class NoTeacher(BinaryIndicator):
     label = _("Teacher availability")
     moodle_id = "\\core_course\\analytics\\indicator\\no_teacher"
     sample_kinds = frozenset({"enrolment", "course"})
+    course_wide = True  # one value per course: the class's, not a student's
     archetypes: tuple[str, ...] = ("editingteacher", "teacher")
 
     def calculate(self, data: AnalysisData) -> np.ndarray:

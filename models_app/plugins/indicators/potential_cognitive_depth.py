@@ -22,6 +22,7 @@ class PotentialCognitiveDepth(LinearIndicator):
     label = _("Course potential cognitive depth")
     moodle_id = "\\core_course\\analytics\\indicator\\potential_cognitive_depth"
     sample_kinds = frozenset({"enrolment", "course"})
+    course_wide = True  # one value per course: the class's, not a student's
     dimension: ClassVar[str] = "cognitive"
 
     def level_value(self, level: np.ndarray) -> np.ndarray:
