@@ -267,6 +267,11 @@ def _comparison(measure: str, value: float) -> str:
     words: within half a standard deviation "about the same", past one and a half
     "much"."""
     words = COMPARISONS.get(measure, COMPARISONS[""])
+    return _(words[_band(value)])
+
+
+def _band(value: float) -> int:
+    """A classmates value's place, 0 (far below the class) to 4 (far above)."""
     deviations = value * SPREAD
     if deviations <= -1.5:
         band = 0
@@ -278,7 +283,33 @@ def _comparison(measure: str, value: float) -> str:
         band = 3
     else:
         band = 4
-    return _(words[band])
+    return band
+
+
+def _no_access_yet(facts: Facts) -> bool:
+    return facts.activity.last_access(facts.user_id, facts.end) is None
+
+
+def _no_activity(facts: Facts) -> bool:
+    return facts.activity.events(facts.user_id, facts.start, facts.end) == 0
+
+
+#: Measures whose own words can say there is nothing at all ("No access to the
+#: course yet", "No activity in this period", see SPECIFIC), and when they do.
+#: "Much less recent than classmates" would then say it twice: the comparison
+#: becomes "classmates have" when the student is below the class, else is left out.
+NOTHING_AT_ALL = {
+    "days_since_last_access": _no_access_yet,
+    "relative_activity": _no_activity,
+}
+
+
+def _nothing_at_all(measure: str, facts: Facts | None) -> bool:
+    return (
+        facts is not None
+        and measure in NOTHING_AT_ALL
+        and NOTHING_AT_ALL[measure](facts)
+    )
 
 
 def _known(value: Any) -> bool:
@@ -345,11 +376,18 @@ def measure_text(
         calculations,
         facts,
     )
-    notes = [
-        _comparison(measure, float(calculations[k]))
+    compared = [
+        float(calculations[k])
         for k in mine
         if k.partition("/")[0] != measure and _known(calculations[k])
     ]
+    if own is not None and _nothing_at_all(measure, facts):
+        below = any(_band(value) <= 1 for value in compared)
+        # Translators: after "No access to the course yet" or "No activity in
+        # this period", in brackets: classmates have (accessed it, been active).
+        notes = [_("classmates have")] if below else []
+    else:
+        notes = [_comparison(measure, value) for value in compared]
     if about_class is None:
         notes += [
             _("class: %(level)s") % {"level": _level(float(calculations[k]))}
