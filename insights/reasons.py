@@ -144,6 +144,10 @@ def _activity(value: float, facts: Facts | None) -> str:
                 "percent": round(100 * events / median)
             }
     share = round(100 * (value + 1) / 2)
+    if share <= 0:
+        return _("Activity: the lowest of the class")
+    if share >= 100:
+        return _("Activity: the highest of the class")
     return _("Activity: more than %(percent)d %% of classmates") % {"percent": share}
 
 

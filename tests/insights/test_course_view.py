@@ -166,6 +166,13 @@ def test_reasons_read_the_raw_figures_of_the_course(biology):
         "Did not access the course in this period"
     )
     assert reason_text("read_actions", 0.33) == "Read actions amount: high"
+    # The ends of the percentile scale, never "more than 0 %".
+    assert reason_text("relative_activity", -1.0) == "Activity: the lowest of the class"
+    assert reason_text("relative_activity", 1.0) == "Activity: the highest of the class"
+    assert (
+        reason_text("relative_activity", 0.5)
+        == "Activity: more than 75 % of classmates"
+    )
 
 
 def test_the_prediction_page_draws_activity_against_the_class(client, biology):
