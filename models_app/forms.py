@@ -31,11 +31,17 @@ def _estimator_choices():
     ]
 
 
+#: The longest model name the form takes.
+NAME_MAX_LENGTH = 255
+
+
 class AnalyticsModelForm(forms.Form):
     name = forms.CharField(
         label=_("Name"),
         required=False,
-        max_length=1333,
+        # The column holds Moodle's 1333 characters (imported models keep theirs);
+        # a name typed here is shown in headings and menus, so it stays short.
+        max_length=NAME_MAX_LENGTH,
         help_text=_("Empty means the target's name."),
     )
     target = forms.ChoiceField(
