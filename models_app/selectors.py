@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -79,3 +81,61 @@ def evaluation_best(*, report: list[dict[str, Any]]) -> dict[str, Any] | None:
     if not scored:
         return None
     return max(scored, key=lambda item: (item.get("status") == 0, item["score"]))
+
+
+def _share_text(shares: list[float]) -> str:
+    low, high = round(100 * min(shares)), round(100 * max(shares))
+    return f"{low}%" if low == high else f"{low}–{high}%"
+
+
+def backtest_point_labels(*, report: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Per point key of a backtest report, where in the course it lies: `short`
+    ("50%", for the chart's axis) and `label` ("Range 2: 50% of the course, to
+    15 March 2026"). A point asked as a percentage is that share; a range of the
+    analysis interval is located in the replayed courses (its share of each
+    course, and its date when one course was replayed)."""
+    from django.utils import formats, timezone
+    from django.utils.translation import gettext as _
+
+    from models_app.analysis.analysables import course_analysables
+    from models_app.plugins import registry
+
+    keys = [str(row.get("point", "")) for row in report.get("points") or []]
+    labels = {
+        key: {"short": key, "label": _("%(share)s of the course") % {"share": key}}
+        for key in keys
+        if key.endswith("%")
+    }
+    ranged = [key for key in keys if key not in labels]
+    if not ranged:
+        return labels
+    course_ids = {row.get("id") for row in report.get("test_courses") or []}
+    try:
+        interval = registry.interval_class(str(report.get("interval") or ""))()
+    except registry.UnknownPlugin:
+        return labels
+    moments: dict[int, list[tuple[float, int]]] = {}
+    for analysable in course_analysables():
+        if analysable.id not in course_ids or analysable.end <= analysable.start:
+            continue
+        span = analysable.end - analysable.start
+        for range_ in interval.ranges(analysable, now=analysable.end):
+            share = (range_.time - analysable.start) / span
+            moments.setdefault(range_.index + 1, []).append((share, range_.time))
+    for key in ranged:
+        digits = re.search(r"(\d+)\s*$", key)
+        found = moments.get(int(digits.group(1))) if digits else None
+        if not found:
+            continue
+        number = int(digits.group(1))  # type: ignore[union-attr]
+        share = _share_text([share for share, _moment in found])
+        text = _("Range %(n)s: %(share)s of the course") % {"n": number, "share": share}
+        if len(found) == 1:
+            when = timezone.localtime(dt.datetime.fromtimestamp(found[0][1], tz=dt.UTC))
+            text = _("Range %(n)s: %(share)s of the course, to %(date)s") % {
+                "n": number,
+                "share": share,
+                "date": formats.date_format(when, "DATE_FORMAT"),
+            }
+        labels[key] = {"short": share, "label": text}
+    return labels

@@ -35,6 +35,7 @@ from models_app.models import AnalyticsModel, ModelLog
 from models_app.plugins import registry
 from models_app.plugins.processors.builtin import ESTIMATOR_LABELS
 from models_app.selectors import (
+    backtest_point_labels,
     evaluation_best,
     evaluation_files_dir,
     evaluation_report,
@@ -662,6 +663,8 @@ def model_backtest(request: HttpRequest, pk: int) -> HttpResponse:
     if chosen and run is None:
         raise Http404
     report = (run or {}).get("report")
+    if report:
+        report = _backtest_points_located(report)
     estimator = str((report or {}).get("estimator") or "")
     return render(
         request,
@@ -678,6 +681,18 @@ def model_backtest(request: HttpRequest, pk: int) -> HttpResponse:
             "only_cli": settings_selectors.analytics_settings().only_cli,
         },
     )
+
+
+def _backtest_points_located(report: dict[str, Any]) -> dict[str, Any]:
+    """The report with each point saying where in the course it lies: `label` for
+    the table and headings, `point` shortened to its share for the charts."""
+    labels = backtest_point_labels(report=report)
+    points = []
+    for row in report.get("points") or []:
+        key = str(row.get("point", ""))
+        found = labels.get(key, {"short": key, "label": key})
+        points.append({**row, "point": found["short"], "label": found["label"]})
+    return {**report, "points": points}
 
 
 def _backtest_labelled(run: dict[str, Any]) -> dict[str, Any]:

@@ -58,7 +58,10 @@ def test_admin_backtests_a_model_and_sees_its_charts(
     assert section.get_attribute("data-status") == "finished"
     points = page.locator("tr.backtest-point")
     assert points.count() == 3
-    assert points.nth(1).locator("td.roc-auc").inner_text() == "1.0"
+    assert points.nth(1).locator("td.roc-auc").inner_text() == "1.000"  # 3 decimals
+    assert points.nth(0).locator("td.point").inner_text() == "25% of the course"
+    figures = page.locator("#backtest-figures")
+    assert figures.evaluate("t => t.scrollWidth <= t.parentElement.clientWidth")
     for chart in ("figure.backtest-roc svg", "figure.backtest-calibration svg"):
         assert page.locator(chart).count() == 3
     # The charts are drawn: a ROC curve with points, and one bar per point.

@@ -79,7 +79,7 @@ def test_a_backtest_is_queued_run_by_its_task_and_shown_with_charts(
     assert page.count('class="chart square backtest-roc"') == 3
     assert page.count('class="chart square backtest-calibration"') == 3
     assert 'id="backtest-flags"' in page and "<polyline" in page
-    assert ">1.0</td>" in page  # ROC AUC 1 at 50%: the future is known here
+    assert ">1.000</td>" in page  # ROC AUC 1 at 50%: the future is known here
 
 
 def test_a_backtest_that_cannot_run_says_why_before_it_is_queued(manager_client, site):
