@@ -101,14 +101,15 @@ class EvaluateForm(forms.Form):
         label=_("Analysis interval"),
         required=False,
         help_text=_(
-            "Empty: every interval chosen for evaluation in the analytics settings."
+            "Every interval chosen for evaluation in the analytics settings, or "
+            "only the one picked here."
         ),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["interval"].choices = [
-            ("", _("All intervals for evaluation")),
+            ("", _("Every interval chosen for evaluation")),
             *registry.interval_choices(),
         ]
 

@@ -345,7 +345,7 @@ def model_evaluate(request: HttpRequest, pk: int) -> HttpResponse:
     model = _model(pk)
     form = EvaluateForm(request.POST or None)
     form.fields["interval"].choices = [
-        ("", _("All intervals for evaluation")),
+        form.fields["interval"].choices[0],  # every interval chosen for evaluation
         *_intervals_for(model, evaluation=True),
     ]
     if not model.trained:
