@@ -139,3 +139,72 @@ def backtest_point_labels(*, report: dict[str, Any]) -> dict[str, dict[str, str]
             }
         labels[key] = {"short": share, "label": text}
     return labels
+
+
+def target_class_names(*, target: str) -> dict[int, str]:
+    """The target's class values with their descriptions ({0: "Not at risk", 1:
+    "Student at risk of dropping out"}); empty for an unknown target."""
+    from models_app.plugins import registry
+
+    try:
+        plugin = registry.target_class(target)()
+        descriptions = [str(text) for text in plugin.classes_description()]
+    except (registry.UnknownPlugin, NotImplementedError):
+        return {}
+    return dict(zip(plugin.classes, descriptions, strict=False))
+
+
+def confusion_table(
+    *, metrics: dict[str, Any], names: dict[int, str]
+) -> dict[str, Any] | None:
+    """An evaluation's confusion matrix with its classes named: rows are the actual
+    classes, columns the predicted ones (scikit-learn's order, metrics["classes"]),
+    counts summed over the evaluation's rounds."""
+    matrix = metrics.get("confusion_matrix")
+    if not isinstance(matrix, list) or not matrix:
+        return None
+    classes = metrics.get("classes")
+    if not isinstance(classes, list) or len(classes) != len(matrix):
+        classes = list(range(len(matrix)))
+    labels = [
+        names.get(value, str(value)) if isinstance(value, int) else str(value)
+        for value in classes
+    ]
+    try:
+        total = sum(int(cell) for row in matrix for cell in row)
+    except (TypeError, ValueError):
+        return None
+    rounds = metrics.get("rounds")
+    rounds = rounds if isinstance(rounds, int) and rounds > 0 else None
+    return {
+        "labels": labels,
+        "rows": list(zip(labels, matrix, strict=False)),
+        "total": total,
+        "rounds": rounds,
+        "per_round": round(total / rounds) if rounds else None,
+    }
+
+
+def calibration_data_named(
+    *, folder: Path, names: dict[int, str]
+) -> dict[str, Any] | None:
+    """The evaluation's graph data with the calibration's curve named after the
+    target's class ("Student at risk of dropping out", not "class 1"); None when
+    there is nothing to rename (no graphs.json, no class names)."""
+    from mlbackend.engine.graphs import CALIBRATION, GRAPH_DATA, MAX_DATA_BYTES
+
+    path = folder / GRAPH_DATA
+    if not names or not path.is_file() or path.stat().st_size > MAX_DATA_BYTES:
+        return None
+    try:
+        data = json.loads(path.read_text())
+        curves = data[CALIBRATION]["curves"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    renamed = False
+    for curve in curves if isinstance(curves, list) else []:
+        found = re.fullmatch(r"class (-?\d+)", str(curve.get("name", "")))
+        if found and int(found.group(1)) in names:
+            curve["name"] = names[int(found.group(1))]
+            renamed = True
+    return data if renamed else None

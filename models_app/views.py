@@ -7,8 +7,11 @@ forms that work without JavaScript; each answers with a message and a redirect.
 
 from __future__ import annotations
 
+import os
 import time
+import uuid
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
@@ -17,12 +20,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from access.services import context_system
-from mlbackend.engine.graphs import GRAPH_NAMES, graph_png_kept
+from mlbackend.engine.graphs import (
+    CALIBRATION,
+    GRAPH_NAMES,
+    GraphDataError,
+    graph_png,
+    graph_png_kept,
+)
 from models_app.forms import (
     AnalyticsModelForm,
     BacktestForm,
@@ -36,11 +45,14 @@ from models_app.plugins import registry
 from models_app.plugins.processors.builtin import ESTIMATOR_LABELS
 from models_app.selectors import (
     backtest_point_labels,
+    calibration_data_named,
+    confusion_table,
     evaluation_best,
     evaluation_files_dir,
     evaluation_report,
     model_logs,
     models_overview,
+    target_class_names,
 )
 from models_app.services.backtest import BacktestError
 from models_app.services.backtest.charts import report_charts
@@ -544,8 +556,10 @@ def model_log(request: HttpRequest, pk: int) -> HttpResponse:
 def log_detail(request: HttpRequest, pk: int) -> HttpResponse:
     log = get_object_or_404(ModelLog.objects.select_related("model"), pk=pk)
     report = evaluation_report(log=log)
+    names = target_class_names(target=log.model.target)
     for item in report:
         item["label"] = _label("interval", item.get("interval", ""))
+        item["confusion"] = confusion_table(metrics=item["metrics"], names=names)
     return render(
         request,
         "models_app/log_detail.html",
@@ -599,19 +613,50 @@ def model_use_interval(request: HttpRequest, pk: int) -> HttpResponse:
 def log_graph(request: HttpRequest, pk: int, index: int, name: str) -> HttpResponse:
     """A graph of an evaluation: its PNG when kept (drawn before, or an older
     evaluation's), else drawn from the evaluation's graphs.json and kept."""
-    log = get_object_or_404(ModelLog, pk=pk)
+    log = get_object_or_404(ModelLog.objects.select_related("model"), pk=pk)
     results = log.details.get("results", []) if isinstance(log.details, dict) else []
     if name not in GRAPH_NAMES or not 0 <= index < len(results):
         raise Http404
     folder = evaluation_files_dir(directory=str(results[index].get("dir") or ""))
     if folder is None:
         raise Http404
+    if name == CALIBRATION and not (folder / CALIBRATION_NAMED).exists():
+        png = _calibration_named_kept(folder, target=log.model.target)
+        if png is not None:
+            return HttpResponse(png, content_type="image/png")
     if (folder / name).is_file():
         return FileResponse((folder / name).open("rb"), content_type="image/png")
     png = graph_png_kept(folder, name)
     if png is None:
         raise Http404
     return HttpResponse(png, content_type="image/png")
+
+
+#: Beside an evaluation's calibration.png once its curve is named after the class.
+CALIBRATION_NAMED = "calibration-named.txt"
+
+
+def _calibration_named_kept(folder: Path, *, target: str) -> bytes | None:
+    """The calibration graph with its curve named after the target's class (in
+    English, as the rest of the graph), drawn from graphs.json and kept as
+    calibration.png, so it is drawn once; None when there is nothing to name."""
+    with translation.override("en"):
+        names = target_class_names(target=target)
+    data = calibration_data_named(folder=folder, names=names)
+    if data is None:
+        return None
+    try:
+        png = graph_png(data, CALIBRATION)
+    except GraphDataError:
+        return None
+    temporary = folder / f".{CALIBRATION}.{uuid.uuid4().hex}.tmp"
+    try:
+        temporary.write_bytes(png)
+        os.replace(temporary, folder / CALIBRATION)
+        (folder / CALIBRATION_NAMED).write_text("calibration.png names the class\n")
+    except OSError:
+        temporary.unlink(missing_ok=True)  # served, not kept: drawn again next time
+    return png
 
 
 @managemodels_required

@@ -35,7 +35,9 @@ def _page_width(page) -> int:
 def test_models_table_fits_with_menus_open(
     default_models, new_page, admin_login, live_url, locale
 ):
-    page = admin_login(new_page(locale=locale, viewport={"width": WIDTH, "height": 900}))
+    page = admin_login(
+        new_page(locale=locale, viewport={"width": WIDTH, "height": 900})
+    )
     page.goto(live_url("models_app:list"))
     table = page.locator("table.models")
     assert table.locator("tbody tr").count() >= 5
