@@ -116,19 +116,19 @@ def backtest_point_labels(*, report: dict[str, Any]) -> dict[str, dict[str, str]
         return labels
     moments: dict[int, list[tuple[float, int]]] = {}
     for analysable in course_analysables():
-        if analysable.id not in course_ids or analysable.end <= analysable.start:
+        start, end = analysable.start, analysable.end
+        if analysable.id not in course_ids or not start or not end or end <= start:
             continue
-        span = analysable.end - analysable.start
-        for range_ in interval.ranges(analysable, now=analysable.end):
-            share = (range_.time - analysable.start) / span
-            moments.setdefault(range_.index + 1, []).append((share, range_.time))
+        for range_ in interval.ranges(analysable, now=end):
+            fraction = (range_.time - start) / (end - start)
+            moments.setdefault(range_.index + 1, []).append((fraction, range_.time))
     for key in ranged:
         digits = re.search(r"(\d+)\s*$", key)
-        found = moments.get(int(digits.group(1))) if digits else None
+        number = int(digits.group(1)) if digits else 0
+        found = moments.get(number)
         if not found:
             continue
-        number = int(digits.group(1))  # type: ignore[union-attr]
-        share = _share_text([share for share, _moment in found])
+        share = _share_text([fraction for fraction, _moment in found])
         text = _("Range %(n)s: %(share)s of the course") % {"n": number, "share": share}
         if len(found) == 1:
             when = timezone.localtime(dt.datetime.fromtimestamp(found[0][1], tz=dt.UTC))
