@@ -74,9 +74,10 @@ class SyncState(models.Model):
         default=dict,
         blank=True,
         help_text=_(
-            "The log: the ids of its last day below the cursor, looked at again at "
-            "each sync for rows whose transaction committed after the sync read "
-            "(low: the window's lower id; skipped: rows skipped on purpose)."
+            "The log: each recent sync's time and cursor (marks), and the rows "
+            "skipped on purpose or deleted in Moodle since (skipped, gone). Each "
+            "sync looks again above the cursor of a day ago for rows whose "
+            "transaction committed after the sync read."
         ),
     )
 

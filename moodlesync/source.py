@@ -67,7 +67,7 @@ def _nul_rows(row: Sequence[Any], sql: str, table: str | None) -> list[tuple[str
     if isinstance(row[0], int):
         return [(table, row[0])]
     return [
-        (table, line.split("\t", 1)[0][:20])
+        (table, line.split("\t", 1)[0][:20].replace("\x00", "\ufffd"))
         for value in row
         if isinstance(value, str) and "\x00" in value
         for line in value.split("\n")

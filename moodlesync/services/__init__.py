@@ -133,7 +133,10 @@ def _nul_note(ctx: SyncContext, result: PartResult) -> None:
     if not count:
         return
     result.problems += 1
-    rows = ", ".join(f"{table} {row}" for table, row in ctx.source.nul_rows)
+    rows = ", ".join(
+        _("%(table)s row %(id)s") % {"table": table, "id": row}
+        for table, row in ctx.source.nul_rows
+    )
     result.messages.append(
         ngettext(
             "%(count)s NUL character in Moodle's text, which PostgreSQL cannot "

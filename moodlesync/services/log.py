@@ -11,15 +11,18 @@ again from the last committed id.
 Late commits: Moodle's database hands out a row's id when the row is inserted,
 and other sessions see the row when its transaction commits, so a sync can read
 id 101 while id 100 is still in an open transaction (a long cron task, a course
-restore). Each sync therefore looks again at the ids of the last GAP_HORIZON
-seconds of the log below its cursor (the part's late window, SyncState.
-late_window): one COUNT on each side says whether Moodle has rows there that
-Foresight lacks; only then are the ids compared, and the rows found imported
-(once: the insert skips ids already here) and their days' rollups re-aggregated.
-Rows skipped on purpose (their user no longer exists) are remembered, so they are
-not read again. Ids never committed (a rolled-back transaction) cost nothing.
-The reads of one sync share one snapshot of Moodle's database (moodlesync.
-source), so what the window check sees is what the load saw.
+restore). Each sync therefore looks again at the ids above the cursor that a sync
+at least GAP_HORIZON ago had reached (the part's late window, SyncState.
+late_window, keeps each sync's time and cursor; ids come in insert order, so
+every row in an open transaction is above that mark whatever its `timecreated`).
+One COUNT and SUM of the ids on each side says whether Moodle has rows there that
+Foresight lacks; only then are the ids compared, and the rows found imported (once:
+the insert skips ids already here) and their days' rollups re-aggregated. Rows
+skipped on purpose (their user no longer exists) and rows Moodle has since deleted
+are remembered, so that the sums still agree and they are not read again. Ids
+never committed (a rolled-back transaction) cost nothing. The reads of one sync
+share one snapshot of Moodle's database (moodlesync.source), so what the window
+check sees is what the load saw.
 
 A NUL character in a MariaDB row's text (PostgreSQL text cannot hold one; Moodle
 on MariaDB can write it, in `other` for instance) becomes U+FFFD: on the fast path
@@ -36,8 +39,8 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import Model
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Count, Model, Sum
 from django.utils.translation import gettext as _
 
 from logstore.models import LegacyLogEntry, StandardLogEntry
@@ -94,8 +97,11 @@ NAMES = [name for name, _type in COLUMNS]
 DEFER_INDEXES_ROWS = 500_000
 MAX_LISTED = 20
 NUL_REPLACEMENT = "\ufffd"
-#: How far back (seconds, from the newest row's time) the late window reaches.
+#: How long (seconds) rows in an open transaction are waited for: the late window
+#: starts at the cursor of the newest sync at least this old.
 GAP_HORIZON = 86400
+#: Ids remembered as skipped or gone at most; past it, each sync compares the ids.
+MAX_REMEMBERED = 10_000
 #: Id ranges per statement when late rows are read or their days re-aggregated.
 RANGES_PER_READ = 500
 
@@ -426,55 +432,71 @@ def _among(runs: list[tuple[int, int]]) -> str:
     return " OR ".join(f"id BETWEEN {int(a)} AND {int(b)}" for a, b in runs)
 
 
-def _window_low(ctx: SyncContext, last: int, low: int) -> int:
-    """The late window's new lower bound: the highest id at or below `last` of a
-    row older than GAP_HORIZON before the newest row's time (never below `low`)."""
+def _first_low(ctx: SyncContext, last: int) -> int:
+    """The late window's start at a first sync: just below the first row of the
+    log's last GAP_HORIZON seconds (by the newest row's time; through Moodle's
+    time index, so old-dated rows at high ids, as a restore writes, do not count)."""
     table = ctx.t("logstore_standard_log")
     rows = ctx.source.fetchall(
         f"SELECT MAX(timecreated) FROM (SELECT timecreated FROM {table} "
         f"WHERE id <= {int(last)} ORDER BY id DESC LIMIT 1000) newest"
     )
     if not rows or rows[0][0] is None:
-        return low
+        return last
     cut = int(rows[0][0]) - GAP_HORIZON
-    # By the primary key, newest first: it stops at the first old row.
     rows = ctx.source.fetchall(
-        f"SELECT id FROM {table} WHERE id <= {int(last)} AND timecreated < {cut} "
-        "ORDER BY id DESC LIMIT 1"
+        f"SELECT MIN(id) FROM {table} WHERE timecreated >= {cut} AND id <= {int(last)}"
     )
-    return max(low, int(rows[0][0]) if rows else 0)
+    return int(rows[0][0]) - 1 if rows and rows[0][0] is not None else last
+
+
+def _ids_tally(pairs: Iterable[int]) -> tuple[int, int]:
+    ids = list(pairs)
+    return len(ids), sum(ids)
 
 
 def _late_load(
-    ctx: SyncContext, result: PartResult, low: int, high: int, skipped: list[int]
-) -> tuple[dict[str, Any], list[int], list[tuple[int, int]]]:
-    """Import the rows with low < id <= high that Moodle has and Foresight lacks
-    (other than the `skipped` ones): (counts, the ids skipped now, the id runs
-    imported)."""
+    ctx: SyncContext,
+    result: PartResult,
+    low: int,
+    high: int,
+    skipped: set[int],
+    gone: set[int],
+) -> tuple[dict[str, Any], set[int], set[int], list[tuple[int, int]]]:
+    """Import the rows with low < id <= high that Moodle has and Foresight lacks,
+    other than the `skipped` ones: (counts, the ids skipped, the ids gone from
+    Moodle, the id runs imported)."""
     table = ctx.t("logstore_standard_log")
-    known = {s for s in skipped if low < s <= high}
-    theirs = int(
-        ctx.source.fetchall(
-            f"SELECT COUNT(*) FROM {table} WHERE id > {int(low)} AND id <= {int(high)}"
-        )[0][0]
-    )
+    skipped = {s for s in skipped if low < s <= high}
+    gone = {g for g in gone if low < g <= high}
+    count, total = ctx.source.fetchall(
+        f"SELECT COUNT(*), SUM(id) FROM {table} "
+        f"WHERE id > {int(low)} AND id <= {int(high)}"
+    )[0]
     window = StandardLogEntry.objects.filter(id__gt=low, id__lte=high)
-    if theirs == window.count() + len(known):
-        return {}, sorted(known), []
-    ours = set(window.values_list("id", flat=True).iterator(chunk_size=50000))
-    missing: list[int] = []
+    ours = window.aggregate(n=Count("id"), total=Sum("id"))
+    n_skip, sum_skip = _ids_tally(skipped)
+    n_gone, sum_gone = _ids_tally(gone)
+    expected = (
+        int(ours["n"] or 0) + n_skip - n_gone,
+        int(ours["total"] or 0) + sum_skip - sum_gone,
+    )
+    if (int(count), int(total or 0)) == expected:
+        return {}, skipped, gone, []
+    mine = set(window.values_list("id", flat=True).iterator(chunk_size=50000))
+    theirs: set[int] = set()
     for rows in ctx.source.stream(
-        f"SELECT id FROM {table} WHERE id > {int(low)} AND id <= {int(high)} "
-        "ORDER BY id",
+        f"SELECT id FROM {table} WHERE id > {int(low)} AND id <= {int(high)}",
         chunk=50000,
         raw=True,
     ):
-        missing += [
-            int(r[0]) for r in rows if int(r[0]) not in ours and int(r[0]) not in known
-        ]
+        theirs.update(int(r[0]) for r in rows)
+    gone = mine - theirs
+    missing = sorted(theirs - mine - skipped)
+    skipped &= theirs
     counts: dict[str, Any] = {"late_read": len(missing), "late_imported": 0}
     if not missing:
-        return counts, sorted(known), []
+        return counts, skipped, gone, []
     runs = _runs(missing)
     nul = NulTally() if connection.vendor == "postgresql" else None
     for i in range(0, len(runs), RANGES_PER_READ):
@@ -488,14 +510,40 @@ def _late_load(
         )
         counts["late_imported"] += part["imported"]
     if ctx.dry_run:
-        return counts, sorted(known), []
-    here = set(
-        StandardLogEntry.objects.filter(id__gte=missing[0], id__lte=missing[-1])
-        .filter(id__in=missing)
-        .values_list("id", flat=True)
-    )
-    now_skipped = [m for m in missing if m not in here]
-    return counts, sorted(known | set(now_skipped)), _runs(sorted(here))
+        return counts, skipped, gone, []
+    here = _present(runs)
+    skipped |= set(missing) - here
+    return counts, skipped, gone, _runs(sorted(here))
+
+
+def _present(runs: list[tuple[int, int]]) -> set[int]:
+    """The ids of Foresight's log within the id runs (a statement per few
+    hundred runs: no parameter per id, whatever SQLite's limit)."""
+    here: set[int] = set()
+    for i in range(0, len(runs), RANGES_PER_READ):
+        among = _among(runs[i : i + RANGES_PER_READ])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM {StandardLogEntry._meta.db_table} WHERE {among}"
+            )
+            here.update(int(r[0]) for r in cursor.fetchall())
+    return here
+
+
+def _skipped_in(ctx: SyncContext, low: int, high: int) -> set[int]:
+    """The Moodle ids low < id <= high that Foresight does not have: right after a
+    load, in the same snapshot, the rows it skipped."""
+    table = ctx.t("logstore_standard_log")
+    theirs: set[int] = set()
+    for rows in ctx.source.stream(
+        f"SELECT id FROM {table} WHERE id > {int(low)} AND id <= {int(high)}",
+        chunk=50000,
+        raw=True,
+    ):
+        theirs.update(int(r[0]) for r in rows)
+    if not theirs:
+        return set()
+    return theirs - _present(_runs(sorted(theirs)))
 
 
 def log_sync(ctx: SyncContext) -> PartResult:
@@ -506,24 +554,33 @@ def log_sync(ctx: SyncContext) -> PartResult:
     state = SyncState.objects.filter(part="log").first()
     start = 0 if ctx.full or state is None else state.cursor
     window = {} if ctx.full or state is None else dict(state.late_window or {})
-    low, skipped = int(window.get("low", start)), list(window.get("skipped", []))
+    now = int(time.time())
+    marks = [(int(t), int(c)) for t, c in window.get("marks", [])]
+    skipped = {int(s) for s in window.get("skipped", [])}
+    gone = {int(g) for g in window.get("gone", [])}
+    low = _low(marks, now)
     late: dict[str, Any] = {}
     late_runs: list[tuple[int, int]] = []
-    if low < start:
+    if marks and low < start:
         noted = (list(result.messages), result.problems)
         try:
             with transaction.atomic():
-                late, skipped, late_runs = _late_load(ctx, result, low, start, skipped)
-        except (PartRefused, SourceError) as exc:
+                late, skipped, gone, late_runs = _late_load(
+                    ctx, result, low, start, skipped, gone
+                )
+        except (PartRefused, SourceError, DatabaseError) as exc:
             # The late rows wait for the next sync; the new ones need not.
             result.messages, result.problems = noted
             result.problems += 1
+            error = (
+                str(exc).strip().splitlines()[0].rstrip(".") if str(exc) else repr(exc)
+            )
             result.messages.append(
                 _(
-                    "Rows committed late below id %(start)s could not be read "
-                    "(%(error)s); the next sync tries again."
+                    "Rows committed late below id %(start)s could not be read: "
+                    "%(error)s. The next sync tries again."
                 )
-                % {"start": start, "error": str(exc).strip().splitlines()[0]}
+                % {"start": start, "error": error}
             )
     top = _source_top(ctx)
     ranges: dict[type[Model], Sequence[tuple[int, int]]] | None = (
@@ -533,7 +590,9 @@ def log_sync(ctx: SyncContext) -> PartResult:
         result.counts = {"read": 0, "imported": 0, **late}
         result.cursor = start
         result.counts.update(_legacy_sync(ctx, result))
-        _window_keep(ctx, result, low, skipped, start)
+        if not marks and not ctx.dry_run:
+            marks = [(now - GAP_HORIZON, _first_low(ctx, start))]
+        _window_keep(ctx, result, marks, now, start, skipped, gone)
         written: list[type[Model]] = []
         if result.counts.get("legacy_read"):
             written.append(LegacyLogEntry)
@@ -573,8 +632,13 @@ def log_sync(ctx: SyncContext) -> PartResult:
     result.cursor = last
     result.counts = {**counts, **late, "indexes_rebuilt": defer}
     # Rows skipped now are remembered, not taken for late ones at the next sync
-    # (all of them when there were no more than the messages name).
-    _window_keep(ctx, result, low, sorted({*skipped, *result.skipped_ids}), last)
+    # (the messages name the first; past them, they are looked up).
+    if not marks and not ctx.dry_run:
+        marks = [(now - GAP_HORIZON, _first_low(ctx, last))]
+    skipped |= set(result.skipped_ids)
+    if not ctx.dry_run and counts.get("skipped", 0) > len(result.skipped_ids):
+        skipped |= _skipped_in(ctx, max(start, _low(marks, now)), last)
+    _window_keep(ctx, result, marks, now, last, skipped, gone)
     result.counts.update(_legacy_sync(ctx, result))
     if not ctx.dry_run:
         # The activity rollups that analysis reads follow the new rows (and the
@@ -587,14 +651,37 @@ def log_sync(ctx: SyncContext) -> PartResult:
     return result
 
 
+def _low(marks: list[tuple[int, int]], now: int) -> int:
+    """The late window's start: the cursor of the newest sync at least
+    GAP_HORIZON old (else the oldest mark's)."""
+    old = [cursor for moment, cursor in marks if moment <= now - GAP_HORIZON]
+    if old:
+        return max(old)
+    return min((cursor for _m, cursor in marks), default=0)
+
+
 def _window_keep(
-    ctx: SyncContext, result: PartResult, low: int, skipped: list[int], last: int
+    ctx: SyncContext,
+    result: PartResult,
+    marks: list[tuple[int, int]],
+    now: int,
+    last: int,
+    skipped: set[int],
+    gone: set[int],
 ) -> None:
-    """Move the late window up to the last GAP_HORIZON seconds below `last`."""
-    if ctx.dry_run:
+    """Record this sync's mark; keep the marks the window still needs (those of
+    the last GAP_HORIZON and the newest older one) and the ids above its start."""
+    if ctx.dry_run or not marks:
         return
-    low = _window_low(ctx, last, low)
-    result.late_window = {"low": low, "skipped": [s for s in skipped if s > low]}
+    marks = sorted({*marks, (now, last)})
+    low = _low(marks, now)
+    marks = [(t, c) for t, c in marks if t > now - GAP_HORIZON or c == low]
+    keep = [s for s in sorted(skipped) if s > low][-MAX_REMEMBERED:]
+    result.late_window = {
+        "marks": [list(m) for m in marks],
+        "skipped": keep,
+        "gone": [g for g in sorted(gone) if g > low][-MAX_REMEMBERED:],
+    }
     result.counts["late_window_ids"] = last - low
 
 

@@ -69,7 +69,7 @@ def test_a_nul_character_in_a_mariadb_log_row_is_replaced_and_named(
     assert log.counts["path"] == "copy"
     said = " ".join(log.messages)
     assert "4 NUL characters in Moodle's text, which PostgreSQL" in said, said
-    assert f"(first rows: {LOG} {rows[0]}, {LOG} {rows[1]})" in said, said
+    assert f"(first rows: {LOG} row {rows[0]}, {LOG} row {rows[1]})" in said, said
     assert "Correct the text in Moodle" in said
     assert SyncState.objects.get(part="log").status == SyncState.Status.WARNINGS
     for row in rows:
@@ -227,8 +227,8 @@ def test_a_nul_character_in_other_mariadb_text_is_replaced(moodle_rw, use_moodle
     if connection.vendor == "postgresql":
         # Each part names its rows, once, in the singular when there is one.
         for name, row in (
-            ("users", f"mdl_user {user}"),
-            ("courses", f"mdl_course {course}"),
+            ("users", f"mdl_user row {user}"),
+            ("courses", f"mdl_course row {course}"),
         ):
             said = [m for m in part(report, name).messages if "NUL" in m]
             assert len(said) == 1, said

@@ -1,9 +1,10 @@
 # ruff: noqa: S608 - the tests write Moodle rows with SQL built from their own literals
 """Late commits: a log row whose id is below the highest id a sync read (its
-transaction was still open then) arrives at a later sync, exactly once, and its
-days' rollups follow; rows skipped on purpose are not read again; the window
-covers the log's last day, whatever the ids' spacing; a late row with a NUL
-character does not hold back the log."""
+transaction was still open then) arrives at a later sync, exactly once, and only
+its days' rollups are aggregated again; rows skipped on purpose are not read
+again, however many; the window starts where a sync of a day ago stopped, whatever
+the rows' times or the ids' spacing; rows deleted in Moodle do not hide late ones;
+a late row with a NUL character does not hold back the log."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.db import connection
 from django.db.models import Sum
 
 from logstore.models import ActivityRollup, StandardLogEntry
+from logstore.services import rollup
 from logstore.services.rollup import rollup_rebuild
 from moodlesync.models import SyncState
 from moodlesync.services import log as log_part
@@ -76,12 +78,19 @@ def test_a_row_committed_late_arrives_at_the_next_sync_once(moodle_rw, use_moodl
     assert "late_read" not in first.counts  # Moodle has nothing Foresight lacks
     state = SyncState.objects.get(part="log")
     assert state.cursor == m.top + 3
-    assert state.late_window["low"] < m.top + 2
+    assert len(state.late_window["marks"]) == 3  # a day ago's start, and two syncs
 
-    # It commits, with the time it was logged at, in a day already rolled up.
+    # It commits, with the time it was logged at, in a day already rolled up:
+    # only that day is aggregated again, the store is not rebuilt.
     m.insert(m.top + 2, m.course_day + 30)
     before = StandardLogEntry.objects.count()
-    second = log_result(moodle_sync(only="log"))
+
+    def no_rebuild(*args, **kwargs):
+        raise AssertionError("the rollup was rebuilt")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rollup, "_rebuild", no_rebuild)
+        second = log_result(moodle_sync(only="log"))
     assert (second.counts["late_read"], second.counts["late_imported"]) == (1, 1)
     assert second.counts["imported"] == 0
     assert StandardLogEntry.objects.count() == before + 1
@@ -144,10 +153,12 @@ def test_the_window_is_the_logs_last_day_whatever_the_ids_spacing(
         f"INSERT INTO {LOG} (id, {COLUMNS}) SELECT {m.top + 20} + 2 * {n}, {columns} "
         f"FROM {LOG} l CROSS JOIN {series} WHERE l.id = {m.model}"
     )
+    SyncState.objects.filter(part="log").delete()  # as if the site's first sync
     first = log_result(moodle_sync(only="log"))
     assert first.counts["imported"] == 3001
     state = SyncState.objects.get(part="log")
-    assert state.late_window["low"] == m.top + 10  # the newest row a day older
+    # A first look (no sync a day ago): the window starts below the log's last day.
+    assert state.late_window["marks"][0][1] == m.top + 19
 
     # Late rows: one below the window (older than a day: not looked for), one in
     # the oldest gap of the window, one in the newest.
@@ -183,3 +194,50 @@ def test_a_late_row_with_a_nul_character_does_not_hold_back_the_log(
         assert any(t.startswith(named) for t in late.messages), late.messages
     else:
         assert other == "late\x00"
+
+
+def test_rows_with_old_times_above_a_late_row_do_not_hide_it(moodle_rw, use_moodle):
+    """A course restore writes the course's old log rows, with their old times, at
+    new ids: the window does not go by the rows' times."""
+    db = use_moodle(moodle_rw)
+    moodle_sync()
+    m = Moodle(db)
+    m.insert(m.top + 1, m.newest + 60)
+    m.insert(m.top + 3, m.newest - 30 * log_part.GAP_HORIZON)  # restored, old
+    assert log_result(moodle_sync(only="log")).counts["imported"] == 2
+    m.insert(m.top + 2, m.newest + 90)
+    late = log_result(moodle_sync(only="log"))
+    assert (late.counts["late_read"], late.counts["late_imported"]) == (1, 1)
+
+
+def test_a_row_deleted_in_moodle_does_not_hide_a_late_one(moodle_rw, use_moodle):
+    db = use_moodle(moodle_rw)
+    moodle_sync()
+    m = Moodle(db)
+    m.insert(m.top + 1, m.newest + 60)
+    m.insert(m.top + 3, m.newest + 120)
+    moodle_sync(only="log")
+    # As many rows deleted in Moodle as rows arriving late: the counts agree.
+    db.execute(f"DELETE FROM {LOG} WHERE id = {m.top + 1}")
+    m.insert(m.top + 2, m.newest + 90)
+    late = log_result(moodle_sync(only="log"))
+    assert (late.counts["late_read"], late.counts["late_imported"]) == (1, 1)
+    assert SyncState.objects.get(part="log").late_window["gone"] == [m.top + 1]
+    # The deleted row is remembered: the next sync compares no ids.
+    assert "late_read" not in log_result(moodle_sync(only="log")).counts
+
+
+def test_more_skipped_rows_than_the_messages_name_are_all_remembered(
+    moodle_rw, use_moodle
+):
+    db = use_moodle(moodle_rw)
+    moodle_sync()
+    m = Moodle(db)
+    many = log_part.MAX_LISTED + 5
+    for k in range(1, many + 1):
+        m.insert(m.top + k, m.newest + k, userid="999999")
+    first = log_result(moodle_sync(only="log"))
+    assert first.counts["skipped"] == many
+    again = log_result(moodle_sync(only="log"))
+    assert "late_read" not in again.counts and again.messages == []
+    assert len(SyncState.objects.get(part="log").late_window["skipped"]) == many
