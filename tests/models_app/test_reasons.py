@@ -241,7 +241,10 @@ def test_a_prediction_run_stores_the_models_reasons_with_each_prediction():
 def test_the_top_measures_are_stored_with_every_column_of_each():
     """The page sums an indicator and its classmates variant into one reason: a
     small partner column must be stored with its measure, not cut by rank."""
-    from models_app.defaults import FORESIGHT_DROPOUT_INDICATORS, MOODLE_COURSE_INDICATORS
+    from models_app.defaults import (
+        FORESIGHT_DROPOUT_INDICATORS,
+        MOODLE_COURSE_INDICATORS,
+    )
     from models_app.services.running.reasons import MAX_REASONS, _items
 
     singles = [
