@@ -40,7 +40,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Count, Model, Sum
+from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from logstore.models import LegacyLogEntry, StandardLogEntry
@@ -100,8 +100,6 @@ NUL_REPLACEMENT = "\ufffd"
 #: How long (seconds) rows in an open transaction are waited for: the late window
 #: starts at the cursor of the newest sync at least this old.
 GAP_HORIZON = 86400
-#: Ids remembered as skipped or gone at most; past it, each sync compares the ids.
-MAX_REMEMBERED = 10_000
 #: Id ranges per statement when late rows are read or their days re-aggregated.
 RANGES_PER_READ = 500
 
@@ -450,9 +448,33 @@ def _first_low(ctx: SyncContext, last: int) -> int:
     return int(rows[0][0]) - 1 if rows and rows[0][0] is not None else last
 
 
-def _ids_tally(pairs: Iterable[int]) -> tuple[int, int]:
-    ids = list(pairs)
-    return len(ids), sum(ids)
+#: The second checksum squares each id modulo this prime: a + b = c + d and
+#: a^2 + b^2 = c^2 + d^2 only for the same pair, so a deletion and a late row of
+#: the same count and id sum cannot pass for each other; it stays within 64 bits.
+SQUARE_MODULUS = 1_000_003
+
+
+def _checksum_sql(table: str, low: int, high: int, *, moodle: bool) -> str:
+    # MOD() in Moodle's database (its driver reads % as a placeholder); % here
+    # (SQLite has MOD() only with its optional math functions).
+    k = f"MOD(id, {SQUARE_MODULUS})" if moodle else f"(id % {SQUARE_MODULUS})"
+    return (
+        f"SELECT COUNT(*), SUM(id), SUM({k} * {k}) FROM {table} "
+        f"WHERE id > {int(low)} AND id <= {int(high)}"
+    )
+
+
+def _ids_tally(ids: Iterable[int]) -> tuple[int, int, int]:
+    """COUNT, SUM and the sum of squares modulo SQUARE_MODULUS, as the SQL."""
+    n = total = squares = 0
+    for row_id in ids:
+        n, total = n + 1, total + row_id
+        squares += (row_id % SQUARE_MODULUS) ** 2
+    return n, total, squares
+
+
+def _tally_of(row: Sequence[Any]) -> tuple[int, int, int]:
+    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
 
 
 def _late_load(
@@ -469,20 +491,18 @@ def _late_load(
     table = ctx.t("logstore_standard_log")
     skipped = {s for s in skipped if low < s <= high}
     gone = {g for g in gone if low < g <= high}
-    count, total = ctx.source.fetchall(
-        f"SELECT COUNT(*), SUM(id) FROM {table} "
-        f"WHERE id > {int(low)} AND id <= {int(high)}"
-    )[0]
-    window = StandardLogEntry.objects.filter(id__gt=low, id__lte=high)
-    ours = window.aggregate(n=Count("id"), total=Sum("id"))
-    n_skip, sum_skip = _ids_tally(skipped)
-    n_gone, sum_gone = _ids_tally(gone)
-    expected = (
-        int(ours["n"] or 0) + n_skip - n_gone,
-        int(ours["total"] or 0) + sum_skip - sum_gone,
+    theirs_tally = _tally_of(
+        ctx.source.fetchall(_checksum_sql(table, low, high, moodle=True))[0]
     )
-    if (int(count), int(total or 0)) == expected:
+    with connection.cursor() as cursor:
+        local = StandardLogEntry._meta.db_table
+        cursor.execute(_checksum_sql(local, low, high, moodle=False))
+        ours = _tally_of(cursor.fetchone())
+    plus, minus = _ids_tally(skipped), _ids_tally(gone)
+    expected = tuple(o + p - m for o, p, m in zip(ours, plus, minus, strict=True))
+    if theirs_tally == expected:
         return {}, skipped, gone, []
+    window = StandardLogEntry.objects.filter(id__gt=low, id__lte=high)
     mine = set(window.values_list("id", flat=True).iterator(chunk_size=50000))
     theirs: set[int] = set()
     for rows in ctx.source.stream(
@@ -556,13 +576,15 @@ def log_sync(ctx: SyncContext) -> PartResult:
     window = {} if ctx.full or state is None else dict(state.late_window or {})
     now = int(time.time())
     marks = [(int(t), int(c)) for t, c in window.get("marks", [])]
-    skipped = {int(s) for s in window.get("skipped", [])}
-    gone = {int(g) for g in window.get("gone", [])}
+    if not marks and "low" in window:  # the first design's state: its start
+        marks = [(now - GAP_HORIZON, int(window["low"]))]
+    skipped = _remembered(window.get("skipped"))
+    gone = _remembered(window.get("gone"))
     low = _low(marks, now)
     late: dict[str, Any] = {}
     late_runs: list[tuple[int, int]] = []
     if marks and low < start:
-        noted = (list(result.messages), result.problems)
+        noted = (list(result.messages), result.problems, list(result.skipped_ids))
         try:
             with transaction.atomic():
                 late, skipped, gone, late_runs = _late_load(
@@ -570,7 +592,7 @@ def log_sync(ctx: SyncContext) -> PartResult:
                 )
         except (PartRefused, SourceError, DatabaseError) as exc:
             # The late rows wait for the next sync; the new ones need not.
-            result.messages, result.problems = noted
+            result.messages, result.problems, result.skipped_ids = noted
             result.problems += 1
             error = (
                 str(exc).strip().splitlines()[0].rstrip(".") if str(exc) else repr(exc)
@@ -612,7 +634,7 @@ def log_sync(ctx: SyncContext) -> PartResult:
         translation = translation_build(ctx, NAMES)
         if translation is not None and not packet_fits(ctx, translation):
             translation = None
-    noted = (list(result.messages), result.problems)
+    noted = (list(result.messages), result.problems, list(result.skipped_ids))
     # A savepoint: if Moodle refuses a read half-way, the staging table and every
     # row go with it, and Foresight's transaction stays usable.
     try:
@@ -626,7 +648,7 @@ def log_sync(ctx: SyncContext) -> PartResult:
                 )
     except NulRefused:
         # Everything of the attempt went with the savepoint, its problem notes too.
-        result.messages, result.problems = noted
+        result.messages, result.problems, result.skipped_ids = noted
         with transaction.atomic():
             counts, last = _staged_load(ctx, result, start, defer=defer, nul=NulTally())
     result.cursor = last
@@ -653,11 +675,16 @@ def log_sync(ctx: SyncContext) -> PartResult:
 
 def _low(marks: list[tuple[int, int]], now: int) -> int:
     """The late window's start: the cursor of the newest sync at least
-    GAP_HORIZON old (else the oldest mark's)."""
-    old = [cursor for moment, cursor in marks if moment <= now - GAP_HORIZON]
+    GAP_HORIZON older than the last one (marks are (time, cursor) of the syncs;
+    after a day without a sync the window still reaches a day behind the last
+    one), else the oldest mark's."""
+    if not marks:
+        return 0
+    last_time = max(t for t, _c in marks)
+    old = [(t, c) for t, c in marks if t <= last_time - GAP_HORIZON]
     if old:
-        return max(old)
-    return min((cursor for _m, cursor in marks), default=0)
+        return max(old)[1]
+    return min(marks)[1]
 
 
 def _window_keep(
@@ -670,19 +697,32 @@ def _window_keep(
     gone: set[int],
 ) -> None:
     """Record this sync's mark; keep the marks the window still needs (those of
-    the last GAP_HORIZON and the newest older one) and the ids above its start."""
+    the last GAP_HORIZON and the newest one before them) and the ids above its
+    start, as runs of consecutive ids."""
     if ctx.dry_run or not marks:
         return
     marks = sorted({*marks, (now, last)})
+    recent = [m for m in marks if m[0] > now - GAP_HORIZON]
+    older = [m for m in marks if m[0] <= now - GAP_HORIZON]
+    marks = ([max(older)] if older else []) + recent
     low = _low(marks, now)
-    marks = [(t, c) for t, c in marks if t > now - GAP_HORIZON or c == low]
-    keep = [s for s in sorted(skipped) if s > low][-MAX_REMEMBERED:]
     result.late_window = {
         "marks": [list(m) for m in marks],
-        "skipped": keep,
-        "gone": [g for g in sorted(gone) if g > low][-MAX_REMEMBERED:],
+        "skipped": [list(r) for r in _runs(sorted(s for s in skipped if s > low))],
+        "gone": [list(r) for r in _runs(sorted(g for g in gone if g > low))],
     }
     result.counts["late_window_ids"] = last - low
+
+
+def _remembered(value: Any) -> set[int]:
+    """Ids kept as runs [first, last] (or, before runs, as single ids)."""
+    ids: set[int] = set()
+    for item in value or ():
+        if isinstance(item, list | tuple):
+            ids.update(range(int(item[0]), int(item[1]) + 1))
+        else:
+            ids.add(int(item))
+    return ids
 
 
 def _legacy_sync(ctx: SyncContext, result: PartResult) -> dict[str, int]:

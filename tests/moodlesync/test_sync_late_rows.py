@@ -127,8 +127,7 @@ def test_rows_skipped_on_purpose_are_not_read_again(moodle_rw, use_moodle):
     third = log_result(moodle_sync(only="log"))
     assert "late_read" not in third.counts and third.messages == []
     assert SyncState.objects.get(part="log").late_window["skipped"] == [
-        m.top + 1,
-        m.top + 2,
+        [m.top + 1, m.top + 2]
     ]
 
 
@@ -222,7 +221,9 @@ def test_a_row_deleted_in_moodle_does_not_hide_a_late_one(moodle_rw, use_moodle)
     m.insert(m.top + 2, m.newest + 90)
     late = log_result(moodle_sync(only="log"))
     assert (late.counts["late_read"], late.counts["late_imported"]) == (1, 1)
-    assert SyncState.objects.get(part="log").late_window["gone"] == [m.top + 1]
+    assert SyncState.objects.get(part="log").late_window["gone"] == [
+        [m.top + 1, m.top + 1]
+    ]
     # The deleted row is remembered: the next sync compares no ids.
     assert "late_read" not in log_result(moodle_sync(only="log")).counts
 
@@ -240,4 +241,76 @@ def test_more_skipped_rows_than_the_messages_name_are_all_remembered(
     assert first.counts["skipped"] == many
     again = log_result(moodle_sync(only="log"))
     assert "late_read" not in again.counts and again.messages == []
-    assert len(SyncState.objects.get(part="log").late_window["skipped"]) == many
+    runs = SyncState.objects.get(part="log").late_window["skipped"]
+    assert runs == [[m.top + 1, m.top + many]]
+
+
+def test_as_many_deletions_as_late_rows_of_the_same_id_sum_hide_nothing(
+    moodle_rw, use_moodle
+):
+    db = use_moodle(moodle_rw)
+    moodle_sync()
+    m = Moodle(db)
+    for k in (1, 4, 5):
+        m.insert(m.top + k, m.newest + 10 * k)
+    moodle_sync(only="log")
+    # Ids 1 and 4 deleted, 2 and 3 committed late: same count, same id sum.
+    db.execute(f"DELETE FROM {LOG} WHERE id IN ({m.top + 1}, {m.top + 4})")
+    m.insert(m.top + 2, m.newest + 20)
+    m.insert(m.top + 3, m.newest + 30)
+    late = log_result(moodle_sync(only="log"))
+    assert (late.counts["late_read"], late.counts["late_imported"]) == (2, 2)
+
+
+def test_after_two_days_without_a_sync_the_window_still_reaches_behind_it(
+    moodle_rw, use_moodle
+):
+    db = use_moodle(moodle_rw)
+    moodle_sync()
+    m = Moodle(db)
+    m.insert(m.top + 1, m.newest + 60)
+    m.insert(m.top + 3, m.newest + 120)
+    moodle_sync(only="log")
+    # No sync for two days (cron stopped); meanwhile the open transaction commits.
+    state = SyncState.objects.get(part="log")
+    two_days = 2 * log_part.GAP_HORIZON
+    state.late_window["marks"] = [
+        [t - two_days, c] for t, c in state.late_window["marks"]
+    ]
+    state.save()
+    m.insert(m.top + 2, m.newest + 90)
+    late = log_result(moodle_sync(only="log"))
+    assert (late.counts["late_read"], late.counts["late_imported"]) == (1, 1)
+
+
+def test_the_first_designs_window_is_taken_over(moodle_rw, use_moodle):
+    db = use_moodle(moodle_rw)
+    moodle_sync()
+    m = Moodle(db)
+    m.insert(m.top + 1, m.newest + 60)
+    m.insert(m.top + 3, m.newest + 120)
+    moodle_sync(only="log")
+    SyncState.objects.filter(part="log").update(
+        late_window={"low": m.top, "skipped": []}
+    )
+    m.insert(m.top + 2, m.newest + 90)
+    late = log_result(moodle_sync(only="log"))
+    assert (late.counts["late_read"], late.counts["late_imported"]) == (1, 1)
+
+
+def test_an_idle_site_keeps_a_days_marks_not_every_one():
+    """96 syncs a day for 30 days with the cursor standing still."""
+    from moodlesync.services.common import PartResult
+
+    class Ctx:
+        dry_run = False
+
+    marks: list[tuple[int, int]] = [(0, 500)]
+    now = 0
+    for _sync in range(96 * 30):
+        now += 900
+        result = PartResult("log")
+        log_part._window_keep(Ctx(), result, marks, now, 500, set(), set())
+        marks = [tuple(m) for m in result.late_window["marks"]]
+    assert len(marks) <= 97
+    assert log_part._low(marks, now) == 500
