@@ -4,6 +4,8 @@ Pages used DATETIME_FORMAT, SHORT_DATETIME_FORMAT and SHORT_DATE_FORMAT side by
 side ("Dec. 1, 2026, 9:38 a.m." next to "11/16/2026"), and a sentence ending in
 "a.m." got a double period. `when` and `day` give one format everywhere, in the
 page's language, with no abbreviation dot: "1 Dec 2026, 09:38", "1 Dec 2026".
+`run_result` and `interval_label` name a stored key (a run's result, an analysis
+interval) in the page's language.
 """
 
 from __future__ import annotations
@@ -42,3 +44,24 @@ def when(value: Any) -> str:
 def day(value: Any) -> str:
     """A date: "1 Dec 2026"."""
     return _format(value, DAY)
+
+
+@register.filter
+def run_result(value: Any) -> str:
+    """A model run's stored result ("warning") as its label ("Finished with warnings")."""
+    from models_app.models import ModelLog
+
+    return str(dict(ModelLog.Result.choices).get(value, value or ""))
+
+
+@register.filter
+def interval_label(value: Any) -> str:
+    """An analysis interval's key ("quarters") as its label; an unknown key as is."""
+    from models_app.plugins.registry import UnknownPlugin, interval_class
+
+    if not value:
+        return ""
+    try:
+        return str(interval_class(str(value)).label)
+    except UnknownPlugin:
+        return str(value)
