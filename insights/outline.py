@@ -10,6 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils import timezone
+
 from insights.describe import unix_to_datetime
 from lms.models import Activity, ActivityGrade, Enrolment
 from logstore.readers import get_reader
@@ -24,6 +26,8 @@ class OutlineRow:
     last: dt.datetime | None
     grade: Decimal | None
     submitted: dt.datetime | None
+    #: Due before now, with nothing handed in: the page says so instead of "—".
+    missed: bool = False
 
 
 @dataclass
@@ -34,8 +38,9 @@ class Outline:
     rows: list[OutlineRow]
 
 
-def student_outline(*, enrolment: Enrolment) -> Outline:
+def student_outline(*, enrolment: Enrolment, now: dt.datetime | None = None) -> Outline:
     """The visible activities of the enrolment's course, in course order."""
+    now = now or timezone.now()
     seen = get_reader().user_course_activity(
         course_id=enrolment.course_id, user_id=enrolment.user_id
     )
@@ -58,6 +63,11 @@ def student_outline(*, enrolment: Enrolment) -> Outline:
                 last=unix_to_datetime(last or None),
                 grade=grade.grade if grade else None,
                 submitted=grade.timesubmitted if grade else None,
+                missed=bool(
+                    activity.duedate
+                    and activity.duedate < now
+                    and not (grade and (grade.timesubmitted or grade.grade is not None))
+                ),
             )
         )
     return Outline(

@@ -61,6 +61,30 @@ def test_the_outline_counts_the_students_events_per_activity(
     assert "6 events in the course" in html
 
 
+def test_an_activity_due_and_not_handed_in_says_so(client, teacher, prediction, site):
+    from django.utils import timezone
+
+    quiz, _page = site
+    course = quiz.course
+    past = activity(course, "assign", section=4, due=START + 3 * DAY, grade_max=10)
+    future = activity(course, "assign", section=5, grade_max=10)
+    future.duedate = timezone.now() + timezone.timedelta(days=30)
+    future.save()
+    client.force_login(teacher)
+    html = client.get(
+        reverse("insights:prediction_outline", args=[prediction.pk])
+    ).content.decode()
+
+    def submitted(row_id: int) -> str:
+        return (
+            html.split(f'id="activity-{row_id}"')[1].split("</tr>")[0].split("<td>")[-1]
+        )
+
+    assert "Not handed in" in submitted(past.pk)
+    assert "Not handed in" not in submitted(future.pk) and "—" in submitted(future.pk)
+    assert "Not handed in" not in submitted(quiz.pk)  # graded and handed in
+
+
 def test_the_insight_links_the_outline_of_each_student(client, teacher, prediction):
     from insights.services import insights_generate
 
