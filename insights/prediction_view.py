@@ -73,8 +73,9 @@ def prediction_pictures(*, prediction: Prediction, sample: Any) -> dict[str, Any
     out["reasons"] = prediction_reasons(prediction, facts=facts, about_class=False)
     out["class_reasons"] = prediction_reasons(prediction, facts=facts, about_class=True)
     calculations = prediction.calculations or {}
-    out["indicator_texts"] = indicator_texts(calculations, facts)
+    order = list(prediction.model.indicators or [])
+    out["indicator_texts"] = indicator_texts(calculations, facts, order=order)
     out["course_indicator_texts"] = indicator_texts(
-        calculations, facts, about_class=True
+        calculations, facts, about_class=True, order=order
     )
     return out

@@ -24,6 +24,7 @@ in the course, they say nothing about this student.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -471,11 +472,14 @@ def indicator_texts(
     facts: Facts | None = None,
     *,
     about_class: bool = False,
+    order: Sequence[str] | None = None,
 ) -> list[str]:
-    """Every measure of a prediction in words, once each, in the stored order:
-    the student's (the class means and the course-wide measures left out: they
-    are the class's, not the student's), or with `about_class` the course-wide
-    ones (the class means are listed in neither)."""
+    """Every measure of a prediction in words, once each: the student's (the class
+    means and the course-wide measures left out: they are the class's, not the
+    student's), or with `about_class` the course-wide ones (the class means are
+    listed in neither). In the order of `order` (the model's indicators), then by
+    key; without it, in the order of `calculations` (a JSON column on PostgreSQL
+    keeps no key order, so pages pass `order`)."""
     measures: list[str] = []
     for key in calculations:
         if key.startswith("_") or key.endswith("/mean"):
@@ -483,6 +487,11 @@ def indicator_texts(
         measure = measure_of(key)
         if measure not in measures and course_wide(measure) is about_class:
             measures.append(measure)
+    if order is not None:
+        rank: dict[str, int] = {}
+        for position, key in enumerate(order):
+            rank.setdefault(measure_of(key), position)
+        measures.sort(key=lambda m: (rank.get(m, len(rank)), m))
     return [measure_text(m, calculations, facts) for m in measures]
 
 

@@ -39,6 +39,16 @@ REASONS = {
 
 @pytest.fixture
 def paired_prediction(course_model, make_prediction, enrolment):
+    # The model's indicators, in the order the page lists them (a JSON column on
+    # PostgreSQL does not keep the calculations' key order).
+    course_model.indicators = [
+        "any_course_access",
+        "read_actions",
+        "read_actions_classmates",
+        "days_since_last_access",
+        "days_since_last_access_classmates",
+    ]
+    course_model.save()
     return make_prediction(
         course_model, enrolment, calculations=CALCULATIONS, reasons=REASONS
     )
