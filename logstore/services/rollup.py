@@ -198,13 +198,7 @@ def _new_pairs(
     reader: LogReader, after: int, top: int, using: str
 ) -> list[tuple[int, int]]:
     """The (course, day) pairs of the rows with after < id <= top."""
-    sql = f"""
-        SELECT DISTINCT {_course(reader)}, {_time(reader)} / {DAY}
-        FROM {reader.table} l
-        WHERE l.id > {int(after)} AND l.id <= {int(top)}
-          AND {_course(reader)} IS NOT NULL
-    """  # noqa: S608 - ours
-    return [(int(c), int(d)) for c, d in _execute(sql, using)]
+    return _ranges_pairs(reader, [(after + 1, top)], using) if top > after else []
 
 
 def _ranges_pairs(

@@ -21,7 +21,14 @@ from django.utils.translation import gettext as _
 
 from logstore.readers import LogReader
 from models_app.analysis import bookkeeping, calculations
-from models_app.analysis.data import AnalysisData, RangeSet, Rows, Samples, pair_keys
+from models_app.analysis.data import (
+    AnalysisData,
+    RangeSet,
+    Rows,
+    Samples,
+    expand_ranges,
+    pair_keys,
+)
 from models_app.analysis.samples import samples_load
 from models_app.models import AnalyticsModel
 from models_app.plugins.base import Analysable, Interval, IntervalNotApplicable, Range
@@ -639,22 +646,14 @@ def _rows_all(*, samples: Samples, rs: RangeSet, per_sample: bool) -> Rows:
     if not per_sample:
         lo = np.searchsorted(rs.analysable, samples.analysable, side="left")
         hi = np.searchsorted(rs.analysable, samples.analysable, side="right")
-        sample, at = _expand(lo, hi)
+        sample, at = expand_ranges(lo, hi)
         return Rows(sample, at)
     order = np.argsort(rs.sample, kind="stable")
     sorted_sample = rs.sample[order]
     lo = np.searchsorted(sorted_sample, samples.ids, side="left")
     hi = np.searchsorted(sorted_sample, samples.ids, side="right")
-    sample, at = _expand(lo, hi)
+    sample, at = expand_ranges(lo, hi)
     return Rows(sample, order[at])
-
-
-def _expand(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(i, j) for every i and every j in lo[i] <= j < hi[i], in that order."""
-    counts = hi - lo
-    which = np.repeat(np.arange(len(lo)), counts)
-    within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    return which, np.repeat(lo, counts) + within
 
 
 def _range_set(
@@ -684,7 +683,7 @@ def _range_set(
         )
     lo = np.searchsorted(matrix[:, 0], samples.analysable, side="left")
     hi = np.searchsorted(matrix[:, 0], samples.analysable, side="right")
-    which, at = _expand(lo, hi)
+    which, at = expand_ranges(lo, hi)
     picked = matrix[at]
     return RangeSet(
         picked[:, 0],

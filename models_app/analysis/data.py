@@ -146,6 +146,14 @@ def pair_keys(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return a.astype(np.int64) * (1 << 31) + b.astype(np.int64)
 
 
+def expand_ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(i, j) for every i and every j in lo[i] <= j < hi[i], in that order."""
+    counts = hi - lo
+    which = np.repeat(np.arange(len(lo)), counts)
+    within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    return which, np.repeat(lo, counts) + within
+
+
 def lookup(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     """Position of each `wanted` key in `keys` (-1 when absent); keys need not be sorted."""
     if len(keys) == 0:

@@ -31,6 +31,14 @@ def last_event_in_rows(data: AnalysisData) -> np.ndarray:
     return data.memo(("rows", "last_event"), load, "facts")
 
 
+def recency(last: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Per row, 1 for a last event on the range's last day, falling evenly to -1 at
+    HORIZON_DAYS of silence; -1 without an event (`last` -1)."""
+    days = np.floor(np.maximum(end - last, 0) / DAY)
+    value = php_round(1 - 2 * np.minimum(days, HORIZON_DAYS) / HORIZON_DAYS, 2)
+    return np.where(last >= 0, value, -1.0)
+
+
 class DaysSinceLastAccess(LinearIndicator):
     """Days between the student's last event in the range and the range's end.
 
@@ -45,7 +53,4 @@ class DaysSinceLastAccess(LinearIndicator):
     moodle_id = "\\foresight\\analytics\\indicator\\days_since_last_access"
 
     def calculate(self, data: AnalysisData) -> np.ndarray:
-        last = last_event_in_rows(data)
-        days = np.floor(np.maximum(data.row_end - last, 0) / DAY)
-        value = php_round(1 - 2 * np.minimum(days, HORIZON_DAYS) / HORIZON_DAYS, 2)
-        return np.where(last >= 0, value, -1.0)
+        return recency(last_event_in_rows(data), data.row_end)

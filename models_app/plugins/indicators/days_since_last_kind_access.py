@@ -45,10 +45,10 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 from django.utils.translation import gettext_lazy as _
 
-from models_app.analysis.data import lookup, pair_keys
+from models_app.analysis.data import expand_ranges, lookup, pair_keys
 from models_app.plugins.indicators.classmates import ComparedWithClassmates
-from models_app.plugins.indicators.days_since_last_access import DAY, HORIZON_DAYS
-from models_app.plugins.indicators.kinds import LinearIndicator, php_round
+from models_app.plugins.indicators.days_since_last_access import recency
+from models_app.plugins.indicators.kinds import LinearIndicator
 
 if TYPE_CHECKING:
     from models_app.analysis.data import AnalysisData
@@ -89,10 +89,8 @@ def _rows_for_pairs(
     wanted = pair_keys(course, user)
     lo = np.searchsorted(sorted_keys, wanted, side="left")
     hi = np.searchsorted(sorted_keys, wanted, side="right")
-    n = hi - lo
-    entry = np.repeat(np.arange(len(wanted)), n)
-    within = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
-    return entry, order[np.repeat(lo, n) + within]
+    entry, at = expand_ranges(lo, hi)
+    return entry, order[at]
 
 
 def last_access_per_kind(data: AnalysisData) -> dict[str, np.ndarray]:
@@ -154,10 +152,7 @@ class DaysSinceLastKindAccess(LinearIndicator):
 
     def calculate(self, data: AnalysisData) -> np.ndarray:
         facts = last_access_per_kind(data)
-        last = facts[self.activity_kind]
-        days = np.floor(np.maximum(data.row_end - last, 0) / DAY)
-        value = php_round(1 - 2 * np.minimum(days, HORIZON_DAYS) / HORIZON_DAYS, 2)
-        value = np.where(last >= 0, value, -1.0)
+        value = recency(facts[self.activity_kind], data.row_end)
         return np.where(facts[f"{self.activity_kind}/present"], value, np.nan)
 
 
