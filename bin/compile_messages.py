@@ -1,4 +1,6 @@
-"""Compile every gettext catalogue (locale/*/LC_MESSAGES/*.po) into its .mo file.
+"""Compile every gettext catalogue (locale*/*/LC_MESSAGES/*.po) into its .mo file.
+
+locale/ is Foresight's own; locale-thirdparty/ translates third-party apps' texts.
 
 Uses Babel, so a fresh machine needs no gettext tools. Babel's own `pybabel compile`
 refuses strings such as "10% after start" whose translation moves the "%" (it reads
@@ -18,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> int:
-    catalogues = sorted(ROOT.glob("locale/*/LC_MESSAGES/*.po"))
+    catalogues = sorted(ROOT.glob("locale*/*/LC_MESSAGES/*.po"))
     if not catalogues:
         print("No message catalogues found under locale/.", file=sys.stderr)
         return 1

@@ -141,7 +141,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Foresight's own catalogue, then the texts of third-party apps whose packages ship
+# no Spanish (locale-thirdparty/; Foresight's wins where both have a text).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale-thirdparty"]
 TIME_ZONE = env("DJANGO_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

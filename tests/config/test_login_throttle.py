@@ -113,3 +113,21 @@ def test_the_admin_login_is_throttled_too(client, superuser, limit):
 def test_authenticate_without_a_request_still_checks_the_password(teacher):
     assert authenticate(username="teacher", password=DEFAULT_PASSWORD) == teacher
     assert authenticate(username="teacher", password="wrong") is None
+
+
+def test_the_admin_shows_the_login_attempts_in_spanish(admin_client, client, teacher):
+    """django-axes ships no Spanish; locale-thirdparty/ translates its admin texts."""
+    from tests.fixtures.catalogues import catalogues_compile
+
+    catalogues_compile()
+    _fail(client, 1)
+    url = reverse("admin:axes_accessattempt_changelist")
+    spanish = {"HTTP_ACCEPT_LANGUAGE": "es-ES,es;q=0.9"}
+    redirect = admin_client.get(url, **spanish)
+    page = admin_client.get(redirect["Location"], **spanish).content.decode()
+
+    assert "intentos de acceso" in page.lower()
+    assert "Dirección IP" in page
+    assert "Inicios de sesión fallidos" in page
+    english = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "IP Address" in english
