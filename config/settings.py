@@ -290,12 +290,17 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "ops.logformat.JsonFormatter"},
     },
+    "filters": {
+        "no_403_traceback": {"()": "config.logfilters.PermissionDeniedWithoutTraceback"}
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "json" if FORESIGHT_LOG_FORMAT == "json" else "plain",
         }
     },
+    # A 403 is logged as one warning line, without the PermissionDenied traceback.
+    "loggers": {"django.request": {"filters": ["no_403_traceback"]}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = FORESIGHT_LOG_FORMAT != "json"
