@@ -9,6 +9,7 @@ apart; and the risk distribution chart.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +69,8 @@ class CourseView:
     change: str
     query: str
     class_labels: list[str] = field(default_factory=list)
+    #: The end of the latest analysed period: what the reasons' counts run up to.
+    reasons_as_of: dt.datetime | None = None
 
 
 def _course_of(insight: Insight, target: Any) -> Course | None:
@@ -235,6 +238,9 @@ def course_view_build(
         change=change,
         query=query,
         class_labels=sorted({r.class_label for r in rows}),
+        reasons_as_of=unix_to_datetime(
+            max((r.prediction.timeend or 0 for r in rows), default=0) or None
+        ),
     )
 
 
