@@ -4,12 +4,14 @@ Builds the rows and figures the insight page shows (views stay thin): the latest
 prediction per student with its risk band, top reasons, last access and activity
 against the class, sorted and filtered as asked; the counts by band; the changes
 since the previous run (insights.risk), with the students no longer flagged
-apart; and the risk distribution chart.
+apart; and the risk distribution chart, or for a rule's target (a yes/no answer,
+its score always the same) the counts per predicted outcome instead.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,7 +65,8 @@ class CourseView:
     bands: list[dict[str, Any]]
     changes: Changes
     has_changes: bool
-    distribution: Chart
+    #: The risk histogram; None for a rule's target, whose score has no gradient.
+    distribution: Chart | None
     sort: str
     band: str
     change: str
@@ -71,6 +74,8 @@ class CourseView:
     class_labels: list[str] = field(default_factory=list)
     #: The end of the latest analysed period: what the reasons' counts run up to.
     reasons_as_of: dt.datetime | None = None
+    #: How many of the flagged have each predicted outcome, most first.
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _course_of(insight: Insight, target: Any) -> Course | None:
@@ -150,6 +155,15 @@ def _sorted(rows: list[Row], sort: str) -> list[Row]:
     return rows
 
 
+def _outcome_counts(rows: list[Row]) -> list[dict[str, Any]]:
+    """Flagged samples per predicted outcome ("label", "count"), most first."""
+    counts = Counter(row.class_label for row in rows)
+    return [
+        {"label": label, "count": count}
+        for label, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
+
+
 def course_view_build(
     *,
     insight: Insight,
@@ -214,7 +228,11 @@ def course_view_build(
     counts = dict.fromkeys(BANDS, 0)
     for row in rows:
         counts[row.band] += 1
-    distribution = risk_distribution_chart([r.prediction.predictionscore for r in rows])
+    distribution = (
+        None
+        if getattr(target, "based_on_assumptions", False)
+        else risk_distribution_chart([r.prediction.predictionscore for r in rows])
+    )
     shown = [
         r
         for r in rows
@@ -238,6 +256,7 @@ def course_view_build(
         change=change,
         query=query,
         class_labels=sorted({r.class_label for r in rows}),
+        outcomes=_outcome_counts(rows),
         reasons_as_of=unix_to_datetime(
             max((r.prediction.timeend or 0 for r in rows), default=0) or None
         ),
