@@ -18,6 +18,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -90,8 +91,16 @@ def analytics_model_export(
                 PROCESSOR_NAME, json.dumps({"processor": config_processor})
             )
     return ModelExport(
-        filename=f"model-{unique_id}-{int(time.time())}.zip", content=buffer.getvalue()
+        filename=_export_filename(model, unique_id), content=buffer.getvalue()
     )
+
+
+def _export_filename(model: AnalyticsModel, unique_id: str) -> str:
+    """Moodle's `model-<unique id>-<time>.zip` with the model's name in it, so an
+    admin who exports several models can tell the files apart (ASCII only: the
+    name goes into a Content-Disposition header)."""
+    name = slugify(model.name)[:60].strip("-") or slugify(model.target)
+    return f"model-{name}-{unique_id}-{int(time.time())}.zip"
 
 
 def _read_zip(data: bytes) -> tuple[dict[str, bytes], archives.ExpansionBudget]:

@@ -58,3 +58,24 @@ def test_an_unknown_estimator_is_left_at_the_default(value):
         data=_zip_of({**corpus.CONFIG, "estimator": value})
     )
     assert imported.estimator == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "part"),
+    [
+        ("Dropout risk — 1st year (Álgebra)", "model-dropout-risk-1st-year-algebra-"),
+        ("", "model-course_dropout-"),
+        ("¿?", "model-course_dropout-"),
+    ],
+)
+def test_the_export_file_is_named_after_the_model(name, part):
+    model = AnalyticsModel.objects.create(
+        name=name,
+        target="course_dropout",
+        indicators=["read_actions"],
+        interval="quarters",
+    )
+    filename = analytics_model_export(model=model).filename
+    assert filename.startswith(part)
+    assert filename.endswith(".zip")
+    assert filename.isascii() and '"' not in filename
