@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from models_app.forms import AnalyticsModelAdminForm
@@ -119,6 +120,14 @@ class ModelLogAdmin(ReadOnlyAdmin):
     search_fields = ["model__name", "model__target", "interval"]
     date_hierarchy = "timestarted"
     list_select_related = ["model"]
+    readonly_fields = ["messages_shown"]
+
+    @admin.display(description=_("messages (in your language)"))
+    def messages_shown(self, obj: ModelLog) -> str:
+        """The stored messages are English JSON; this shows them translated."""
+        return format_html_join(
+            "", "<p>{}</p>", ((item["text"],) for item in obj.info_shown())
+        )
 
     @admin.display(description=_("duration"))
     def duration(self, obj: ModelLog) -> str:

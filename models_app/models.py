@@ -202,6 +202,19 @@ class ModelLog(models.Model):
             f"{self.model} {self.get_kind_display()} {self.timestarted:%Y-%m-%d %H:%M}"
         )
 
+    def info_shown(self) -> list[dict[str, str]]:
+        """The messages as the reader sees them: {level, text}, in the current
+        language where the row kept the msgid (runs write English)."""
+        from models_app.log_messages import log_entry_text
+
+        return [
+            {
+                "level": str(entry.get("level", "")) if isinstance(entry, dict) else "",
+                "text": log_entry_text(entry),
+            }
+            for entry in self.info or []
+        ]
+
 
 class UsedAnalysable(models.Model):
     """When a model first and last analysed an analysable (Moodle's analytics_used_analysables)."""

@@ -65,6 +65,7 @@ from models_app.services.backtest.runs import (
     backtest_request,
     backtest_runs,
 )
+from models_app.services.logs import log_nothing_new_predicted
 from models_app.services.models import (
     analytics_model_changes_clear,
     analytics_model_create,
@@ -537,6 +538,14 @@ def model_log(request: HttpRequest, pk: int) -> HttpResponse:
         # Queued: no log row until a worker starts the run.
         started = [log for log in logs if log.timestarted.timestamp() >= queued - 1]
         waiting = not started
+        if started and not running and log_nothing_new_predicted(log=started[0]):
+            messages.info(
+                request,
+                _(
+                    "No new predictions: the current period of every running "
+                    "course was already predicted."
+                ),
+            )
     for log in logs[:5]:
         log.stage_text = stage_text(log)
     return render(

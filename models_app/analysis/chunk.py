@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from logstore.readers import LogReader
 from models_app.analysis import bookkeeping, calculations
@@ -30,6 +30,7 @@ from models_app.analysis.data import (
     pair_keys,
 )
 from models_app.analysis.samples import samples_load
+from models_app.log_messages import log_message
 from models_app.models import AnalyticsModel
 from models_app.plugins.base import Analysable, Interval, IntervalNotApplicable, Range
 from models_app.plugins.indicators.kinds import php_round
@@ -44,6 +45,10 @@ NARROW_PREDICTION = True
 #: their validity is checked (see _trained_already); False only to compare with
 #: the analysis that checks them all (tests).
 SKIP_TRAINED = True
+
+
+#: An analysable whose current range was already predicted (a log line's msgid).
+NO_NEW_PREDICTIONS = gettext_noop("No new predictions yet for %(analysable)s.")
 
 
 @dataclass
@@ -153,8 +158,10 @@ def chunk_analyse(
         for analysable in chunk:
             if analysable.id in done:
                 dataset.messages.append(
-                    _("No new samples to train on for %(analysable)s.")
-                    % {"analysable": _describe(analysable)}
+                    log_message(
+                        gettext_noop("No new samples to train on for %(analysable)s."),
+                        analysable=_describe(analysable),
+                    )
                 )
         rest = [a for a in chunk if a.id not in done]
         return again(rest) if rest else None
@@ -386,12 +393,19 @@ def _analysables_check(
             analysable=analysable, data=data, mode=mode, now=data.now
         ) or reasons.get(analysable.id)
         if reason is None and not ranges_of.get(analysable.id):
-            reason = _("no range is ready for %(mode)s yet.") % {"mode": mode}
+            reason = log_message(
+                gettext_noop("no range is ready for %(mode)s yet."), mode=mode
+            )
         if reason is not None:
             ranges_of.pop(analysable.id, None)
             dataset.messages.append(
-                _("%(analysable)s is not valid for this model: %(reason)s")
-                % {"analysable": _describe(analysable), "reason": reason}
+                log_message(
+                    gettext_noop(
+                        "%(analysable)s is not valid for this model: %(reason)s"
+                    ),
+                    analysable=_describe(analysable),
+                    reason=reason,
+                )
             )
 
 
@@ -485,8 +499,10 @@ def _rows_select(
                 - set(analysable[new].tolist())
             ):
                 dataset.messages.append(
-                    _("No new predictions yet for %(analysable)s.")
-                    % {"analysable": _describe(data.analysables[aid])}
+                    log_message(
+                        NO_NEW_PREDICTIONS,
+                        analysable=_describe(data.analysables[aid]),
+                    )
                 )
     data.set_rows(rs, rows)
     valid = np.asarray(target.rows_valid(data=data, mode=mode), dtype=bool)

@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from logstore.readers import LogReader, get_reader
 from models_app.analysis import bookkeeping
 from models_app.analysis.analysables import analysables_list, analysables_ordered
 from models_app.analysis.chunk import chunk_analyse
 from models_app.analysis.refusal import model_refusal
+from models_app.log_messages import log_message
 from models_app.models import AnalyticsModel
 from models_app.plugins import registry
 from models_app.plugins.base import Interval
@@ -214,11 +215,13 @@ def dataset_build(
             left = len(analysables) - first
             dataset.timed_out = True
             dataset.messages.append(
-                _(
-                    "The time limit was reached: %(n)s analysables are left for the "
-                    "next run."
+                log_message(
+                    gettext_noop(
+                        "The time limit was reached: %(n)s analysables are left for "
+                        "the next run."
+                    ),
+                    n=left,
                 )
-                % {"n": left}
             )
             break
         chunk = analysables[first : first + chunk_size]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from models_app.log_messages import log_message, plugin_label
 from models_app.models import AnalyticsModel
 from models_app.plugins import registry
 from models_app.plugins.base import Interval
@@ -18,19 +19,29 @@ def model_refusal(
 ) -> tuple[str | None, Any, Interval | None, list[Any]]:
     """(reason or None, target, interval, indicators) for a model and interval."""
     if mode not in MODES:
-        return _("Unknown analysis mode %(mode)s.") % {"mode": mode}, None, None, []
+        return (
+            log_message(gettext_noop("Unknown analysis mode %(mode)s."), mode=mode),
+            None,
+            None,
+            [],
+        )
     try:
         target = registry.target_class(model.target)()
     except registry.UnknownPlugin:
         return (
-            _("The model's target %(key)s is not installed.") % {"key": model.target},
+            log_message(
+                gettext_noop("The model's target %(key)s is not installed."),
+                key=model.target,
+            ),
             None,
             None,
             [],
         )
     if not model.indicators:
         return (
-            _("The model has no indicators: add at least one indicator."),
+            log_message(
+                gettext_noop("The model has no indicators: add at least one indicator.")
+            ),
             target,
             None,
             [],
@@ -42,18 +53,23 @@ def model_refusal(
             indicator = registry.indicator_class(key)()
         except registry.UnknownPlugin:
             return (
-                _("The indicator %(key)s is not installed.") % {"key": key},
+                log_message(
+                    gettext_noop("The indicator %(key)s is not installed."), key=key
+                ),
                 target,
                 None,
                 [],
             )
         if target.sample_kind not in getattr(indicator, "sample_kinds", ()):
             return (
-                _(
-                    'The indicator "%(indicator)s" cannot be calculated for the '
-                    'samples of the target "%(target)s".'
-                )
-                % {"indicator": indicator.label, "target": target.label},
+                log_message(
+                    gettext_noop(
+                        'The indicator "%(indicator)s" cannot be calculated for the '
+                        'samples of the target "%(target)s".'
+                    ),
+                    indicator=plugin_label("indicator", key),
+                    target=plugin_label("target", model.target),
+                ),
                 target,
                 None,
                 [],
@@ -61,7 +77,9 @@ def model_refusal(
         indicators.append(indicator)
     if not interval_key:
         return (
-            _("The model has no analysis interval: choose one."),
+            log_message(
+                gettext_noop("The model has no analysis interval: choose one.")
+            ),
             target,
             None,
             indicators,
@@ -70,8 +88,10 @@ def model_refusal(
         interval = registry.interval_class(interval_key)()
     except registry.UnknownPlugin:
         return (
-            _("The analysis interval %(key)s is not installed.")
-            % {"key": interval_key},
+            log_message(
+                gettext_noop("The analysis interval %(key)s is not installed."),
+                key=interval_key,
+            ),
             target,
             None,
             indicators,
@@ -81,15 +101,23 @@ def model_refusal(
         return refusal, target, interval, indicators
     if target.based_on_assumptions and mode != "prediction":
         return (
-            _("Models based on assumptions do not need training or evaluation."),
+            log_message(
+                gettext_noop(
+                    "Models based on assumptions do not need training or evaluation."
+                )
+            ),
             target,
             interval,
             indicators,
         )
     if mode == "evaluation" and not interval.valid_for_evaluation:
         return (
-            _('The analysis interval "%(interval)s" cannot be used for evaluation.')
-            % {"interval": interval.label},
+            log_message(
+                gettext_noop(
+                    'The analysis interval "%(interval)s" cannot be used for evaluation.'
+                ),
+                interval=plugin_label("interval", interval_key),
+            ),
             target,
             interval,
             indicators,

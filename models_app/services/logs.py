@@ -54,3 +54,21 @@ def model_log_finish(
     log.timefinished = timezone.now()
     log.save()
     return log
+
+
+def log_nothing_new_predicted(*, log: ModelLog) -> bool:
+    """Whether `log` is a finished prediction that predicted nothing because the
+    current range of every course it analysed was already predicted (each said
+    so in its messages), so a page can say why a run brought nothing new."""
+    from models_app.analysis.chunk import NO_NEW_PREDICTIONS
+
+    return (
+        log.kind == ModelLog.Kind.PREDICTION
+        and log.result in {ModelLog.Result.OK, ModelLog.Result.WARNING}
+        and log.samples == 0
+        and log.analysables > 0
+        and any(
+            isinstance(item, dict) and item.get("msgid") == NO_NEW_PREDICTIONS
+            for item in log.info
+        )
+    )

@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from models_app.log_messages import log_entry, log_message
 from models_app.models import AnalyticsModel, ModelLog
 from models_app.plugins import registry
 from models_app.plugins.processors import model_unique_id
@@ -111,18 +113,20 @@ def processor_for(model: AnalyticsModel) -> tuple[Any, str | None]:
     try:
         cls = registry.processor_class(key)
     except registry.UnknownPlugin:
-        return None, _("The predictions processor %(key)s is not installed.") % {
-            "key": key
-        }
+        return None, log_message(
+            gettext_noop("The predictions processor %(key)s is not installed."),
+            key=key,
+        )
     # The model's own settings (its estimator) where the processor takes any.
     for_model = getattr(cls, "for_model", None)
     processor = for_model(model) if for_model is not None else cls()
     reason = processor.is_ready()
     if reason:
-        return None, _("The predictions processor %(key)s is not ready: %(reason)s") % {
-            "key": key,
-            "reason": reason,
-        }
+        return None, log_message(
+            gettext_noop("The predictions processor %(key)s is not ready: %(reason)s"),
+            key=key,
+            reason=reason,
+        )
     return processor, None
 
 
@@ -143,21 +147,22 @@ def target_of(model: AnalyticsModel) -> Any | None:
 
 def log_fail(*, log: ModelLog, action: str, message: str, **figures: Any) -> RunOutcome:
     """Finish `log` as failed with `message`; the outcome says it was refused."""
-    log.info = [*log.info, {"level": "error", "message": str(message)}]
+    log.info = [*log.info, log_entry(level="error", message=message)]
     model_log_finish(log=log, result=ModelLog.Result.FAILED, **figures)
     return RunOutcome(
         model_id=log.model_id,
         action=action,
         status=Status.REFUSED,
-        message=str(message),
+        message=message,
         log_id=log.pk,
     )
 
 
 def log_messages(*, log: ModelLog, messages: list[str], level: str = "warning") -> None:
-    """Add the dataset's messages (invalid analysables and why) to the log at once."""
+    """Add the dataset's messages (invalid analysables and why) to the log at once;
+    LogMessages keep their msgid so the log page shows them in its language."""
     if messages:
-        log.info = [*log.info, *({"level": level, "message": str(m)} for m in messages)]
+        log.info = [*log.info, *(log_entry(level=level, message=m) for m in messages)]
         log.save(update_fields=["info"])
 
 

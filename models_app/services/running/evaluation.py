@@ -22,9 +22,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from mlbackend.engine.results import GENERAL_ERROR, NO_DATASET
+from models_app.log_messages import log_entry, log_message, plugin_label
 from models_app.models import AnalyticsModel, ModelLog
 from models_app.plugins import registry
 from models_app.services.analysis import (
@@ -62,30 +63,46 @@ def evaluation_intervals_for(
     """The intervals an evaluation of `model` tries; raises EvaluationRefused."""
     if mode not in MODES:
         raise EvaluationRefused(
-            _("Unknown evaluation mode %(mode)s: use configuration or trainedmodel.")
-            % {"mode": mode}
+            log_message(
+                gettext_noop(
+                    "Unknown evaluation mode %(mode)s: use configuration or "
+                    "trainedmodel."
+                ),
+                mode=mode,
+            )
         )
     if mode == "trainedmodel":
         if interval:
             raise EvaluationRefused(
-                _(
-                    "The trainedmodel mode uses the model's own analysis interval; "
-                    "do not give one."
+                log_message(
+                    gettext_noop(
+                        "The trainedmodel mode uses the model's own analysis "
+                        "interval; do not give one."
+                    )
                 )
             )
         if not model.trained:
             raise EvaluationRefused(
-                _("The model has not been trained yet: there is nothing to evaluate.")
+                log_message(
+                    gettext_noop(
+                        "The model has not been trained yet: there is nothing to "
+                        "evaluate."
+                    )
+                )
             )
         if not model.interval:
-            raise EvaluationRefused(_("The model has no analysis interval."))
+            raise EvaluationRefused(
+                log_message(gettext_noop("The model has no analysis interval."))
+            )
         return [model.interval]
     if interval:
         try:
             registry.interval_class(interval)
         except registry.UnknownPlugin:
             raise EvaluationRefused(
-                _("Unknown analysis interval %(key)s.") % {"key": interval}
+                log_message(
+                    gettext_noop("Unknown analysis interval %(key)s."), key=interval
+                )
             ) from None
         reason = model_refusal_reason(model=model, mode="evaluation", interval=interval)
         if reason:
@@ -101,7 +118,10 @@ def evaluation_intervals_for(
             model=model, mode="evaluation", interval=model.interval or None
         )
         raise EvaluationRefused(
-            reason or _("No analysis interval can be used to evaluate this model.")
+            reason
+            or log_message(
+                gettext_noop("No analysis interval can be used to evaluate this model.")
+            )
         )
     return keys
 
@@ -124,7 +144,9 @@ def model_evaluate(
             model_id=model.pk,
             action=ACTION,
             status=Status.REFUSED,
-            message=_("Models based on assumptions cannot be evaluated."),
+            message=log_message(
+                gettext_noop("Models based on assumptions cannot be evaluated.")
+            ),
         )
     kind = (
         ModelLog.Kind.EVALUATION_TRAINED
@@ -165,7 +187,7 @@ def _evaluate(
     try:
         keys = evaluation_intervals_for(model=model, interval=interval, mode=mode)
     except EvaluationRefused as exc:
-        return run.fail(str(exc))
+        return run.fail(exc.args[0] if exc.args else str(exc))
     processor, reason = processor_for(model)
     if reason:
         return run.fail(reason)
@@ -193,7 +215,9 @@ def _evaluate(
             entry.update(
                 status=NO_DATASET,
                 score=None,
-                info=[_("There is no data to evaluate the model.")],
+                info=[
+                    log_message(gettext_noop("There is no data to evaluate the model."))
+                ],
             )
         else:
             run.held.check()
@@ -218,7 +242,14 @@ def _evaluate(
     log.info = [
         *log.info,
         *(
-            {"level": "warning", "message": f"{r['interval']}: {line}"}
+            log_entry(
+                level="warning",
+                message=log_message(
+                    gettext_noop("%(interval)s: %(message)s"),
+                    interval=plugin_label("interval", r["interval"]),
+                    message=line,
+                ),
+            )
             for r in results
             for line in r["info"]
         ),
@@ -241,7 +272,9 @@ def _evaluate(
         status=Status.OK if usable else Status.FAILED,
         message=""
         if usable
-        else _("No analysis interval gave data to evaluate the model."),
+        else log_message(
+            gettext_noop("No analysis interval gave data to evaluate the model.")
+        ),
         analysables=analysables,
         samples=samples,
         results=results,

@@ -16,10 +16,11 @@ from typing import Any
 
 import numpy as np
 from django.db import transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from models_app.analysis import bookkeeping
 from models_app.consumers import PredictionRecord, predictions_consume
+from models_app.log_messages import log_message
 from models_app.models import AnalyticsModel, ModelLog
 from models_app.services.logs import model_log_finish
 from models_app.services.running.common import (
@@ -53,7 +54,7 @@ def model_predict(
         kind=ModelLog.Kind.PREDICTION,
         action=ACTION,
         mode="prediction",
-        nothing=_("No new samples to predict."),
+        nothing=log_message(gettext_noop("No new samples to predict.")),
         prepare=_prepare,
         work=_predict,
         user=user,
@@ -78,10 +79,13 @@ def _prepare(run: Run) -> tuple[Any, str | None]:
     if target.based_on_assumptions:
         return None, None
     if not model.trained:
-        return None, _(
-            "The model has not been trained yet. Train it first: Run now "
-            "on the models page, or manage.py train_models --modelid %(id)s"
-        ) % {"id": model.pk}
+        return None, log_message(
+            gettext_noop(
+                "The model has not been trained yet. Train it first: Run now "
+                "on the models page, or manage.py train_models --modelid %(id)s"
+            ),
+            id=model.pk,
+        )
     return processor_for(model)
 
 
@@ -102,7 +106,9 @@ def _predict(run: Run, dataset: Any, processor: Any) -> RunOutcome:
         )
         if not result.ok:
             return run.fail(
-                "; ".join(result.info) or _("Prediction failed."), **figures
+                "; ".join(result.info)
+                or log_message(gettext_noop("Prediction failed.")),
+                **figures,
             )
         row_of = {sid: i for i, sid in enumerate(dataset.ids)}
         results = [
@@ -144,8 +150,11 @@ def _predict(run: Run, dataset: Any, processor: Any) -> RunOutcome:
         )
     return run.outcome(
         status=Status.OK,
-        message=_("%(n)s predictions stored out of %(total)s.")
-        % {"n": stored, "total": len(results)},
+        message=log_message(
+            gettext_noop("%(n)s predictions stored out of %(total)s."),
+            n=stored,
+            total=len(results),
+        ),
         predictions=stored,
         **figures,
     )

@@ -14,8 +14,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from models_app.log_messages import log_entry, log_message
 from models_app.models import AnalyticsModel, ModelLog
 from models_app.services.analysis import dataset_build, model_refusal_reason
 from models_app.services.locks import ModelLocked
@@ -37,16 +38,14 @@ logger = logging.getLogger("models_app.running")
 def locked_log(*, model: AnalyticsModel, kind: str, exc: ModelLocked, user=None) -> int:
     """The model-log line of a run that left because another run holds the lock."""
     log = model_log_start(model=model, kind=kind, user=user)
-    log.info = [
-        {
-            "level": "warning",
-            "message": _(
-                "Another run holds this model (%(owner)s); this run left without "
-                "doing anything."
-            )
-            % {"owner": exc.owner},
-        }
-    ]
+    message = log_message(
+        gettext_noop(
+            "Another run holds this model (%(owner)s); this run left without "
+            "doing anything."
+        ),
+        owner=str(exc.owner),
+    )
+    log.info = [log_entry(level="warning", message=message)]
     model_log_finish(log=log, result=ModelLog.Result.SKIPPED)
     return log.pk
 
@@ -128,7 +127,9 @@ def model_run(
     if not settings_selectors.analytics_enabled():
         return disabled_outcome(model_id=model.pk, action=action)
     if not sync_wait():  # never read half of a sync from Moodle
-        message = _("A sync from Moodle is running; this run leaves the model.")
+        message: str = log_message(
+            gettext_noop("A sync from Moodle is running; this run leaves the model.")
+        )
         logger.info("%s of model %s: %s", action, model.pk, message)
         return RunOutcome(
             model_id=model.pk, action=action, status=Status.LOCKED, message=message
@@ -143,7 +144,7 @@ def model_run(
                 logger.exception("%s of model %s failed", action, model.pk)
                 message = str(exc) or exc.__class__.__name__
                 log.refresh_from_db(fields=["info", "details"])
-                log.info = [*log.info, {"level": "error", "message": message}]
+                log.info = [*log.info, log_entry(level="error", message=message)]
                 model_log_finish(log=log, result=ModelLog.Result.FAILED)
                 return RunOutcome(
                     model_id=model.pk,
@@ -211,11 +212,13 @@ def run_refusal(*, run: Run, mode: str) -> RunOutcome | None:
     configuration cannot work; None when the run may go on."""
     if not run.model.enabled:
         return run.fail(
-            _(
-                "The model is disabled. Enable it first: Enable on the models "
-                "page, or manage.py enable_model --modelid %(id)s"
+            log_message(
+                gettext_noop(
+                    "The model is disabled. Enable it first: Enable on the models "
+                    "page, or manage.py enable_model --modelid %(id)s"
+                ),
+                id=run.model.pk,
             )
-            % {"id": run.model.pk}
         )
     refusal = model_refusal_reason(model=run.model, mode=mode)
     if refusal:
@@ -292,16 +295,13 @@ def stale_logs_close(*, model: AnalyticsModel) -> int:
     """
     stale = list(ModelLog.objects.filter(model=model, result=ModelLog.Result.RUNNING))
     for log in stale:
-        log.info = [
-            *log.info,
-            {
-                "level": "error",
-                "message": _(
-                    "The run stopped without finishing (its worker was killed or "
-                    "lost); the next run took over."
-                ),
-            },
-        ]
+        message = log_message(
+            gettext_noop(
+                "The run stopped without finishing (its worker was killed or "
+                "lost); the next run took over."
+            )
+        )
+        log.info = [*log.info, log_entry(level="error", message=message)]
         model_log_finish(log=log, result=ModelLog.Result.FAILED)
     return len(stale)
 

@@ -13,9 +13,10 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from models_app.analysis import bookkeeping
+from models_app.log_messages import log_message
 from models_app.models import AnalyticsModel, ModelLog
 from models_app.services.logs import model_log_finish
 from models_app.services.running.common import (
@@ -58,7 +59,9 @@ def model_train(
             model_id=model.pk,
             action=ACTION,
             status=Status.NOTHING,
-            message=_("Models based on assumptions do not need training."),
+            message=log_message(
+                gettext_noop("Models based on assumptions do not need training.")
+            ),
         )
 
     return analysed_run(
@@ -66,7 +69,7 @@ def model_train(
         kind=ModelLog.Kind.TRAINING,
         action=ACTION,
         mode="training",
-        nothing=_("No new samples to train on."),
+        nothing=log_message(gettext_noop("No new samples to train on.")),
         prepare=lambda run: processor_for(run.model),
         work=_train,
         user=user,
@@ -94,7 +97,8 @@ def _train(run: Run, dataset: Any, processor: Any) -> RunOutcome:
         )
         return run.outcome(
             status=Status.FAILED,
-            message="; ".join(result.info) or _("Training failed."),
+            message="; ".join(result.info)
+            or log_message(gettext_noop("Training failed.")),
             **figures,
         )
     with transaction.atomic():
@@ -113,7 +117,9 @@ def _train(run: Run, dataset: Any, processor: Any) -> RunOutcome:
         )
     return run.outcome(
         status=Status.OK,
-        message=_("Trained on %(n)s new samples.") % {"n": len(dataset)},
+        message=log_message(
+            gettext_noop("Trained on %(n)s new samples."), n=len(dataset)
+        ),
         **figures,
     )
 
