@@ -146,3 +146,51 @@ def test_run_now_says_when_every_running_course_was_already_predicted(
         "No new predictions: the current period of every running course was "
         "already predicted." in page
     )
+
+
+def test_nested_messages_and_plugin_labels_are_translated_when_shown():
+    from django.utils import translation
+
+    from models_app.log_messages import plugin_label
+    from models_app.plugins import registry
+
+    reason = log_message("No new samples to train on.")
+    nested = log_entry(
+        level="warning",
+        message=log_message(
+            "%(analysable)s is not valid for this model: %(reason)s",
+            analysable="Course X",
+            reason=reason,
+        ),
+    )
+    labelled = log_entry(
+        level="warning",
+        message=log_message(
+            "%(interval)s: %(message)s",
+            interval=plugin_label("interval", "quarters"),
+            message="plain backend line",
+        ),
+    )
+
+    assert nested["message"] == (
+        "Course X is not valid for this model: No new samples to train on."
+    )
+    with translation.override("es"):
+        assert log_entry_text(nested) == (
+            "Course X no es válido para este modelo: "
+            "No hay muestras nuevas con las que entrenar."
+        )
+        label = str(registry.interval_class("quarters").label)
+        assert log_entry_text(labelled) == f"{label}: plain backend line"
+
+
+def test_run_now_says_nothing_of_the_sort_when_it_predicted(manager_client):
+    finished_course(), finished_course(), running_course()
+    model = dropout_model()
+    model_train(model=model, now=NOW)
+    queued = int(time.time()) - 1
+
+    model_predict(model=model, now=NOW)
+
+    url = reverse("models_app:log", args=[model.pk]) + f"?queued={queued}"
+    assert "No new predictions:" not in manager_client.get(url).content.decode()
