@@ -39,6 +39,7 @@ from models_app.forms import (
     ImportModelForm,
     RestoreDefaultsForm,
 )
+from models_app.log_messages import log_entry_text
 from models_app.log_stages import stage_text
 from models_app.models import AnalyticsModel, ModelLog
 from models_app.plugins import registry
@@ -568,6 +569,9 @@ def log_detail(request: HttpRequest, pk: int) -> HttpResponse:
     names = target_class_names(target=log.model.target)
     for item in report:
         item["label"] = _label("interval", item.get("interval", ""))
+        item["info_shown"] = [
+            log_entry_text(entry) for entry in item.get("messages") or []
+        ] or [str(line) for line in item.get("info") or []]
         item["confusion"] = confusion_table(metrics=item["metrics"], names=names)
     return render(
         request,

@@ -194,3 +194,17 @@ def test_run_now_says_nothing_of_the_sort_when_it_predicted(manager_client):
 
     url = reverse("models_app:log", args=[model.pk]) + f"?queued={queued}"
     assert "No new predictions:" not in manager_client.get(url).content.decode()
+
+
+def test_an_evaluations_report_shows_its_messages_in_spanish(manager_client):
+    from models_app.services.running import model_evaluate
+
+    model = dropout_model(enabled=False)  # no course at all: no data
+    outcome = model_evaluate(model=model, interval="quarters", now=NOW)
+
+    page = manager_client.get(
+        reverse("models_app:log_detail", args=[outcome.log_id]), **SPANISH
+    ).content.decode()
+
+    assert page.count("No hay datos para evaluar el modelo.") == 2  # log, report
+    assert "There is no data to evaluate the model." not in page

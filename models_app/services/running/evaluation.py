@@ -233,6 +233,11 @@ def _evaluate(
                 info=[str(line) for line in result.info],
                 dir=result.dir,
             )
+        # "info" stays text (what Moodle's evaluation results hold); "messages"
+        # keep the msgids, so the report page shows them in its language.
+        entry["messages"] = [
+            log_entry(level="warning", message=line) for line in entry["info"]
+        ]
         results.append(entry)
     final = {"done": len(keys), "total": len(keys), "current": ""}
     if progress:
