@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from insights.activity import DAY, WEEK, CourseActivity
-from insights.risk import BANDS, risk_band
+from insights.risk import BANDS, risk_band, risk_percent
 
 WIDTH = 640
 HEIGHT = 220
@@ -157,7 +157,7 @@ def risk_over_runs_chart(predictions: list[Any]) -> Chart:
         chart.rows.append(
             {
                 "range": prediction.rangeindex + 1,
-                "score": round(100 * prediction.predictionscore),
+                "score": risk_percent(prediction.predictionscore),
                 "band": band,
                 "when": prediction.timeend,
             }
