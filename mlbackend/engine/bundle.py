@@ -266,11 +266,19 @@ def _npy_check(archive: zipfile.ZipFile, info: zipfile.ZipInfo, *, name: str) ->
         )
 
 
+#: Every member's time in a bundle zip: the same bundle is the same bytes whenever
+#: it is zipped (an export compares equal to the last one; no clock in the file).
+BUNDLE_TIME = (1980, 1, 1, 0, 0, 0)
+
+
 def bundle_to_zip(files: dict[str, bytes]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name in sorted(files):
-            archive.writestr(name, files[name])
+            member = zipfile.ZipInfo(name, date_time=BUNDLE_TIME)
+            member.compress_type = zipfile.ZIP_DEFLATED
+            member.external_attr = 0o644 << 16
+            archive.writestr(member, files[name])
     return out.getvalue()
 
 

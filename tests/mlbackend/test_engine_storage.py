@@ -296,3 +296,15 @@ def test_a_bomb_inside_the_npz_is_refused_before_numpy_inflates_it(bundle):
     assert len(npz.getvalue()) < 200_000
     with pytest.raises(BundleError, match="training.npz declares"):
         classifier_from_bundle({**bundle, "training.npz": npz.getvalue()})
+
+
+def test_the_same_bundle_zips_to_the_same_bytes_at_any_time(monkeypatch):
+    """No clock in a bundle zip: an export taken a second later is the same file."""
+    import time as time_module
+
+    files = {"model.skops": b"weights", "meta.json": b"{}"}
+    first = bundle_to_zip(files)
+    later = time_module.time() + 3600
+    monkeypatch.setattr(time_module, "time", lambda: later)
+    monkeypatch.setattr(time_module, "localtime", lambda *_: time_module.gmtime(later))
+    assert bundle_to_zip(files) == first
