@@ -109,7 +109,7 @@ class ModelLogAdmin(ReadOnlyAdmin):
         "timestarted",
         "model",
         "kind",
-        "interval",
+        "interval_shown",
         "result",
         "score",
         "analysables",
@@ -120,7 +120,14 @@ class ModelLogAdmin(ReadOnlyAdmin):
     search_fields = ["model__name", "model__target", "interval"]
     date_hierarchy = "timestarted"
     list_select_related = ["model"]
-    readonly_fields = ["messages_shown"]
+    readonly_fields = ["interval_shown", "messages_shown"]
+
+    @admin.display(description=_("analysis interval"), ordering="interval")
+    def interval_shown(self, obj: ModelLog) -> str:
+        """The interval's label in the admin's language, not its stored key."""
+        from models_app.plugins.registry import interval_label
+
+        return interval_label(obj.interval) or "—"
 
     @admin.display(description=_("messages (in your language)"))
     def messages_shown(self, obj: ModelLog) -> str:

@@ -20,10 +20,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import translation
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 #: The kinds of plug-in whose labels a message may name (registry.<kind>_class).
 LABEL_KINDS = ("interval", "target", "indicator", "processor")
+
+#: Parameters stored as English text that the catalogue may know, translated when
+#: shown: a plug-in's reason (a target's "The course has already finished.", kept
+#: as the run wrote it) and the run's mode. A reason with its own parameters has no
+#: msgid to match and stays as written.
+TEXT_PARAMS = frozenset({"reason", "mode"})
+MODE_WORDS = (gettext_noop("training"), gettext_noop("prediction"))
 
 
 class LogMessage(str):
@@ -110,7 +117,9 @@ def _render(entry: dict[str, Any], *, fallback: str) -> str:
     """Translate and fill in `entry`; `fallback` if its parameters do not fit."""
     try:
         params = {
-            key: _param_text(value)
+            key: gettext(value)
+            if key in TEXT_PARAMS and isinstance(value, str) and value
+            else _param_text(value)
             for key, value in (entry.get("params") or {}).items()
         }
         msgid, plural = str(entry["msgid"]), entry.get("plural")

@@ -57,11 +57,6 @@ def run_result(value: Any) -> str:
 @register.filter
 def interval_label(value: Any) -> str:
     """An analysis interval's key ("quarters") as its label; an unknown key as is."""
-    from models_app.plugins.registry import UnknownPlugin, interval_class
+    from models_app.plugins.registry import interval_label as label
 
-    if not value:
-        return ""
-    try:
-        return str(interval_class(str(value)).label)
-    except UnknownPlugin:
-        return str(value)
+    return label(str(value)) if value else ""

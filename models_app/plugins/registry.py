@@ -152,6 +152,17 @@ def interval_class(key: str) -> type[Interval]:
     return _load("interval", key)
 
 
+def interval_label(key: str) -> str:
+    """An analysis interval's key ("quarters") as its label in the active
+    language; an unknown key (a removed plug-in) as it is."""
+    if not key:
+        return ""
+    try:
+        return str(interval_class(key).label)
+    except UnknownPlugin:
+        return key
+
+
 def indicator_class(key: str) -> type[Indicator]:
     return _load("indicator", key)
 

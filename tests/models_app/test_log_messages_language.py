@@ -208,3 +208,51 @@ def test_an_evaluations_report_shows_its_messages_in_spanish(manager_client):
 
     assert page.count("No hay datos para evaluar el modelo.") == 2  # log, report
     assert "There is no data to evaluate the model." not in page
+
+
+def test_a_plugins_plain_reason_and_the_runs_mode_are_translated_when_shown():
+    """Targets give their reasons as text in the run's language (English); the
+    catalogue knows them, so the page shows them in the reader's."""
+    from django.utils import translation
+
+    invalid = log_entry(
+        level="warning",
+        message=log_message(
+            "%(analysable)s is not valid for this model: %(reason)s",
+            analysable="Course X",
+            reason="The course has already finished.",
+        ),
+    )
+    not_ready = log_entry(
+        level="warning",
+        message=log_message("no range is ready for %(mode)s yet.", mode="prediction"),
+    )
+    with translation.override("es"):
+        assert log_entry_text(invalid) == (
+            "Course X no es válido para este modelo: El curso ya ha terminado."
+        )
+        assert "predicción" in log_entry_text(not_ready)
+        assert "prediction" not in log_entry_text(not_ready)
+
+
+def test_the_admins_log_list_and_page_name_the_interval_not_its_key(admin_client):
+    from django.utils import translation
+
+    from models_app.plugins import registry
+
+    log = ModelLog.objects.create(
+        model=dropout_model(), kind=ModelLog.Kind.PREDICTION, interval="past_month"
+    )
+    with translation.override("es"):
+        label = str(registry.interval_class("past_month").label)
+    assert label != "past_month"
+
+    listing = admin_client.get(
+        reverse("admin:models_app_modellog_changelist"), **SPANISH
+    ).content.decode()
+    page = admin_client.get(
+        reverse("admin:models_app_modellog_change", args=[log.pk]), **SPANISH
+    ).content.decode()
+
+    assert f'<td class="field-interval_shown">{label}</td>' in listing
+    assert label in page
