@@ -99,10 +99,14 @@ def log_entry_text(entry: Any) -> str:
 
 
 def _rebuilt(data: dict[str, Any]) -> LogMessage:
-    obj = LogMessage(data["msgid"])
-    obj.params = dict(data.get("params") or {})
-    obj.plural, obj.number = data.get("plural", ""), data.get("number", "")
-    return obj
+    # The stored parameters are already JSON (a nested message as its dict), which
+    # LogMessage keeps as they are and renders: the copy reads as the original.
+    return LogMessage(
+        data["msgid"],
+        plural=data.get("plural", ""),
+        number=data.get("number", ""),
+        **dict(data.get("params") or {}),
+    )
 
 
 def _param_json(value: Any) -> Any:

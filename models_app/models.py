@@ -6,6 +6,8 @@ so exported models and the meaning of "trained", "version" and "analysed" carry 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -205,6 +207,15 @@ class ModelLog(models.Model):
     def info_shown(self) -> list[dict[str, str]]:
         """The messages as the reader sees them: {level, text}, in the current
         language where the row kept the msgid (runs write English)."""
+        return self._shown(self.info or [])
+
+    def info_first_shown(self) -> list[dict[str, str]]:
+        """The first five messages shown: a log list translates no more than it shows
+        (a run over thousands of courses keeps a message for each)."""
+        return self._shown((self.info or [])[:5])
+
+    @staticmethod
+    def _shown(entries: list[Any]) -> list[dict[str, str]]:
         from models_app.log_messages import log_entry_text
 
         return [
@@ -212,7 +223,7 @@ class ModelLog(models.Model):
                 "level": str(entry.get("level", "")) if isinstance(entry, dict) else "",
                 "text": log_entry_text(entry),
             }
-            for entry in self.info or []
+            for entry in entries
         ]
 
 

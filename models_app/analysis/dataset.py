@@ -217,8 +217,8 @@ def dataset_build(
             dataset.messages.append(
                 log_message(
                     gettext_noop(
-                        "The time limit was reached: %(n)s analysables are left for "
-                        "the next run."
+                        "The time limit was reached; analysables left for the next "
+                        "run: %(n)s."
                     ),
                     n=left,
                 )

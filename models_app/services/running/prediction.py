@@ -151,7 +151,7 @@ def _predict(run: Run, dataset: Any, processor: Any) -> RunOutcome:
     return run.outcome(
         status=Status.OK,
         message=log_message(
-            gettext_noop("%(n)s predictions stored out of %(total)s."),
+            gettext_noop("Predictions stored: %(n)s of %(total)s."),
             n=stored,
             total=len(results),
         ),

@@ -118,7 +118,7 @@ def _train(run: Run, dataset: Any, processor: Any) -> RunOutcome:
     return run.outcome(
         status=Status.OK,
         message=log_message(
-            gettext_noop("Trained on %(n)s new samples."), n=len(dataset)
+            gettext_noop("New samples trained on: %(n)s."), n=len(dataset)
         ),
         **figures,
     )
