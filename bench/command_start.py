@@ -160,7 +160,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
+    # All three on their default SQLite: a DATABASE_URL would load the PostgreSQL
+    # backend in Foresight's runs only.
+    for name in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL"):
+        env.pop(name, None)
     compileall.compile_dir(ROOT, quiet=1, rx=_SKIPPED)
     before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="foresight-floor-") as where:
