@@ -257,8 +257,10 @@ def course_view_build(
         query=query,
         class_labels=sorted({r.class_label for r in rows}),
         outcomes=_outcome_counts(rows),
+        # Only when some row has reasons to date (a rule's rows have none).
         reasons_as_of=unix_to_datetime(
-            max((r.prediction.timeend or 0 for r in rows), default=0) or None
+            max((r.prediction.timeend or 0 for r in rows if r.reasons), default=0)
+            or None
         ),
     )
 

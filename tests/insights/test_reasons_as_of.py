@@ -54,3 +54,20 @@ def test_the_insight_page_dates_its_reasons(client, teacher, course_model, predi
     client.force_login(teacher)
     text = client.get(insight.get_absolute_url()).content.decode()
     assert "Reasons as of 15 Nov 2026, the end of the analysed period." in text
+
+
+def test_an_insight_whose_rows_have_no_reasons_dates_none(
+    client, teacher, course_model, make_prediction, enrolment
+):
+    """A rule's predictions carry no reasons: no line dates what is not there."""
+    bare = make_prediction(
+        course_model,
+        enrolment,
+        timestart=int(START.timestamp()),
+        timeend=int(END.timestamp()),
+    )
+    (insight,) = insights_generate(model=course_model, predictions=[bare])
+    client.force_login(teacher)
+    text = client.get(insight.get_absolute_url()).content.decode()
+    assert "Reasons as of" not in text
+    assert 'id="insight-form"' in text  # the table is there, with its row
