@@ -31,27 +31,27 @@ def manager_client(client, manager):
     return client
 
 
-def test_a_run_stores_msgid_params_and_english_message():
+def _trained_twice():
+    """(model, the second training's result, its log, its per-course entry): a
+    second training with nothing new writes PER_COURSE for the finished course."""
     finished_course(), running_course()
     model = dropout_model()
     model_train(model=model, now=NOW)
-
     again = model_train(model=model, now=NOW)
-
     log = ModelLog.objects.get(pk=again.log_id)
     entry = next(item for item in log.info if item.get("msgid") == PER_COURSE)
+    return model, again, log, entry
+
+
+def test_a_run_stores_msgid_params_and_english_message():
+    _model, again, _log, entry = _trained_twice()
     name = entry["params"]["analysable"]
     assert entry["message"] == f"No new samples to train on for {name}."
     assert again.message == "No new samples to train on."
 
 
 def test_the_log_page_shows_a_runs_messages_in_spanish(manager_client):
-    finished_course(), running_course()
-    model = dropout_model()
-    model_train(model=model, now=NOW)
-    again = model_train(model=model, now=NOW)
-    log = ModelLog.objects.get(pk=again.log_id)
-    entry = next(i for i in log.info if i.get("msgid") == PER_COURSE)
+    model, _again, log, entry = _trained_twice()
     name = entry["params"]["analysable"]
 
     page = manager_client.get(reverse("models_app:log", args=[model.pk]), **SPANISH)
