@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    connection,
+    connections,
+    transaction,
+)
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+logger = logging.getLogger(__name__)
 
 #: work_mem of the aggregate query on PostgreSQL (a chunk's groups fit in it).
 PG_WORK_MEM = "256MB"
@@ -16,61 +29,138 @@ PG_WORK_MEM = "256MB"
 COPY_BATCH = 32 * 1024 * 1024
 
 
-def copy_ints(sql: str, n_columns: int) -> list[np.ndarray]:
+def copy_ints(
+    sql: str, n_columns: int, *, using: BaseDatabaseWrapper | None = None
+) -> list[np.ndarray]:
     """Run `sql` as a binary COPY and parse the all-bigint, non-null rows with numpy.
 
     Rows are fixed-width (a 2-byte field count, then a 4-byte length and 8 bytes per
     column), so the data is parsed in batches as it arrives: memory holds the
     columns and at most one batch of raw bytes, never the whole result twice.
+    `using`: a connection of the caller's own (see copy_ints_concurrently) instead
+    of this thread's Django connection.
     """
-    row = [("count", ">i2")]
-    for i in range(n_columns):
-        row += [(f"len{i}", ">i4"), (f"v{i}", ">i8")]
-    dtype = np.dtype(row)
-    parts: list[list[np.ndarray]] = [[] for _ in range(n_columns)]
-    rest = bytearray()  # what follows the last whole row of a batch
-    header_done = False
-
-    def parse(batch: bytearray) -> None:
-        nonlocal header_done, rest
-        offset = 0
-        if not header_done:
-            # 11-byte signature, 4-byte flags, 4-byte extension length.
-            if len(batch) < 19 or len(batch) < 19 + int.from_bytes(batch[15:19], "big"):
-                rest = batch
-                return
-            offset = 19 + int.from_bytes(batch[15:19], "big")
-            header_done = True
-        count = (len(batch) - offset) // dtype.itemsize
-        records = np.frombuffer(batch, dtype=dtype, count=count, offset=offset)
-        if not (records["len0"] == 8).all():
-            raise ValueError("Unexpected column in a binary COPY of integers.")
-        for i in range(n_columns):
-            parts[i].append(records[f"v{i}"].astype(np.int64))
-        rest = batch[offset + count * dtype.itemsize :]
-
+    parser = _IntRows(n_columns)
     started = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor:
-        # Enough memory to hash-aggregate a chunk's groups without spilling to disk;
-        # SET LOCAL ends with the transaction.
-        cursor.execute(f"SET LOCAL work_mem = '{PG_WORK_MEM}'")
-        # Compiling these wide aggregates costs seconds per query (JIT inlining
-        # and optimisation) and saves less than that.
-        cursor.execute("SET LOCAL jit = off")
-        raw = getattr(cursor, "cursor", cursor)
-        with raw.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)") as copy:
-            for batch in _batches(copy, COPY_BATCH):
-                parse(rest + batch if rest else batch)
-    if bytes(rest) != _TRAILER:
-        raise ValueError("Unexpected end of a binary COPY of integers.")
-    if connection.queries_logged:
-        connection.queries_log.append(
+    if using is None:
+        with transaction.atomic(), connection.cursor() as cursor:
+            # SET LOCAL ends with the transaction.
+            _copy(cursor, sql, parser, scope="LOCAL")
+    else:
+        # The connection is the caller's and closed after: a session SET is
+        # enough, and no transaction is needed for one read.
+        with using.cursor() as cursor:
+            _copy(cursor, sql, parser, scope="SESSION")
+    db = connection if using is None else using
+    if db.queries_logged:
+        db.queries_log.append(
             {
                 "sql": f"COPY ({sql}) TO STDOUT",
                 "time": f"{time.perf_counter() - started:.3f}",
             }
         )
-    return [np.concatenate(p) if p else np.zeros(0, dtype=np.int64) for p in parts]
+    return parser.columns()
+
+
+def copy_ints_concurrently(sqls: Sequence[str], n_columns: int) -> list[np.ndarray]:
+    """`copy_ints` of each query of `sqls` at the same time, each on a connection of
+    its own (the first on this thread's), and their rows one after the other.
+
+    PostgreSQL aggregates a query's groups in one process (its parallel workers
+    only scan), so a chunk's aggregate split by course into queries on separate
+    connections uses the database server's cores where one query uses one
+    (bench/analysis.py). Only for reads whose rows every connection sees alike:
+    the caller must not be inside a transaction, whose uncommitted rows the other
+    connections would not see (LogReader.aggregate_parts). A connection that
+    cannot be opened (the server's connection limit, say) costs only time: its
+    query runs on this thread's connection afterwards.
+    """
+    if len(sqls) == 1:
+        return copy_ints(sqls[0], n_columns)
+    main = connections[DEFAULT_DB_ALIAS]
+    with ThreadPoolExecutor(
+        max_workers=len(sqls) - 1, thread_name_prefix="log-aggregate"
+    ) as pool:
+        futures = [
+            pool.submit(_copy_ints_own_connection, main, sql, n_columns)
+            for sql in sqls[1:]
+        ]
+        results = [copy_ints(sqls[0], n_columns)]
+        for sql, future in zip(sqls[1:], futures, strict=True):
+            try:
+                results.append(future.result())
+            except DatabaseError as error:
+                logger.warning(
+                    "A second database connection for the log aggregate failed "
+                    "(%s); its part runs on the first connection.",
+                    (str(error).strip().splitlines() or [type(error).__name__])[0],
+                )
+                results.append(copy_ints(sql, n_columns))
+    return [np.concatenate(columns) for columns in zip(*results, strict=True)]
+
+
+def _copy_ints_own_connection(
+    main: BaseDatabaseWrapper, sql: str, n_columns: int
+) -> list[np.ndarray]:
+    """`copy_ints` on a new connection to `main`'s database, opened and closed in
+    this (worker) thread, as Django wants a connection used by one thread."""
+    own = main.copy()
+    try:
+        return copy_ints(sql, n_columns, using=own)
+    finally:
+        own.close()
+
+
+class _IntRows:
+    """The columns of a binary COPY of `n_columns` bigints, parsed batch by batch."""
+
+    def __init__(self, n_columns: int) -> None:
+        row = [("count", ">i2")]
+        for i in range(n_columns):
+            row += [(f"len{i}", ">i4"), (f"v{i}", ">i8")]
+        self.n_columns = n_columns
+        self.dtype = np.dtype(row)
+        self.parts: list[list[np.ndarray]] = [[] for _ in range(n_columns)]
+        self.rest = bytearray()  # what follows the last whole row of a batch
+        self.header_done = False
+
+    def feed(self, batch: bytearray) -> None:
+        if self.rest:
+            batch = self.rest + batch
+        offset = 0
+        if not self.header_done:
+            # 11-byte signature, 4-byte flags, 4-byte extension length.
+            if len(batch) < 19 or len(batch) < 19 + int.from_bytes(batch[15:19], "big"):
+                self.rest = batch
+                return
+            offset = 19 + int.from_bytes(batch[15:19], "big")
+            self.header_done = True
+        count = (len(batch) - offset) // self.dtype.itemsize
+        records = np.frombuffer(batch, dtype=self.dtype, count=count, offset=offset)
+        if not (records["len0"] == 8).all():
+            raise ValueError("Unexpected column in a binary COPY of integers.")
+        for i in range(self.n_columns):
+            self.parts[i].append(records[f"v{i}"].astype(np.int64))
+        self.rest = batch[offset + count * self.dtype.itemsize :]
+
+    def columns(self) -> list[np.ndarray]:
+        if bytes(self.rest) != _TRAILER:
+            raise ValueError("Unexpected end of a binary COPY of integers.")
+        return [
+            np.concatenate(p) if p else np.zeros(0, dtype=np.int64) for p in self.parts
+        ]
+
+
+def _copy(cursor: Any, sql: str, parser: _IntRows, *, scope: str) -> None:
+    # Enough memory to hash-aggregate a chunk's groups without spilling to disk.
+    cursor.execute(f"SET {scope} work_mem = '{PG_WORK_MEM}'")
+    # Compiling these wide aggregates costs seconds per query (JIT inlining
+    # and optimisation) and saves less than that.
+    cursor.execute(f"SET {scope} jit = off")
+    raw = getattr(cursor, "cursor", cursor)
+    with raw.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)") as copy:
+        for batch in _batches(copy, COPY_BATCH):
+            parser.feed(batch)
 
 
 #: The binary COPY file trailer: a 16-bit -1, sent as a data message of its own

@@ -25,15 +25,25 @@ def _values(rows: Iterable[Sequence[int]]) -> str:
     return ", ".join("(" + ", ".join(str(int(v)) for v in row) + ")" for row in rows)
 
 
-def _values_arrays(buckets: Buckets) -> str:
+def _values_arrays(buckets: Buckets, part: tuple[int, int] = (0, 1)) -> str:
     """A VALUES body of (course, base, thresholds array) for PostgreSQL's
-    width_bucket."""
+    width_bucket, of the courses of `part` (see _part)."""
     return ", ".join(
         f"({int(cid)}, {int(base)}, ARRAY[{', '.join(str(int(t)) for t in th)}]::bigint[])"
-        for cid, base, th in zip(
-            buckets.course_ids, buckets.base, buckets.thresholds, strict=True
+        for cid, base, th in _part(
+            list(
+                zip(buckets.course_ids, buckets.base, buckets.thresholds, strict=True)
+            ),
+            part,
         )
     )
+
+
+def _part(items: list, part: tuple[int, int]) -> list:
+    """Part k of n of `items`: every n-th one from the k-th. Interleaved rather
+    than halved, so that parts of a chunk mix its larger and smaller courses."""
+    k, n = part
+    return items[k::n]
 
 
 def _event_code(expression: str, names: Sequence[str]) -> str:
@@ -75,16 +85,20 @@ def aggregate_sql(
     intervals: Iterable[Sequence[int]] = (),
     eventnames: Sequence[str] = (),
     activity_detail: bool = True,
+    part: tuple[int, int] = (0, 1),
 ) -> str | None:
     """The one aggregate query (see LogReader.aggregate), by bucket thresholds
     (PostgreSQL's width_bucket) or by explicit (course, bucket, lo, hi) intervals;
     None when there are no intervals. Its columns are those of Aggregates, each a
-    bigint; without `activity_detail` the context instance is `instance_key`'s."""
+    bigint; without `activity_detail` the context instance is `instance_key`'s.
+    `part` (k, n), with buckets: only part k of n of their courses (every n-th
+    from the k-th), with the bucket numbers of the whole, so that the n parts'
+    rows together are the whole query's."""
     c = col
     t = f"l.{c['timecreated']}"
     if buckets is not None:
-        courses = ", ".join(str(int(cid)) for cid in buckets.course_ids)
-        arrays = _values_arrays(buckets)
+        courses = ", ".join(str(int(cid)) for cid in _part(buckets.course_ids, part))
+        arrays = _values_arrays(buckets, part)
         source = (
             f"{table} l JOIN (VALUES {arrays}) AS b(courseid, base, th) "
             f"ON l.{c['courseid']} = b.courseid"

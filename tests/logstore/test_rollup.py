@@ -35,8 +35,8 @@ def any_rollup(monkeypatch):
     monkeypatch.setattr("logstore.rollups.MIN_COMPRESSION", 0.0)
 
 
-@pytest.fixture
-def site(db):
+def small_site():
+    """A generated site of 6 courses and 12,000 events in both stores."""
     config = site_config_build(
         preset="demo",
         courses=6,
@@ -46,6 +46,11 @@ def site(db):
         logstore="both",
     )
     return site_generate(config=config)
+
+
+@pytest.fixture
+def site(db):
+    return small_site()
 
 
 def _rollup_rows(store: str) -> list[tuple]:
