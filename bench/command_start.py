@@ -11,7 +11,8 @@ seconds (fastest and median of `--runs`) of a plain `manage.py check`:
 - `foresight`: this project, as an admin runs it;
 - `stack_floor`: a project of no code of its own in a temporary directory, with
   Foresight's third-party apps and middleware (Django's contrib apps,
-  django-celery-beat, django-axes, WhiteNoise, REST framework, drf-spectacular),
+  django-celery-beat, django-axes, WhiteNoise, drf-spectacular; REST framework's
+  directory is installed by Foresight's own config/apps.py),
   the admin's URLconf and a Celery app loaded by the project package as Foresight's
   is (config/__init__.py): what any project on these libraries pays before a line
   of its own;
@@ -26,10 +27,21 @@ and after is in the output.
 Measured on 2026-12-01 on the shared two-core machine (load average 1.2-1.6, a
 sync benchmark running beside it), 9 interleaved rounds: Foresight 1.03 s fastest,
 1.38 s median; the stack floor 0.71 s and 0.94 s; Django alone 0.34 s and 0.44 s.
-Foresight's own share is 0.33 s; the 0.5 s target is below what Django with these
-libraries takes before any project code (django-celery-beat's models load Celery
-and kombu, REST framework's template tags load requests and the PostgreSQL
-fields, which the template check imports for every app).
+
+Measured on 2026-12-02 on a new, faster two-core machine, idle (load average
+0.3-0.7), 9 rounds: before, Foresight 0.578 s fastest, 0.592 s median, the stack
+floor 0.421 s, Django alone 0.204 s. Two changes since:
+- REST framework is installed from its own directory without its template tags
+  (config/apps.py RestFrameworkResources): the template check imported them for
+  every command, and with them `requests`, REST framework's serializers and
+  PostgreSQL's form fields (psycopg), about 0.10 s; only the browsable API, which
+  Foresight does not serve, uses them. The stack floor, built from the settings'
+  third-party entries, has no REST framework since.
+- manage.py pauses the garbage collector while Django loads the apps and the last
+  app's ready() freezes what was loaded and turns it back on (config/apps.py
+  ProjectConfig): 0.12 s (collections of a million objects that all live on).
+After: Foresight 0.382 s fastest, 0.388 s median; the stack floor (no REST
+framework) 0.335 s; Django alone 0.217 s. With the first change alone, 0.495 s.
 """
 
 from __future__ import annotations

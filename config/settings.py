@@ -52,9 +52,12 @@ INSTALLED_APPS = [
     "moodlesync",
     "ops",
     "lti",
-    "rest_framework",
+    # REST framework without its template tags (config/apps.py).
+    "config.apps.RestFrameworkResources",
     "drf_spectacular",
     "api",
+    # Last: ends manage.py's start-up pause of the garbage collector.
+    "config.apps.ProjectConfig",
 ]
 
 MIDDLEWARE = [

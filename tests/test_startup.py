@@ -30,8 +30,10 @@ HEAVY = (
 )
 #: Loaded on the first API request, not by the URLconf (api/urls.py): the API's
 #: modules, REST framework's views, drf-spectacular's views and, through its
-#: plumbing, django.test and Jinja2. (REST framework's serializers still load: its
-#: template tags import them when the template check lists every app's tags.)
+#: plumbing, django.test and Jinja2. REST framework's template tags (only its
+#: browsable API uses them) are not installed (config/apps.py), so the template
+#: check loads neither them nor what they import: its serializers and compat,
+#: and through those PostgreSQL's form fields.
 ON_FIRST_REQUEST = (
     "api.views",
     "api.serializers",
@@ -39,6 +41,10 @@ ON_FIRST_REQUEST = (
     "drf_spectacular.views",
     "drf_spectacular.plumbing",
     "rest_framework.views",
+    "rest_framework.templatetags.rest_framework",
+    "rest_framework.serializers",
+    "rest_framework.compat",
+    "django.contrib.postgres.fields",
     "django.test",
     "jinja2",
     # The site's pages (config/lazyviews.py LazyViews): the analysis and backtest
@@ -71,12 +77,14 @@ try:
 except SystemExit as exc:
     if exc.code not in (None, 0):
         raise
+import gc
+print("GC=" + json.dumps([gc.isenabled(), gc.get_freeze_count()]))
 print("MODULES=" + json.dumps(sorted(sys.modules)))
 """
 
 
 @pytest.fixture(scope="module")
-def check_modules() -> set[str]:
+def check_run() -> str:
     done = subprocess.run(
         [sys.executable, "-c", _WRAPPER],
         cwd=BASE_DIR,
@@ -85,8 +93,28 @@ def check_modules() -> set[str]:
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    line = next(x for x in done.stdout.splitlines() if x.startswith("MODULES="))
-    return set(json.loads(line.removeprefix("MODULES=")))
+    return done.stdout
+
+
+def _printed(output: str, key: str):
+    line = next(x for x in output.splitlines() if x.startswith(key + "="))
+    return json.loads(line.removeprefix(key + "="))
+
+
+@pytest.fixture(scope="module")
+def check_modules(check_run: str) -> set[str]:
+    return set(_printed(check_run, "MODULES"))
+
+
+def test_check_runs_with_the_collector_back_on_and_startup_frozen(
+    check_run: str,
+) -> None:
+    """manage.py pauses the garbage collector while Django loads; the last app's
+    ready() turns it back on, with what loading made frozen (config/apps.py), so a
+    long command collects as usual."""
+    enabled, frozen = _printed(check_run, "GC")
+    assert enabled is True
+    assert frozen > 10_000
 
 
 def test_check_imports_no_heavy_library(check_modules: set[str]) -> None:

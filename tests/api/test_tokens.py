@@ -104,3 +104,19 @@ def test_the_openapi_schema_is_served_without_login():
     body = response.content.decode()
     assert "/api/v1/predictions/{id}/" in body
     assert "bearer" in body
+
+
+def test_rest_frameworks_catalogue_is_still_installed():
+    """REST framework is installed from its directory without its template tags
+    (config/apps.py): Django still finds its catalogue and its templates."""
+    from django.apps import apps
+    from django.template.loader import get_template
+    from django.utils import translation
+    from rest_framework.exceptions import NotAuthenticated
+
+    with translation.override("es"):
+        assert str(NotAuthenticated().detail) == (
+            "Las credenciales de autenticación no se proveyeron."
+        )
+    assert apps.get_app_config("rest_framework").path.endswith("rest_framework")
+    assert "rest_framework" in get_template("rest_framework/api.html").origin.name
