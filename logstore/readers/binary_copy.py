@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 import time
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from django.db import (
-    DEFAULT_DB_ALIAS,
-    DatabaseError,
-    connection,
-    connections,
-    transaction,
-)
+from django.db import connection, transaction
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
-
-logger = logging.getLogger(__name__)
 
 #: work_mem of the aggregate query on PostgreSQL (a chunk's groups fit in it).
 PG_WORK_MEM = "256MB"
@@ -37,8 +27,8 @@ def copy_ints(
     Rows are fixed-width (a 2-byte field count, then a 4-byte length and 8 bytes per
     column), so the data is parsed in batches as it arrives: memory holds the
     columns and at most one batch of raw bytes, never the whole result twice.
-    `using`: a connection of the caller's own (see copy_ints_concurrently) instead
-    of this thread's Django connection.
+    `using`: a connection of the caller's own (see concurrent.py) instead of this
+    thread's Django connection.
     """
     parser = _IntRows(n_columns)
     started = time.perf_counter()
@@ -60,55 +50,6 @@ def copy_ints(
             }
         )
     return parser.columns()
-
-
-def copy_ints_concurrently(sqls: Sequence[str], n_columns: int) -> list[np.ndarray]:
-    """`copy_ints` of each query of `sqls` at the same time, each on a connection of
-    its own (the first on this thread's), and their rows one after the other.
-
-    PostgreSQL aggregates a query's groups in one process (its parallel workers
-    only scan), so a chunk's aggregate split by course into queries on separate
-    connections uses the database server's cores where one query uses one
-    (bench/analysis.py). Only for reads whose rows every connection sees alike:
-    the caller must not be inside a transaction, whose uncommitted rows the other
-    connections would not see (LogReader.aggregate_parts). A connection that
-    cannot be opened (the server's connection limit, say) costs only time: its
-    query runs on this thread's connection afterwards.
-    """
-    if len(sqls) == 1:
-        return copy_ints(sqls[0], n_columns)
-    main = connections[DEFAULT_DB_ALIAS]
-    with ThreadPoolExecutor(
-        max_workers=len(sqls) - 1, thread_name_prefix="log-aggregate"
-    ) as pool:
-        futures = [
-            pool.submit(_copy_ints_own_connection, main, sql, n_columns)
-            for sql in sqls[1:]
-        ]
-        results = [copy_ints(sqls[0], n_columns)]
-        for sql, future in zip(sqls[1:], futures, strict=True):
-            try:
-                results.append(future.result())
-            except DatabaseError as error:
-                logger.warning(
-                    "A second database connection for the log aggregate failed "
-                    "(%s); its part runs on the first connection.",
-                    (str(error).strip().splitlines() or [type(error).__name__])[0],
-                )
-                results.append(copy_ints(sql, n_columns))
-    return [np.concatenate(columns) for columns in zip(*results, strict=True)]
-
-
-def _copy_ints_own_connection(
-    main: BaseDatabaseWrapper, sql: str, n_columns: int
-) -> list[np.ndarray]:
-    """`copy_ints` on a new connection to `main`'s database, opened and closed in
-    this (worker) thread, as Django wants a connection used by one thread."""
-    own = main.copy()
-    try:
-        return copy_ints(sql, n_columns, using=own)
-    finally:
-        own.close()
 
 
 class _IntRows:

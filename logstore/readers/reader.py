@@ -10,13 +10,14 @@ events with start < timecreated <= end.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-from django.conf import settings
 from django.db import connection
 
-from logstore.readers.binary_copy import copy_ints, copy_ints_concurrently
+from logstore.readers.binary_copy import copy_ints
 from logstore.readers.buckets import Buckets, buckets_for_ranges
+from logstore.readers.concurrent import aggregate_parts, ints_concurrently
 from logstore.readers.results import (
     N_AGGREGATE_COLUMNS,
     Aggregates,
@@ -24,14 +25,12 @@ from logstore.readers.results import (
     EventTimes,
     aggregates_empty,
 )
-from logstore.readers.sql import aggregate_sql
+from logstore.readers.sql import aggregate_sql, interval_parts
 from logstore.readers.views import course_user_summary, event_times, groups_in_ranges
 from logstore.rollups import rollup_aggregate, rollup_daily_counts, rollup_usable
 
-#: A chunk's aggregate is split over several connections (aggregate_parts) only
-#: when the log table holds at least this many rows by PostgreSQL's statistics:
-#: below it one query takes milliseconds and a second connection costs as much.
-CONCURRENT_MIN_ROWS = 1_000_000
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
 
 
 class LogReader:
@@ -56,12 +55,18 @@ class LogReader:
             cursor.execute(sql)
             return cursor.fetchall()
 
-    def _fetch_ints(self, sql: str, n_columns: int) -> list[np.ndarray]:
+    def _fetch_ints(
+        self, sql: str, n_columns: int, using: BaseDatabaseWrapper | None = None
+    ) -> list[np.ndarray]:
         """An all-integer result as columns. PostgreSQL sends it by binary COPY,
-        parsed by numpy in one go (no Python object per value)."""
-        if connection.vendor == "postgresql":
-            return copy_ints(sql, n_columns)
-        rows = self._fetch(sql)
+        parsed by numpy in one go (no Python object per value). `using`: a
+        connection of the caller's own instead of this thread's."""
+        db = connection if using is None else using
+        if db.vendor == "postgresql":
+            return copy_ints(sql, n_columns, using=using)
+        with db.cursor() as cursor:
+            cursor.execute(sql)
+            rows = cursor.fetchall()
         if not rows:
             return [np.zeros(0, dtype=np.int64) for _ in range(n_columns)]
         matrix = np.array(rows, dtype=np.int64)
@@ -98,17 +103,27 @@ class LogReader:
                 eventnames=eventnames,
                 activity_detail=activity_detail,
             )
-        if connection.vendor != "postgresql":
-            course, lo, hi = buckets.bounds()
-            intervals = zip(course, np.arange(len(course)), lo, hi, strict=True)
-            return self.aggregate_intervals(
+        n = self.aggregate_parts(buckets)
+        if connection.vendor == "postgresql":
+            return self._aggregate(
+                buckets=buckets,
+                eventnames=eventnames,
+                activity_detail=activity_detail,
+                parts=n,
+            )
+        # SQLite's form: each bucket as an explicit interval, read by index.
+        sqls = [
+            aggregate_sql(
+                table=self.table,
+                col=self.col,
+                vendor=connection.vendor,
                 intervals=intervals,
                 eventnames=eventnames,
                 activity_detail=activity_detail,
             )
-        return self._aggregate(
-            buckets=buckets, eventnames=eventnames, activity_detail=activity_detail
-        )
+            for intervals in interval_parts(buckets, n)
+        ]
+        return self._fetch_aggregates([sql for sql in sqls if sql is not None])
 
     def aggregate_intervals(
         self,
@@ -132,8 +147,8 @@ class LogReader:
         intervals: Iterable[Sequence[int]] = (),
         eventnames: Sequence[str] = (),
         activity_detail: bool = True,
+        parts: int = 1,
     ) -> Aggregates:
-        n = 1 if buckets is None else self.aggregate_parts(buckets)
         sqls = [
             aggregate_sql(
                 table=self.table,
@@ -143,48 +158,27 @@ class LogReader:
                 intervals=intervals,
                 eventnames=eventnames,
                 activity_detail=activity_detail,
-                part=(k, n),
+                part=(k, parts),
             )
-            for k in range(n)
+            for k in range(parts if buckets is not None else 1)
         ]
-        if sqls[0] is None:
+        return self._fetch_aggregates([sql for sql in sqls if sql is not None])
+
+    def _fetch_aggregates(self, sqls: list[str]) -> Aggregates:
+        """The aggregate queries' rows together: one query on this connection,
+        several at once on their own connections (concurrent.py)."""
+        if not sqls:
             return aggregates_empty()
-        if n == 1:
+        if len(sqls) == 1:
             return Aggregates(*self._fetch_ints(sqls[0], N_AGGREGATE_COLUMNS))
         return Aggregates(
-            *copy_ints_concurrently([s for s in sqls if s], N_AGGREGATE_COLUMNS)
+            *ints_concurrently(sqls, N_AGGREGATE_COLUMNS, self._fetch_ints)
         )
 
     def aggregate_parts(self, buckets: Buckets) -> int:
-        """Over how many connections at once the aggregate of these buckets runs.
-
-        PostgreSQL aggregates one query's groups in a single process, so on a large
-        log the aggregate is split by course over FORESIGHT_ANALYSIS_DB_CONNECTIONS
-        connections (default 2; 1 turns it off): about half the time on the 10M-row
-        bench site (bench/analysis.py). Never inside a transaction: the other
-        connections would not see its uncommitted rows (a test's, an import's), so
-        the split could change the answer; and never for a small log or a single
-        course, where it saves nothing."""
-        wanted = min(
-            int(getattr(settings, "FORESIGHT_ANALYSIS_DB_CONNECTIONS", 1)),
-            len(buckets.course_ids),
-        )
-        if wanted < 2 or connection.vendor != "postgresql":
-            return 1
-        if connection.in_atomic_block:
-            return 1
-        if self._estimated_rows() < CONCURRENT_MIN_ROWS:
-            return 1
-        return wanted
-
-    def _estimated_rows(self) -> float:
-        """The log table's rows by PostgreSQL's statistics (ANALYZE keeps them:
-        every bulk write runs it, and autovacuum); 0 for a table never analysed."""
-        rows = self._fetch(
-            f"SELECT reltuples FROM pg_class WHERE oid = '{self.table}'::regclass"  # noqa: S608 - ours
-        )
-        estimate = float(rows[0][0]) if rows else -1.0
-        return max(estimate, 0.0)
+        """Over how many connections at once the aggregate of these buckets runs
+        (concurrent.aggregate_parts)."""
+        return aggregate_parts(self, buckets)
 
     # -- views of the aggregates ------------------------------------------------------
 

@@ -8,7 +8,9 @@ so nothing from outside reaches the SQL text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+
+import numpy as np
 
 from logstore.readers.buckets import Buckets
 
@@ -37,6 +39,25 @@ def _values_arrays(buckets: Buckets, part: tuple[int, int] = (0, 1)) -> str:
             part,
         )
     )
+
+
+def interval_parts(
+    buckets: Buckets, n: int
+) -> Iterator[Iterator[tuple[int, int, int, int]]]:
+    """The buckets as (course, bucket, lo, hi) intervals (SQLite's form of the
+    aggregate), in the n parts of their courses (see _part), with the bucket
+    numbers of the whole."""
+    course, lo, hi = buckets.bounds()
+    bucket = np.arange(len(course))
+    for k in range(n):
+        inside = np.isin(course, _part(buckets.course_ids, (k, n)))
+        yield zip(
+            course[inside].tolist(),
+            bucket[inside].tolist(),
+            lo[inside].tolist(),
+            hi[inside].tolist(),
+            strict=True,
+        )
 
 
 def _part(items: list, part: tuple[int, int]) -> list:

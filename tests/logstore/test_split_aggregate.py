@@ -1,16 +1,17 @@
-"""A chunk's log aggregate split by course over several PostgreSQL connections at
-once (LogReader.aggregate_parts): the same datasets as one query, never inside a
-transaction, and a connection that cannot open costs only time."""
+"""A chunk's log aggregate split by course over several database connections at
+once (LogReader.aggregate_parts, logstore/readers/concurrent.py), on PostgreSQL
+and on SQLite: the same datasets as one query, never inside a transaction, and a
+connection that cannot open costs only time."""
 
 from __future__ import annotations
 
 import logging
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 
 from logstore.models import StandardLogEntry
-from logstore.readers import binary_copy, buckets_for_ranges, get_reader
+from logstore.readers import buckets_for_ranges, concurrent, get_reader
 from models_app.defaults import DEFAULT_MODELS
 from models_app.models import AnalyticsModel
 from models_app.services.analysis import dataset_build
@@ -20,13 +21,7 @@ STORES = ("standard", "legacy")
 
 
 @pytest.fixture
-def postgresql_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("the aggregate is split over connections on PostgreSQL only")
-
-
-@pytest.fixture
-def committed_site(postgresql_only, transactional_db):
+def committed_site(transactional_db):
     """A small generated site whose rows are committed, as on a real site: the
     other connections see them."""
     return small_site()
@@ -36,21 +31,21 @@ def committed_site(postgresql_only, transactional_db):
 def split_on(settings, monkeypatch):
     """Split every aggregate in two, however small the log."""
     settings.FORESIGHT_ANALYSIS_DB_CONNECTIONS = 2
-    monkeypatch.setattr("logstore.readers.reader.CONCURRENT_MIN_ROWS", 0)
+    monkeypatch.setattr("logstore.readers.concurrent.CONCURRENT_MIN_ROWS", 0)
 
 
 @pytest.fixture
 def splits(monkeypatch) -> list[int]:
     """How many queries each split aggregate ran at once."""
     seen: list[int] = []
-    original = binary_copy.copy_ints_concurrently
+    original = concurrent.ints_concurrently
 
-    def counting(sqls, n_columns):
+    def counting(sqls, n_columns, fetch):
         seen.append(len(sqls))
-        return original(sqls, n_columns)
+        return original(sqls, n_columns, fetch)
 
     monkeypatch.setattr(
-        "logstore.readers.reader.copy_ints_concurrently", counting, raising=True
+        "logstore.readers.reader.ints_concurrently", counting, raising=True
     )
     return seen
 
@@ -142,8 +137,9 @@ def test_inside_a_transaction_its_own_rows_are_counted(committed_site, split_on)
 def test_a_connection_that_cannot_open_costs_only_time(
     committed_site, split_on, monkeypatch, caplog
 ):
-    """A second connection refused (here: nothing listens on its port) runs its
-    part on the first connection, with one warning line and the same groups."""
+    """A second connection refused (here: nothing listens on its port; on SQLite
+    a file that cannot be opened) runs its part on the first connection, with one
+    warning line and the same groups."""
     buckets = _whole_site_buckets()
     reader = get_reader("standard", rollup=False)
     expected = _sorted_groups(reader.aggregate(buckets=buckets))
@@ -152,34 +148,36 @@ def test_a_connection_that_cannot_open_costs_only_time(
 
     def unreachable(self, alias=None):
         other = original_copy(self, alias)
-        other.settings_dict["HOST"] = "127.0.0.1"
-        other.settings_dict["PORT"] = "1"
+        if other.vendor == "sqlite":
+            other.settings_dict["NAME"] = "/nonexistent-directory/foresight.sqlite3"
+        else:
+            other.settings_dict["HOST"] = "127.0.0.1"
+            other.settings_dict["PORT"] = "1"
         return other
 
     monkeypatch.setattr(wrapper_class, "copy", unreachable)
-    with caplog.at_level(logging.WARNING, logger="logstore.readers.binary_copy"):
+    with caplog.at_level(logging.WARNING, logger="logstore.readers.concurrent"):
         got = _sorted_groups(reader.aggregate(buckets=buckets))
     assert got == expected
-    warnings = [r for r in caplog.records if r.name == "logstore.readers.binary_copy"]
+    warnings = [r for r in caplog.records if r.name == "logstore.readers.concurrent"]
     assert len(warnings) == 1
     assert "runs on the first connection" in warnings[0].getMessage()
     assert "\n" not in warnings[0].getMessage()
 
 
-def test_sqlite_small_logs_and_single_courses_keep_one_query(
+def test_small_logs_and_single_courses_keep_one_query(
     transactional_db, settings, monkeypatch
 ):
     """Outside a transaction, a log under CONCURRENT_MIN_ROWS (here the empty test
-    log), a single course or SQLite never split; PostgreSQL splits the rest."""
+    log) or a single course never split; the rest does."""
     settings.FORESIGHT_ANALYSIS_DB_CONNECTIONS = 2
     reader = get_reader("standard", rollup=False)
     two = buckets_for_ranges([1, 2], [0, 0], [10, 10])[0]
     one = buckets_for_ranges([1], [0], [10])[0]
     assert reader.aggregate_parts(two) == 1
-    monkeypatch.setattr("logstore.readers.reader.CONCURRENT_MIN_ROWS", 0)
+    monkeypatch.setattr("logstore.readers.concurrent.CONCURRENT_MIN_ROWS", 0)
     assert reader.aggregate_parts(one) == 1
-    expected = 2 if connection.vendor == "postgresql" else 1
-    assert reader.aggregate_parts(two) == expected
+    assert reader.aggregate_parts(two) == 2
     assert reader.aggregate(buckets=two).n.tolist() == []
     settings.FORESIGHT_ANALYSIS_DB_CONNECTIONS = 1
     assert reader.aggregate_parts(two) == 1
