@@ -1,7 +1,7 @@
 """Application configs of the project package itself.
 
-`RestFrameworkResources` installs REST framework's translations, templates and
-static files without its template tags; `ProjectConfig`, last in INSTALLED_APPS,
+`RestFrameworkResources` installs REST framework's translations and static files
+without its template tags; `ProjectConfig`, last in INSTALLED_APPS,
 ends the start-up pause of the garbage collector (see manage.py).
 """
 
@@ -25,14 +25,17 @@ class RestFrameworkResources(AppConfig):
     """REST framework, installed from its own directory minus its template tags.
 
     What Django reads from an installed app's directory (its Spanish error
-    messages, "Las credenciales de autenticación no se proveyeron.", its
-    templates and static files) comes from REST framework's package as before.
-    Its template tags, which only the browsable API uses (Foresight's API
-    renders JSON only), would be imported by every command's template check and
-    load `requests` and PostgreSQL's form fields with them, about a tenth of a
-    second (bench/command_start.py, tests/test_startup.py). Django finds an
-    app's template tags by its module name, and this app's module is
-    config.restframework, which has none.
+    messages, "Las credenciales de autenticación no se proveyeron.", and its
+    static files) comes from REST framework's package as before. Its template
+    tags, which only its HTML renderers use, would be imported by every
+    command's template check and load `requests`, its serializers and
+    PostgreSQL's form fields with them, about a tenth of a second
+    (bench/command_start.py, tests/test_startup.py). Django finds an app's
+    template tags by its module name, and this app's module is
+    config.restframework, which has none. So REST framework's HTML pages (the
+    browsable API, its login page) cannot render here: Foresight's API renders
+    JSON only (REST_FRAMEWORK in config/settings.py; tests/api/test_tokens.py
+    asserts both).
     """
 
     name = "config.restframework"
@@ -54,9 +57,10 @@ class ProjectConfig(AppConfig):
     default = False
 
     def ready(self) -> None:
-        # manage.py pauses the collector while Django loads (about a million
-        # objects that all live on: collecting them is wasted work, 40-50 ms of
-        # each command). Freeze them so that later collections skip them.
+        # manage.py pauses the collector while Django loads (objects that all
+        # live on: collecting them was 0.12 s of each command). Freeze them so
+        # that later collections skip them (cyclic garbage made while loading is
+        # frozen too, and stays until the process ends).
         if not gc.isenabled():
             gc.freeze()
             gc.enable()

@@ -262,9 +262,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Seconds a model's run lock lives without its heartbeat: a killed worker frees
 # its model this long after it died (models_app.services.running). 0: the default.
 FORESIGHT_MODEL_LOCK_TTL = env.int("FORESIGHT_MODEL_LOCK_TTL", default=0)
-# PostgreSQL: on a log of a million rows or more, each chunk's log aggregate is
-# split by course over this many database connections at once (one query uses
-# one of the server's cores for its groups). 1 turns it off.
+# On a log of a million rows or more (PostgreSQL, or SQLite in a file), each
+# chunk's log aggregate is split by course over this many database connections at
+# once (one query groups its rows in one process). 1 turns it off.
 FORESIGHT_ANALYSIS_DB_CONNECTIONS = max(
     1, env.int("FORESIGHT_ANALYSIS_DB_CONNECTIONS", default=2)
 )

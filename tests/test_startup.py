@@ -83,17 +83,23 @@ print("MODULES=" + json.dumps(sorted(sys.modules)))
 """
 
 
-@pytest.fixture(scope="module")
-def check_run() -> str:
+def _check_output(env: dict[str, str] | None = None) -> str:
+    """What the wrapper prints after a `manage.py check` in a fresh interpreter."""
     done = subprocess.run(
         [sys.executable, "-c", _WRAPPER],
         cwd=BASE_DIR,
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+@pytest.fixture(scope="module")
+def check_run() -> str:
+    return _check_output()
 
 
 def _printed(output: str, key: str):
@@ -115,6 +121,14 @@ def test_check_runs_with_the_collector_back_on_and_startup_frozen(
     enabled, frozen = _printed(check_run, "GC")
     assert enabled is True
     assert frozen > 10_000
+
+
+def test_other_settings_keep_the_collector_on_throughout() -> None:
+    """Settings without config.apps.ProjectConfig (the ML backend server's own)
+    would never turn the collector back on: manage.py pauses it only for
+    config.settings."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "mlbackend.standalone_settings"}
+    assert _printed(_check_output(env), "GC") == [True, 0]
 
 
 def test_check_imports_no_heavy_library(check_modules: set[str]) -> None:

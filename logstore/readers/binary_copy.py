@@ -34,13 +34,16 @@ def copy_ints(
     started = time.perf_counter()
     if using is None:
         with transaction.atomic(), connection.cursor() as cursor:
-            # SET LOCAL ends with the transaction.
-            _copy(cursor, sql, parser, scope="LOCAL")
+            _copy(cursor, sql, parser)
     else:
-        # The connection is the caller's and closed after: a session SET is
-        # enough, and no transaction is needed for one read.
+        # A transaction on the caller's connection too: its SET LOCALs end with
+        # it, so nothing of them outlives this read (a pooled connection, or a
+        # transaction-mode pgbouncer, would hand session settings to others).
+        # On an error the caller closes the connection, which ends it.
+        using.set_autocommit(False)
         with using.cursor() as cursor:
-            _copy(cursor, sql, parser, scope="SESSION")
+            _copy(cursor, sql, parser)
+        using.commit()
     db = connection if using is None else using
     if db.queries_logged:
         db.queries_log.append(
@@ -92,12 +95,13 @@ class _IntRows:
         ]
 
 
-def _copy(cursor: Any, sql: str, parser: _IntRows, *, scope: str) -> None:
+def _copy(cursor: Any, sql: str, parser: _IntRows) -> None:
+    """The COPY, in the caller's transaction (SET LOCAL ends with it)."""
     # Enough memory to hash-aggregate a chunk's groups without spilling to disk.
-    cursor.execute(f"SET {scope} work_mem = '{PG_WORK_MEM}'")
+    cursor.execute(f"SET LOCAL work_mem = '{PG_WORK_MEM}'")
     # Compiling these wide aggregates costs seconds per query (JIT inlining
     # and optimisation) and saves less than that.
-    cursor.execute(f"SET {scope} jit = off")
+    cursor.execute("SET LOCAL jit = off")
     raw = getattr(cursor, "cursor", cursor)
     with raw.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)") as copy:
         for batch in _batches(copy, COPY_BATCH):

@@ -4,19 +4,22 @@ The log aggregate of a chunk, split by course (LogReader.aggregate_parts), runs 
 one query per part: PostgreSQL groups a query's rows in a single server process
 (its parallel workers only scan) and SQLite runs a query on one thread, so parts
 on separate connections use the machine's cores where one query uses one
-(bench/analysis.py). SQLite's WAL journal lets readers on several connections
-read at once.
+(bench/analysis.py). SQLite lets several connections read one file at once
+(its WAL journal, which Foresight sets, also while another one writes).
 
 Only for reads whose rows every connection sees alike: the caller must not be
 inside a transaction, whose uncommitted rows the other connections would not see
 (LogReader.aggregate_parts checks). A connection that cannot be opened (the
 server's connection limit, say) costs only time: its query runs on the caller's
-connection afterwards.
+connection afterwards, and the split rests for FAILURE_PAUSE seconds (one warning,
+not one per chunk). A connection lost in the middle of its query fails the
+aggregate, as the caller's own would.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
@@ -37,6 +40,9 @@ logger = logging.getLogger(__name__)
 #: when the log table holds at least this many rows: below it one query takes
 #: milliseconds and a second connection costs as much.
 CONCURRENT_MIN_ROWS = 1_000_000
+#: Seconds without a split after a second connection could not be opened.
+FAILURE_PAUSE = 600.0
+_failed_at: float | None = None
 
 #: fetch(sql, n_columns, using): the query's columns as int64 arrays, on `using`
 #: (None: this thread's Django connection).
@@ -49,6 +55,7 @@ def ints_concurrently(
     """`fetch` of each query of `sqls` at the same time, the first on this
     thread's connection and each other one on a new connection; their rows one
     after the other, in the order of `sqls`."""
+    global _failed_at
     if len(sqls) == 1:
         return fetch(sqls[0], n_columns, None)
     main = connections[DEFAULT_DB_ALIAS]
@@ -64,10 +71,13 @@ def ints_concurrently(
             try:
                 results.append(future.result())
             except DatabaseError as error:
+                _failed_at = time.monotonic()
                 logger.warning(
                     "A second database connection for the log aggregate failed "
-                    "(%s); its part runs on the first connection.",
+                    "(%s); its part runs on the first connection, and the "
+                    "aggregates stay on one connection for %d minutes.",
                     (str(error).strip().splitlines() or [type(error).__name__])[0],
+                    FAILURE_PAUSE // 60,
                 )
                 results.append(fetch(sql, n_columns, None))
     return [np.concatenate(columns) for columns in zip(*results, strict=True)]
@@ -91,8 +101,8 @@ def aggregate_parts(reader: LogReader, buckets: Buckets) -> int:
     One query groups its rows in one process (PostgreSQL: its parallel
     workers only scan; SQLite: one thread), so on a large log the aggregate
     is split by course over FORESIGHT_ANALYSIS_DB_CONNECTIONS connections
-    (default 2; 1 turns it off): about half the time on the 10M-row bench
-    site (bench/analysis.py). Never inside a transaction: the other
+    (default 2; 1 turns it off): about half the aggregate queries' time on
+    the 10M-row bench site (bench/analysis.py). Never inside a transaction: the other
     connections would not see its uncommitted rows (a test's, an import's),
     so the split could change the answer; never for an in-memory SQLite
     database, which another connection does not share; and never for a small
@@ -101,7 +111,9 @@ def aggregate_parts(reader: LogReader, buckets: Buckets) -> int:
         int(getattr(settings, "FORESIGHT_ANALYSIS_DB_CONNECTIONS", 1)),
         len(buckets.course_ids),
     )
-    if wanted < 2 or connection.in_atomic_block:
+    if wanted < 2 or connection.in_atomic_block or not connection.get_autocommit():
+        return 1
+    if _failed_at is not None and time.monotonic() - _failed_at < FAILURE_PAUSE:
         return 1
     if connection.vendor not in ("postgresql", "sqlite"):
         return 1

@@ -114,11 +114,14 @@ def aggregate_sql(
     bigint; without `activity_detail` the context instance is `instance_key`'s.
     `part` (k, n), with buckets: only part k of n of their courses (every n-th
     from the k-th), with the bucket numbers of the whole, so that the n parts'
-    rows together are the whole query's."""
+    rows together are the whole query's (None for a part without courses)."""
     c = col
     t = f"l.{c['timecreated']}"
     if buckets is not None:
-        courses = ", ".join(str(int(cid)) for cid in _part(buckets.course_ids, part))
+        ids = _part(buckets.course_ids, part)
+        if not ids:
+            return None
+        courses = ", ".join(str(int(cid)) for cid in ids)
         arrays = _values_arrays(buckets, part)
         source = (
             f"{table} l JOIN (VALUES {arrays}) AS b(courseid, base, th) "

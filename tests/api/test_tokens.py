@@ -106,11 +106,15 @@ def test_the_openapi_schema_is_served_without_login():
     assert "bearer" in body
 
 
-def test_rest_frameworks_catalogue_is_still_installed():
+def test_rest_frameworks_catalogue_is_still_installed_and_its_html_is_not_served():
     """REST framework is installed from its directory without its template tags
-    (config/apps.py): Django still finds its catalogue and its templates."""
+    (config/apps.py): Django still finds its catalogue and its files, and its HTML
+    pages, which need the tags, are not among the API's renderers."""
+    import pytest
     from django.apps import apps
-    from django.template.loader import get_template
+    from django.conf import settings
+    from django.template import TemplateSyntaxError
+    from django.template.loader import render_to_string
     from django.utils import translation
     from rest_framework.exceptions import NotAuthenticated
 
@@ -119,4 +123,8 @@ def test_rest_frameworks_catalogue_is_still_installed():
             "Las credenciales de autenticación no se proveyeron."
         )
     assert apps.get_app_config("rest_framework").path.endswith("rest_framework")
-    assert "rest_framework" in get_template("rest_framework/api.html").origin.name
+    assert settings.REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] == [
+        "rest_framework.renderers.JSONRenderer"
+    ]
+    with pytest.raises(TemplateSyntaxError, match="rest_framework"):
+        render_to_string("rest_framework/base.html")

@@ -27,6 +27,12 @@ def committed_site(transactional_db):
     return small_site()
 
 
+@pytest.fixture(autouse=True)
+def no_failure_pause(monkeypatch):
+    """No pause left over from another test's failed connection."""
+    monkeypatch.setattr(concurrent, "_failed_at", None)
+
+
 @pytest.fixture
 def split_on(settings, monkeypatch):
     """Split every aggregate in two, however small the log."""
@@ -139,7 +145,8 @@ def test_a_connection_that_cannot_open_costs_only_time(
 ):
     """A second connection refused (here: nothing listens on its port; on SQLite
     a file that cannot be opened) runs its part on the first connection, with one
-    warning line and the same groups."""
+    warning line and the same groups; the next aggregates stay on one connection
+    for a while instead of failing and warning again."""
     buckets = _whole_site_buckets()
     reader = get_reader("standard", rollup=False)
     expected = _sorted_groups(reader.aggregate(buckets=buckets))
@@ -163,6 +170,9 @@ def test_a_connection_that_cannot_open_costs_only_time(
     assert len(warnings) == 1
     assert "runs on the first connection" in warnings[0].getMessage()
     assert "\n" not in warnings[0].getMessage()
+    assert reader.aggregate_parts(buckets) == 1
+    assert _sorted_groups(reader.aggregate(buckets=buckets)) == expected
+    assert [r.name for r in caplog.records].count("logstore.readers.concurrent") == 1
 
 
 def test_small_logs_and_single_courses_keep_one_query(
