@@ -231,9 +231,10 @@ def _floor(reader, recorded, *, same_groups: bool = False, parts: int = 1) -> fl
     the database needs for the aggregate's groups before any of its sums.
     `parts` (PostgreSQL): each chunk's scan split by course over that many
     connections at once, as LogReader.aggregate_parts splits the aggregate."""
-    from django.db import connection, transaction
+    from django.db import connection
 
     from logstore.readers import _values, _values_arrays
+    from logstore.readers.concurrent import ints_concurrently
     from logstore.readers.sql import _event_code, _part, instance_key
 
     c = reader.col
@@ -292,40 +293,11 @@ def _floor(reader, recorded, *, same_groups: bool = False, parts: int = 1) -> fl
             """  # noqa: S608 - our own SQL
             ]
         started = time.perf_counter()
-        if len(sqls) == 1:
-            with transaction.atomic(), connection.cursor() as cursor:
-                if connection.vendor == "postgresql":
-                    cursor.execute("SET LOCAL work_mem = '256MB'")
-                    cursor.execute("SET LOCAL jit = off")
-                cursor.execute(sqls[0])
-                cursor.fetchall()
-        else:
-            _concurrently(sqls)
+        # As the aggregate is read: work_mem and JIT as there, one connection
+        # per part at once.
+        ints_concurrently(sqls, 1, reader._fetch_ints)
         seconds += time.perf_counter() - started
     return seconds
-
-
-def _concurrently(sqls: list[str]) -> None:
-    """Each query on a new connection of its own, all at once (PostgreSQL)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from django.db import connections
-
-    wrapper = connections["default"]
-
-    def run(sql: str) -> None:
-        own = wrapper.copy()
-        try:
-            with own.cursor() as cursor:
-                cursor.execute("SET work_mem = '256MB'")
-                cursor.execute("SET jit = off")
-                cursor.execute(sql)
-                cursor.fetchall()
-        finally:
-            own.close()
-
-    with ThreadPoolExecutor(max_workers=len(sqls)) as pool:
-        list(pool.map(run, sqls))
 
 
 def _all_visible(reader) -> float | None:

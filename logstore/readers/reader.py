@@ -48,10 +48,10 @@ class LogReader:
     def _rollup_usable(self, courses: int | None = None) -> bool:
         return self.rollup and rollup_usable(self, courses=courses)
 
-    def _fetch(self, sql: str) -> list[tuple]:
+    def _fetch(self, sql: str, using: BaseDatabaseWrapper | None = None) -> list[tuple]:
         # No parameters: the SQL holds only our own literals, and without parameters
         # no driver reads the '%' of LIKE patterns as a placeholder.
-        with connection.cursor() as cursor:
+        with (connection if using is None else using).cursor() as cursor:
             cursor.execute(sql)
             return cursor.fetchall()
 
@@ -61,12 +61,9 @@ class LogReader:
         """An all-integer result as columns. PostgreSQL sends it by binary COPY,
         parsed by numpy in one go (no Python object per value). `using`: a
         connection of the caller's own instead of this thread's."""
-        db = connection if using is None else using
-        if db.vendor == "postgresql":
+        if (connection if using is None else using).vendor == "postgresql":
             return copy_ints(sql, n_columns, using=using)
-        with db.cursor() as cursor:
-            cursor.execute(sql)
-            rows = cursor.fetchall()
+        rows = self._fetch(sql, using)
         if not rows:
             return [np.zeros(0, dtype=np.int64) for _ in range(n_columns)]
         matrix = np.array(rows, dtype=np.int64)
@@ -103,27 +100,12 @@ class LogReader:
                 eventnames=eventnames,
                 activity_detail=activity_detail,
             )
-        n = self.aggregate_parts(buckets)
-        if connection.vendor == "postgresql":
-            return self._aggregate(
-                buckets=buckets,
-                eventnames=eventnames,
-                activity_detail=activity_detail,
-                parts=n,
-            )
-        # SQLite's form: each bucket as an explicit interval, read by index.
-        sqls = [
-            aggregate_sql(
-                table=self.table,
-                col=self.col,
-                vendor=connection.vendor,
-                intervals=intervals,
-                eventnames=eventnames,
-                activity_detail=activity_detail,
-            )
-            for intervals in interval_parts(buckets, n)
-        ]
-        return self._fetch_aggregates([sql for sql in sqls if sql is not None])
+        return self._aggregate(
+            buckets=buckets,
+            eventnames=eventnames,
+            activity_detail=activity_detail,
+            parts=self.aggregate_parts(buckets),
+        )
 
     def aggregate_intervals(
         self,
@@ -149,18 +131,24 @@ class LogReader:
         activity_detail: bool = True,
         parts: int = 1,
     ) -> Aggregates:
+        """The aggregate query of `buckets` in `parts` (PostgreSQL: by width_bucket;
+        SQLite: each bucket as an explicit interval, read by index), or of explicit
+        `intervals`."""
+        forms: list[dict] = [{"intervals": intervals}]
+        if buckets is not None and connection.vendor == "postgresql":
+            forms = [{"buckets": buckets, "part": (k, parts)} for k in range(parts)]
+        elif buckets is not None:
+            forms = [{"intervals": part} for part in interval_parts(buckets, parts)]
         sqls = [
             aggregate_sql(
                 table=self.table,
                 col=self.col,
                 vendor=connection.vendor,
-                buckets=buckets,
-                intervals=intervals,
                 eventnames=eventnames,
                 activity_detail=activity_detail,
-                part=(k, parts),
+                **form,
             )
-            for k in range(parts if buckets is not None else 1)
+            for form in forms
         ]
         return self._fetch_aggregates([sql for sql in sqls if sql is not None])
 
