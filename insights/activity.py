@@ -90,6 +90,14 @@ class CourseActivity:
 
     def handed_in(self, user: int, until: int) -> tuple[int, int]:
         """(handed in by `until`, due by `until`) graded activities of the user."""
+        return self._handed_in(user, until, on_time=False)
+
+    def on_time(self, user: int, until: int) -> tuple[int, int]:
+        """(handed in by `until` and by their due date, due by `until`) graded
+        activities of the user, as the assessments_on_time indicator counts them."""
+        return self._handed_in(user, until, on_time=True)
+
+    def _handed_in(self, user: int, until: int, *, on_time: bool) -> tuple[int, int]:
         due = self.due_by(until)
         done = 0
         for activity in due:
@@ -98,7 +106,9 @@ class CourseActivity:
             when = activity.submitted[user]
             if when is None and user not in activity.grades:
                 continue  # a grade row with neither grade nor submission
-            if (when if when is not None else activity.due) <= until:
+            # A grade without a submission time was handed in by the due date.
+            when = when if when is not None else activity.due
+            if when <= until and (not on_time or when <= activity.due):
                 done += 1
         return done, len(due)
 

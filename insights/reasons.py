@@ -166,6 +166,20 @@ def _handed_in(value: float, facts: Facts | None) -> str:
     }
 
 
+def _on_time(value: float, facts: Facts | None) -> str:
+    if facts is not None:
+        done, due = facts.activity.on_time(facts.user_id, facts.end)
+        if due:
+            return ngettext(
+                "%(done)d of %(due)d graded activity handed in on time",
+                "%(done)d of %(due)d graded activities handed in on time",
+                due,
+            ) % {"done": done, "due": due}
+    return _("%(percent)d %% of the graded activities due handed in on time") % {
+        "percent": round(100 * (value + 1) / 2)
+    }
+
+
 def _score(value: float, facts: Facts | None) -> str:
     score = None
     if facts is not None:
@@ -179,6 +193,7 @@ SPECIFIC = {
     "days_since_last_access": _days_without_access,
     "relative_activity": _activity,
     "assessments_submitted": _handed_in,
+    "assessments_on_time": _on_time,
     "assessment_scores": _score,
 }
 
@@ -232,6 +247,7 @@ MEASURE_NAMES = {
     # Its value is high when the last access is recent.
     "days_since_last_access": gettext_noop("Recent access"),
     "assessments_submitted": gettext_noop("Assessments handed in"),
+    "assessments_on_time": gettext_noop("Assessments handed in on time"),
     "assessment_scores": gettext_noop("Assessment scores"),
 }
 
@@ -259,6 +275,7 @@ COMPARISONS: dict[str, tuple[str, str, str, str, str]] = {
         gettext_noop("far more than classmates"),
     ),
 }
+COMPARISONS["assessments_on_time"] = COMPARISONS["assessments_submitted"]
 
 
 def _measure_name(measure: str) -> str:

@@ -1,11 +1,13 @@
 """Per row, how the student stands with the graded activities due by the range's end.
 
-Foresight's own indicators `assessments_submitted` and `assessment_scores` read this.
+Foresight's own indicators `assessments_submitted`, `assessments_on_time` and
+`assessment_scores` read this.
 An activity counts for a row when it is visible, graded (a maximum grade above 0),
 has a due date at or before the range's end, and fell due after the student's
 enrolment began (a late enrolment is not blamed for what was due before it).
 "Submitted by the end" means a submission time at or before the range's end; a grade
-without a submission time counts as submitted at the due date. A score is known from
+without a submission time counts as submitted at the due date. "On time" means
+submitted by the end and at or before the due date. A score is known from
 the later of the submission and the due date (marking is not instant; this keeps a
 model from learning a grade before a teacher could have given it).
 """
@@ -27,7 +29,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class AssessmentProgress:
-    """One entry per row: activities due, submitted by the end, and score facts.
+    """One entry per row: activities due, submitted by the end, submitted by the end
+    and by the due date (on time), and score facts.
 
     `score_sum` adds grade / maximum grade over the due activities whose score is
     known by the end (0 for those not submitted by the end); `score_count` counts
@@ -36,6 +39,7 @@ class AssessmentProgress:
 
     due: np.ndarray
     submitted: np.ndarray
+    on_time: np.ndarray
     score_sum: np.ndarray
     score_count: np.ndarray
 
@@ -70,7 +74,7 @@ def assessment_progress(data: AnalysisData) -> AssessmentProgress:
     def load() -> AssessmentProgress:
         n = len(data.rows)
         out = AssessmentProgress(
-            np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n, dtype=np.float64)
+            np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
         )
         activities = _graded_activities(data)
         if not len(activities["id"]) or not n:
@@ -115,6 +119,7 @@ def assessment_progress(data: AnalysisData) -> AssessmentProgress:
             missing = ~handed_in
             out.due[rows] += 1
             out.submitted[rows] += handed_in
+            out.on_time[rows] += handed_in & (submitted_at <= due)
             score = np.clip(np.nan_to_num(grade) / grade_max, 0.0, 1.0)
             out.score_sum[rows] += np.where(known, score, 0.0)
             out.score_count[rows] += known | missing

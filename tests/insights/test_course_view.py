@@ -139,8 +139,9 @@ def test_reasons_read_the_raw_figures_of_the_course(biology):
     ActivityGrade.objects.create(
         user=me.user, activity=graded[0], grade=8, timesubmitted=when(START + DAY)
     )
+    # Handed in a day after its due date (day 4).
     ActivityGrade.objects.create(
-        user=me.user, activity=graded[1], grade=4.3, timesubmitted=when(START + DAY)
+        user=me.user, activity=graded[1], grade=4.3, timesubmitted=when(START + 5 * DAY)
     )
     end = START + 10 * DAY
     facts = Facts(
@@ -158,6 +159,12 @@ def test_reasons_read_the_raw_figures_of_the_course(biology):
     )
     assert reason_text("assessments_submitted", 0.33, facts) == (
         "2 of 3 graded activities handed in"
+    )
+    assert reason_text("assessments_on_time", -0.33, facts) == (
+        "1 of 3 graded activities handed in on time"
+    )
+    assert reason_text("assessments_on_time", 0.0) == (
+        "50 % of the graded activities due handed in on time"
     )
     assert reason_text("assessment_scores", -0.18, facts) == "Average score 41 %"
     # Without the course's figures, decoded from the value, never "25 %".

@@ -115,6 +115,14 @@ def test_assessment_indicators_count_what_fell_due_since_enrolment():
         None, -1, -1,
         None, None, 1,
     ]  # fmt: skip
+    # On time: good 1/1, 2/2. late: the first 2 days late, the second on its due
+    # day: 0/1, then 1/2. missing: none. joined_late: 1/1.
+    assert indicator_values("assessments_on_time", data) == [
+        None, 1, 1,
+        None, -1, 0,
+        None, -1, -1,
+        None, None, 1,
+    ]  # fmt: skip
     # good: .8, then (.8 + .6) / 2 = .7. late: 0 (missing at day 11), then 1 for the
     # first and the second left out while ungraded. missing: 0. joined_late: 1.
     assert indicator_values("assessment_scores", data) == [
@@ -144,3 +152,23 @@ def test_assessments_nobody_handed_in_count_as_missing():
     data = analysis_data([c], [(START, START + 10 * DAY)])
     assert indicator_values("assessments_submitted", data) == [-1]
     assert indicator_values("assessment_scores", data) == [-1]
+
+
+def test_assessments_on_time_read_nothing_after_the_range_end():
+    c = course()
+    task = activity(c, "assign", due=START + 10 * DAY, grade_max=100)
+    other = activity(c, "quiz", due=START + 20 * DAY, grade_max=10)
+    graded_only, on_the_day, after_the_end = (student(c) for _ in range(3))
+    grade(graded_only, task, 70, None)  # a grade without a submission time
+    grade(on_the_day, task, 50, START + 10 * DAY)
+    grade(after_the_end, task, 50, START + 11 * DAY)
+    ranges = [(START, START + 10 * DAY), (START, START + 20 * DAY)]
+    before = indicator_values("assessments_on_time", analysis_data([c], ranges))
+    # The second range: `task` 1 of 2 for the first two, `other` missing.
+    # after_the_end: not handed in by day 10, and late (day 11) by day 20.
+    assert before == [1, 0, 1, 0, -1, -1]
+    # Work handed in after the first range's end changes nothing in it, and
+    # the second activity handed in on time by all after both ends neither.
+    for enrolment in (graded_only, on_the_day, after_the_end):
+        grade(enrolment, other, 5, START + 20 * DAY + 1)
+    assert indicator_values("assessments_on_time", analysis_data([c], ranges)) == before

@@ -120,8 +120,8 @@ def test_migrate_installs_the_default_models():
         "no_recent_accesses": True,
     }
     dropout = AnalyticsModel.objects.get(target="course_dropout")
-    # Moodle's 7 course-level indicators (not its 42 mod_* ones) and Foresight's 8.
-    assert len(dropout.indicators) == 15
+    # Moodle's 7 course-level indicators (not its 42 mod_* ones) and Foresight's 9.
+    assert len(dropout.indicators) == 16
     assert not [key for key in dropout.indicators if key.startswith("mod_")]
     assert set(dropout.indicators) >= {
         "read_actions",
@@ -130,6 +130,7 @@ def test_migrate_installs_the_default_models():
         "assessments_submitted",
         "assessment_scores",
         "assessment_scores_classmates",
+        "assessments_on_time",
     }
     assert AnalyticsModel.objects.get(target="no_teaching").trained is True
     assert dropout.trained is False

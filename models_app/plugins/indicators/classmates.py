@@ -36,6 +36,7 @@ import numpy as np
 from django.utils.translation import gettext_lazy as _
 
 from models_app.plugins.indicators.assessment_scores import AssessmentScores
+from models_app.plugins.indicators.assessments_on_time import AssessmentsOnTime
 from models_app.plugins.indicators.assessments_submitted import AssessmentsSubmitted
 from models_app.plugins.indicators.days_since_last_access import DaysSinceLastAccess
 from models_app.plugins.indicators.kinds import (
@@ -130,3 +131,11 @@ class AssessmentScoresComparedWithClassmates(ComparedWithClassmates):
     label = _("Assessment scores compared with classmates")
     moodle_id = "\\foresight\\analytics\\indicator\\assessment_scores_classmates"
     base = AssessmentScores
+
+
+class AssessmentsOnTimeComparedWithClassmates(ComparedWithClassmates):
+    __doc__ = ComparedWithClassmates.__doc__
+    key = "assessments_on_time_classmates"
+    label = _("Assessments handed in on time compared with classmates")
+    moodle_id = "\\foresight\\analytics\\indicator\\assessments_on_time_classmates"
+    base = AssessmentsOnTime
