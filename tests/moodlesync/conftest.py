@@ -127,11 +127,13 @@ def my_load(name: str) -> None:
 def my_copy(source: str, name: str) -> None:
     """A copy of the tables the sync reads (all 483 would take a minute to create)."""
     from moodlesync.services.activities import DUE_DATES
+    from moodlesync.services.grades import SUBMISSIONS
     from moodlesync.source import REQUIRED_TABLES
 
     wanted = {
         *REQUIRED_TABLES,
         *DUE_DATES,
+        *(table for table, _sql in SUBMISSIONS.values()),
         "page",
         "resource",
         "url",
